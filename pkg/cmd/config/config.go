@@ -1,0 +1,169 @@
+// Package config is `smshook config`: write a sample file, list and show
+// profiles with their secrets redacted.
+package config
+
+import (
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/smshook/smshook/pkg/cmdutil"
+	"github.com/smshook/smshook/pkg/config"
+	"github.com/smshook/smshook/pkg/iostreams"
+)
+
+// NewCmdConfig builds `smshook config` and its subcommands.
+func NewCmdConfig(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "config",
+		Short: "Create the config file and inspect its profiles",
+		Long: `The config file holds named profiles: a provider with its secret (or where to
+read it), URLs and credentials. Its path is --config, else SMSHOOK_CONFIG,
+else $XDG_CONFIG_HOME/smshook/config.yaml (~/.config/smshook/config.yaml).
+
+` + cmdutil.ExitStatusHelp,
+		Example: `  smshook config init
+  smshook config list
+  smshook config show dexatel-dev`,
+		Args: cmdutil.Args(cobra.NoArgs),
+	}
+	cmd.AddCommand(newCmdInit(f), newCmdList(f), newCmdShow(f))
+	return cmd
+}
+
+func newCmdInit(f *cmdutil.Factory) *cobra.Command {
+	var force bool
+	cmd := &cobra.Command{
+		Use:   "init",
+		Short: "Write a commented sample config file (mode 0600)",
+		Long: `Write a commented sample config file with a profile per built-in provider.
+The file is created with mode 0600 because it may hold secrets. An existing
+file is left alone unless --force is given.
+
+` + cmdutil.ExitStatusHelp,
+		Example: `  smshook config init
+  smshook config init --config ./smshook.yaml --force`,
+		Args: cmdutil.Args(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path := f.Viper.GetString(cmdutil.KeyConfig)
+			if path == "" {
+				path = config.DefaultPath(f.Getenv)
+			}
+			if err := config.WriteSample(path, force); err != nil {
+				return cmdutil.UsageError(err)
+			}
+			fmt.Fprintf(f.IOStreams.ErrOut, "wrote %s (mode 0600): edit its profiles, then try 'smshook config list'\n", path)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&force, "force", false, "replace an existing file")
+	return cmd
+}
+
+func newCmdList(f *cmdutil.Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "list",
+		Short: "List the profiles in the config file, secrets redacted",
+		Long:  "List the profiles in the config file with their provider, URL and where their secret comes from.\n\n" + cmdutil.ExitStatusHelp,
+		Example: `  smshook config list
+  smshook config list --output json`,
+		Args: cmdutil.Args(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			format, err := f.OutputFormat("text", "json")
+			if err != nil {
+				return err
+			}
+			cfg, err := f.Config()
+			if err != nil {
+				return err
+			}
+			io := f.IOStreams
+			profiles := make([]config.Profile, 0, len(cfg.Profiles))
+			for _, name := range cfg.ProfileNames() {
+				profiles = append(profiles, cfg.Profiles[name].Redacted())
+			}
+			if format == "json" {
+				return iostreams.WriteJSON(io.Out, profiles, io.JSONColorEnabled())
+			}
+			if cfg.Path == "" {
+				fmt.Fprintln(io.ErrOut, "no config file: create one with 'smshook config init'")
+				return nil
+			}
+			if len(profiles) == 0 {
+				fmt.Fprintf(io.ErrOut, "%s defines no profiles\n", cfg.Path)
+				return nil
+			}
+			cs := io.ColorScheme()
+			tw := tabwriter.NewWriter(io.Out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, cs.Bold("PROFILE\tPROVIDER\tCREDENTIALS\tURL"))
+			for _, p := range profiles {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", cs.Cyan(p.Name), p.Provider, credentialSource(p), p.URL)
+			}
+			return tw.Flush()
+		},
+	}
+}
+
+// credentialSource says where a profile's credentials come from, never what they are.
+func credentialSource(p config.Profile) string {
+	switch {
+	case p.Secret != "":
+		return "secret (in file)"
+	case p.SecretEnv != "":
+		return "secret from $" + p.SecretEnv
+	case p.SecretFile != "":
+		return "secret from " + p.SecretFile
+	case p.Username != "" && p.PasswordEnv != "":
+		return "user " + p.Username + ", password from $" + p.PasswordEnv
+	case p.Username != "" || p.Password != "":
+		return "user " + p.Username + ", password (in file)"
+	}
+	return "none"
+}
+
+func newCmdShow(f *cmdutil.Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "show PROFILE",
+		Short: "Show one profile, secrets redacted",
+		Long:  "Show one profile's settings with secret values redacted.\n\n" + cmdutil.ExitStatusHelp,
+		Example: `  smshook config show dexatel-dev
+  smshook config show dexatel-dev --output json`,
+		Args: cmdutil.Args(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			format, err := f.OutputFormat("text", "json")
+			if err != nil {
+				return err
+			}
+			cfg, err := f.Config()
+			if err != nil {
+				return err
+			}
+			p, err := cfg.Profile(args[0])
+			if err != nil {
+				return cmdutil.UsageError(err)
+			}
+			red := p.Redacted()
+			io := f.IOStreams
+			if format == "json" {
+				return iostreams.WriteJSON(io.Out, red, io.JSONColorEnabled())
+			}
+			cs := io.ColorScheme()
+			fmt.Fprintf(io.Out, "%s (from %s)\n", cs.Bold(red.Name), cfg.Path)
+			for _, kv := range [][2]string{
+				{"provider", red.Provider}, {"secret", red.Secret}, {"secret_env", red.SecretEnv},
+				{"secret_file", red.SecretFile}, {"url", red.URL}, {"username", red.Username},
+				{"password", red.Password}, {"password_env", red.PasswordEnv},
+				{"validation_key", red.ValidationKey}, {"encoding", red.Encoding}, {"forward_to", red.ForwardTo},
+			} {
+				if kv[1] != "" {
+					fmt.Fprintf(io.Out, "  %-15s %s\n", kv[0]+":", kv[1])
+				}
+			}
+			if n := len(red.PreviousSecrets); n > 0 {
+				fmt.Fprintf(io.Out, "  %-15s %d redacted\n", "previous_secrets:", n)
+			}
+			return nil
+		},
+	}
+}

@@ -1,0 +1,174 @@
+// Package providers lists the providers smshook knows and shows one in detail.
+package providers
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/smshook/smshook/pkg/cmdutil"
+	"github.com/smshook/smshook/pkg/iostreams"
+	"github.com/smshook/smshook/pkg/provider"
+)
+
+// NewCmdProviders builds `smshook providers` and `providers show`.
+func NewCmdProviders(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "providers",
+		Short: "List the SMS providers smshook knows",
+		Long: `List each provider with its event kinds, how it authenticates its webhooks,
+and where its documents are.
+
+` + cmdutil.ExitStatusHelp,
+		Example: `  smshook providers
+  smshook providers --output json
+  smshook providers show dexatel`,
+		Args: cmdutil.Args(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, args []string) error { return listRun(f) },
+	}
+	cmd.AddCommand(newCmdShow(f))
+	return cmd
+}
+
+// summary is a provider as `providers --output json` prints it.
+type summary struct {
+	Name    string   `json:"name"`
+	Title   string   `json:"title"`
+	Kinds   []string `json:"kinds"`
+	Auth    string   `json:"auth"`
+	DocsURL string   `json:"docs_url"`
+}
+
+func listRun(f *cmdutil.Factory) error {
+	format, err := f.OutputFormat("text", "json")
+	if err != nil {
+		return err
+	}
+	reg, err := f.Registry()
+	if err != nil {
+		return err
+	}
+	io := f.IOStreams
+	var list []summary
+	for _, p := range reg.All() {
+		list = append(list, summary{p.Name, p.Title, p.KindNames(), p.Scheme().Describe(), p.DocsURL})
+	}
+	if format == "json" {
+		return iostreams.WriteJSON(io.Out, list, io.JSONColorEnabled())
+	}
+	cs := io.ColorScheme()
+	tw := tabwriter.NewWriter(io.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, cs.Bold("NAME\tKINDS\tAUTH\tDOCS"))
+	for _, s := range list {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", cs.Cyan(s.Name), strings.Join(s.Kinds, ", "), s.Auth, s.DocsURL)
+	}
+	return tw.Flush()
+}
+
+func newCmdShow(f *cmdutil.Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "show PROVIDER",
+		Short: "Show a provider's auth, event kinds and example payloads",
+		Long: `Show how a provider authenticates, each event kind with its content type and
+an example payload (the fixture sign and send use with --event), the
+provider's handshake if it has one, and notes for building a handler.
+
+` + cmdutil.ExitStatusHelp,
+		Example: `  smshook providers show cellcast
+  smshook providers show dexatel --output json`,
+		Args: cmdutil.Args(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error { return showRun(f, args[0]) },
+	}
+}
+
+// detail is a provider as `providers show --output json` prints it.
+type detail struct {
+	*provider.Provider
+	AuthDescription string       `json:"auth_description"`
+	Kinds           []kindDetail `json:"kinds"`
+	HandshakeBody   any          `json:"handshake_example,omitempty"`
+}
+
+type kindDetail struct {
+	*provider.Kind
+	ContentType string          `json:"content_type"`
+	Normalized  string          `json:"normalized_kind"`
+	Example     json.RawMessage `json:"example"`
+}
+
+func showRun(f *cmdutil.Factory, name string) error {
+	format, err := f.OutputFormat("text", "json")
+	if err != nil {
+		return err
+	}
+	reg, err := f.Registry()
+	if err != nil {
+		return err
+	}
+	p, err := reg.Lookup(name)
+	if err != nil {
+		return cmdutil.UsageError(err)
+	}
+	io := f.IOStreams
+	if format == "json" {
+		d := detail{Provider: p, AuthDescription: p.Scheme().Describe()}
+		for _, k := range p.Kinds {
+			d.Kinds = append(d.Kinds, kindDetail{Kind: k, ContentType: k.ContentType(),
+				Normalized: string(k.Schema.Kind), Example: json.RawMessage(k.Fixture)})
+		}
+		if p.Handshake != nil {
+			d.HandshakeBody = json.RawMessage(p.Handshake.Fixture)
+		}
+		return iostreams.WriteJSON(io.Out, d, io.JSONColorEnabled())
+	}
+
+	cs := io.ColorScheme()
+	out := io.Out
+	fmt.Fprintf(out, "%s (%s)\n", cs.Bold(p.Title), p.Name)
+	fmt.Fprintf(out, "docs:  %s\n", p.DocsURL)
+	fmt.Fprintf(out, "auth:  %s", p.Scheme().Describe())
+	if p.Auth.Optional {
+		fmt.Fprint(out, " (only when credentials are configured)")
+	}
+	fmt.Fprintln(out)
+	if len(p.SuccessStatuses) > 0 {
+		fmt.Fprintf(out, "reply: %s count as success\n", joinInts(p.SuccessStatuses))
+	}
+	for _, k := range p.Kinds {
+		fmt.Fprintf(out, "\n%s %s: %s\n", cs.Bold("kind"), cs.Cyan(k.Name), k.Description)
+		fmt.Fprintf(out, "  %s, Content-Type: %s, normalized as %s\n", k.Method, k.ContentType(), k.Schema.Kind)
+		if k.Match.Path != "" {
+			fmt.Fprintf(out, "  detected by %s = %s\n", k.Match.Path, strings.Join(k.Match.Values, " | "))
+		}
+		writeIndented(out, iostreams.PrettyBody(k.Fixture, cs.Enabled()))
+	}
+	if h := p.Handshake; h != nil {
+		fmt.Fprintf(out, "\n%s: POST to the URL with ?%s=<validation key>; answer 200 with JSON holding %s (and %s)\n",
+			cs.Bold("handshake"), h.QueryParam, h.KeyField, h.ChallengeField)
+		writeIndented(out, iostreams.PrettyBody(h.Fixture, cs.Enabled()))
+	}
+	if len(p.Notes) > 0 {
+		fmt.Fprintf(out, "\n%s\n", cs.Bold("notes"))
+		for _, n := range p.Notes {
+			fmt.Fprintf(out, "  - %s\n", n)
+		}
+	}
+	return nil
+}
+
+func writeIndented(w interface{ Write([]byte) (int, error) }, body []byte) {
+	for _, line := range strings.Split(strings.TrimRight(string(body), "\n"), "\n") {
+		fmt.Fprintf(w, "    %s\n", line)
+	}
+}
+
+func joinInts(v []int) string {
+	s := make([]string, len(v))
+	for i, n := range v {
+		s[i] = fmt.Sprint(n)
+	}
+	return strings.Join(s, " and ")
+}

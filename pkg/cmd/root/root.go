@@ -1,0 +1,121 @@
+// Package root assembles the smshook command tree and runs it.
+package root
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	configcmd "github.com/smshook/smshook/pkg/cmd/config"
+	"github.com/smshook/smshook/pkg/cmd/listen"
+	"github.com/smshook/smshook/pkg/cmd/providers"
+	"github.com/smshook/smshook/pkg/cmd/send"
+	"github.com/smshook/smshook/pkg/cmd/sign"
+	"github.com/smshook/smshook/pkg/cmd/verify"
+	"github.com/smshook/smshook/pkg/cmd/version"
+	"github.com/smshook/smshook/pkg/cmdutil"
+	"github.com/smshook/smshook/pkg/iostreams"
+)
+
+// Main runs smshook on the process's arguments and streams and returns the
+// exit code.
+func Main() int {
+	return Run(os.Args[1:], iostreams.System(os.Getenv), os.Getenv)
+}
+
+// Run runs one invocation. Errors are printed here, once, as one line.
+func Run(args []string, io *iostreams.IOStreams, getenv func(string) string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	f := cmdutil.New(io, getenv)
+	cmd := NewCmdRoot(f)
+	cmd.SetArgs(args)
+	cmd.SetIn(io.In)
+	cmd.SetOut(io.Out)
+	cmd.SetErr(io.ErrOut)
+
+	err := cmd.ExecuteContext(ctx)
+	if err == nil {
+		return cmdutil.ExitOK
+	}
+	if strings.HasPrefix(err.Error(), "unknown command ") {
+		err = cmdutil.UsageErrorf("%v (see 'smshook --help')", err)
+	}
+	if errors.Is(err, context.Canceled) || ctx.Err() != nil && cmdutil.ExitCode(err) == cmdutil.ExitFailure {
+		err = cmdutil.ErrInterrupted
+	}
+	if !cmdutil.IsSilent(err) {
+		fmt.Fprintf(io.ErrOut, "smshook: %s\n", oneLine(err.Error()))
+	}
+	return cmdutil.ExitCode(err)
+}
+
+// oneLine folds a multi-line message (some libraries wrap theirs) into one.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// NewCmdRoot builds the command tree around a factory.
+func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "smshook <command>",
+		Short: "Sign, verify, send, replay and listen for SMS providers' webhooks",
+		Long: `smshook is a toolkit for developing against SMS providers' webhooks:
+delivery reports and inbound messages from Dexatel, MOBtexting and Cellcast.
+
+Sign a test payload and paste the header into curl, listen locally while you
+build a handler, send or replay events at it, and smoke-test it in CI.
+
+Settings come from flags, then SMSHOOK_* env vars (SMSHOOK_PROFILE,
+SMSHOOK_OUTPUT, SMSHOOK_COLOR, SMSHOOK_CONFIG, SMSHOOK_SECRET, …), then the
+config file ($XDG_CONFIG_HOME/smshook/config.yaml; see 'smshook config init').
+
+` + cmdutil.ExitStatusHelp,
+		Example: `  smshook providers
+  smshook sign dexatel --secret S body.json
+  smshook verify dexatel --secret S --signature 'tfoh…=' body.json
+  smshook listen`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Version:       version.String(),
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			mode, err := iostreams.ParseColorMode(f.Viper.GetString(cmdutil.KeyColor))
+			if err != nil {
+				return cmdutil.UsageError(err)
+			}
+			f.IOStreams.SetColorMode(mode)
+			return nil
+		},
+	}
+	cmd.SetVersionTemplate("smshook {{.Version}}\n")
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return cmdutil.UsageErrorf("%v (see '%s --help')", err, c.CommandPath())
+	})
+
+	pf := cmd.PersistentFlags()
+	pf.String(cmdutil.KeyConfig, "", "config file (default $XDG_CONFIG_HOME/smshook/config.yaml)")
+	pf.StringP(cmdutil.KeyProfile, "p", "", "profile from the config file")
+	pf.StringP(cmdutil.KeyOutput, "o", "", "output format: text or json (sign also: curl, http)")
+	pf.String(cmdutil.KeyColor, "auto", "color: auto, always or never (NO_COLOR and CLICOLOR_FORCE are honoured)")
+	for _, key := range []string{cmdutil.KeyConfig, cmdutil.KeyProfile, cmdutil.KeyOutput, cmdutil.KeyColor} {
+		_ = f.Viper.BindPFlag(key, pf.Lookup(key)) // cannot fail: the flag was just defined
+	}
+
+	cmd.AddCommand(
+		sign.NewCmdSign(f, nil),
+		verify.NewCmdVerify(f, nil),
+		send.NewCmdSend(f, nil),
+		listen.NewCmdListen(f, nil),
+		providers.NewCmdProviders(f),
+		configcmd.NewCmdConfig(f),
+		version.NewCmdVersion(f),
+	)
+	return cmd
+}

@@ -1,0 +1,170 @@
+package cmdutil
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/viper"
+
+	"github.com/smshook/smshook/pkg/config"
+	"github.com/smshook/smshook/pkg/iostreams"
+	"github.com/smshook/smshook/pkg/provider"
+	"github.com/smshook/smshook/pkg/signing"
+)
+
+// Keys of the settings that root's global flags and SMSHOOK_* env vars feed.
+const (
+	KeyConfig  = "config"
+	KeyProfile = "profile"
+	KeyOutput  = "output"
+	KeyColor   = "color"
+)
+
+// Factory gives commands what they need, built lazily and once per
+// invocation. Tests build one with fakes.
+type Factory struct {
+	IOStreams *iostreams.IOStreams
+	// Viper holds the global settings (flags bound, SMSHOOK_* env) and the
+	// config file; one instance per invocation.
+	Viper  *viper.Viper
+	Getenv func(string) string
+	Now    func() time.Time
+
+	// HTTPClient is the client for send, replay and forwarding.
+	HTTPClient func() *http.Client
+
+	configOnce sync.Once
+	config     *config.Config
+	configErr  error
+}
+
+// New returns a factory over the given streams and environment.
+func New(io *iostreams.IOStreams, getenv func(string) string) *Factory {
+	v := viper.New()
+	v.SetEnvPrefix("smshook")
+	v.AutomaticEnv()
+	client := &http.Client{}
+	return &Factory{
+		IOStreams:  io,
+		Viper:      v,
+		Getenv:     getenv,
+		Now:        time.Now,
+		HTTPClient: func() *http.Client { return client },
+	}
+}
+
+// Config loads the config file once.
+func (f *Factory) Config() (*config.Config, error) {
+	f.configOnce.Do(func() {
+		f.config, f.configErr = config.Load(f.Viper, f.Viper.GetString(KeyConfig), f.Getenv)
+		if f.configErr != nil {
+			f.configErr = UsageError(f.configErr)
+		}
+	})
+	return f.config, f.configErr
+}
+
+// Registry returns the providers: the built-in ones.
+func (f *Factory) Registry() (*provider.Registry, error) {
+	return provider.Builtin(), nil
+}
+
+// ProfileName is --profile or SMSHOOK_PROFILE.
+func (f *Factory) ProfileName() string { return f.Viper.GetString(KeyProfile) }
+
+// OutputFormat is --output or SMSHOOK_OUTPUT, checked against what the
+// command prints; the first allowed value is the default.
+func (f *Factory) OutputFormat(allowed ...string) (string, error) {
+	got := strings.ToLower(f.Viper.GetString(KeyOutput))
+	if got == "" {
+		return allowed[0], nil
+	}
+	for _, a := range allowed {
+		if got == a {
+			return got, nil
+		}
+	}
+	return "", UsageErrorf("--output %s is not available here: use %s", got, strings.Join(allowed, ", "))
+}
+
+// Target is what a command acts for: a provider, the profile it came from
+// (nil when named directly), and credentials.
+type Target struct {
+	Provider    *provider.Provider
+	Profile     *config.Profile
+	Credentials signing.Credentials
+}
+
+// ProfileLabel names the target for output: the profile, else the provider.
+func (t *Target) ProfileLabel() string {
+	if t.Profile != nil {
+		return t.Profile.Name
+	}
+	return t.Provider.Name
+}
+
+// ResolveTarget finds the provider and profile from a PROVIDER argument
+// (may be empty) and --profile, and gathers credentials from flags, env and
+// the profile. It does not insist on credentials: see RequireCredentials.
+func (f *Factory) ResolveTarget(providerArg string, flags config.CredentialFlags) (*Target, error) {
+	reg, err := f.Registry()
+	if err != nil {
+		return nil, err
+	}
+	t := &Target{}
+	if name := f.ProfileName(); name != "" {
+		cfg, err := f.Config()
+		if err != nil {
+			return nil, err
+		}
+		if t.Profile, err = cfg.Profile(name); err != nil {
+			return nil, UsageError(err)
+		}
+		if t.Profile.Provider == "" {
+			return nil, UsageErrorf("profile %q has no provider: add provider: <%s> to it", name, strings.Join(reg.Names(), "|"))
+		}
+		if providerArg != "" && !strings.EqualFold(providerArg, t.Profile.Provider) {
+			return nil, UsageErrorf("provider %s does not match profile %q, which is for %s: drop one of them", providerArg, name, t.Profile.Provider)
+		}
+		providerArg = t.Profile.Provider
+	}
+	if providerArg == "" {
+		return nil, UsageErrorf("name a provider (%s) or a profile with --profile", strings.Join(reg.Names(), ", "))
+	}
+	if t.Provider, err = reg.Lookup(providerArg); err != nil {
+		return nil, UsageError(err)
+	}
+	if t.Credentials, err = config.ResolveCredentials(t.Profile, flags, f.Getenv); err != nil {
+		return nil, UsageError(err)
+	}
+	return t, nil
+}
+
+// RequireCredentials fails with a usage error that names the flag, env var
+// and config keys to use when the target lacks what its scheme needs.
+func (t *Target) RequireCredentials() error {
+	return UsageError(config.MissingCredentials(t.Provider.Name, t.Provider.Auth, t.Credentials))
+}
+
+// Scheme returns the target's scheme, signing in the encoding asked for by
+// the flag, else the profile, else the provider's default.
+func (t *Target) Scheme(encodingFlag string) (signing.Scheme, error) {
+	enc := encodingFlag
+	if enc == "" && t.Profile != nil {
+		enc = t.Profile.Encoding
+	}
+	s, err := t.Provider.SchemeWithEncoding(enc)
+	if err != nil {
+		return nil, UsageError(err)
+	}
+	return s, nil
+}
+
+// DefaultLocalURL is where `smshook listen` serves a provider by default, so
+// that sign's curl output and send work against it with no config.
+func DefaultLocalURL(providerName string) string {
+	return fmt.Sprintf("http://127.0.0.1:8787/%s", providerName)
+}

@@ -1,0 +1,99 @@
+package signing
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+)
+
+// A bodyVariant is one way frameworks and editors commonly change a body
+// between the sender signing it and the receiver verifying it.
+type bodyVariant struct {
+	what      string // how the signed body differs from the bytes given
+	transform func([]byte) ([]byte, bool)
+}
+
+var bodyVariants = []bodyVariant{
+	{"with its trailing newline removed (an editor, echo or heredoc added one)", func(b []byte) ([]byte, bool) {
+		t := bytes.TrimRight(b, "\r\n")
+		return t, len(t) != len(b)
+	}},
+	{"with a trailing newline added (the one the sender signed was lost)", func(b []byte) ([]byte, bool) {
+		return append(bytes.Clone(b), '\n'), true
+	}},
+	{"with CRLF line endings turned into LF", func(b []byte) ([]byte, bool) {
+		t := bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
+		return t, len(t) != len(b)
+	}},
+	{"with LF line endings turned into CRLF", func(b []byte) ([]byte, bool) {
+		if bytes.Contains(b, []byte("\r\n")) {
+			return nil, false
+		}
+		t := bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n"))
+		return t, len(t) != len(b)
+	}},
+	{"as compact JSON (the sender signed it without whitespace)", func(b []byte) ([]byte, bool) {
+		var out bytes.Buffer
+		return out.Bytes(), json.Compact(&out, b) == nil && !bytes.Equal(out.Bytes(), b)
+	}},
+	{"as JSON indented with two spaces", indentJSON("  ")},
+	{"as JSON indented with four spaces", indentJSON("    ")},
+	{"as JSON indented with tabs", indentJSON("\t")},
+	{"as JSON with its keys in another order (compact)", reencodeJSON("")},
+	{"as JSON with its keys in another order (indented)", reencodeJSON("  ")},
+}
+
+func indentJSON(indent string) func([]byte) ([]byte, bool) {
+	return func(b []byte) ([]byte, bool) {
+		var out bytes.Buffer
+		return out.Bytes(), json.Indent(&out, b, "", indent) == nil && !bytes.Equal(out.Bytes(), b)
+	}
+}
+
+// reencodeJSON decodes and encodes again, as a framework's JSON binding does:
+// object keys come out sorted, numbers keep their text.
+func reencodeJSON(indent string) func([]byte) ([]byte, bool) {
+	return func(b []byte) ([]byte, bool) {
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
+		var v any
+		if dec.Decode(&v) != nil {
+			return nil, false
+		}
+		var out bytes.Buffer
+		enc := json.NewEncoder(&out)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", indent)
+		if enc.Encode(v) != nil {
+			return nil, false
+		}
+		t := bytes.TrimSuffix(out.Bytes(), []byte("\n"))
+		return t, !bytes.Equal(t, b)
+	}
+}
+
+// Explain refines a failed result: when the signature matches a
+// re-serialized or re-terminated form of the body, the body was changed
+// between signing and verifying, and the result says how. Otherwise the
+// result comes back as it was. It costs a verify per variant, so call it only
+// after a mismatch.
+func Explain(s Scheme, req *Request, c Credentials, r Result) Result {
+	if r.Valid || r.Reason != ReasonMismatch || len(req.Body) == 0 {
+		return r
+	}
+	try := *req
+	for _, v := range bodyVariants {
+		body, ok := v.transform(req.Body)
+		if !ok {
+			continue
+		}
+		try.Body = body
+		if s.Verify(&try, c).Valid {
+			r.Reason = ReasonBodyAltered
+			r.Message = fmt.Sprintf("%s matches the body %s, not the bytes given: "+
+				"something changed the body after signing; verify the raw bytes as received", r.Header, v.what)
+			return r
+		}
+	}
+	return r
+}
