@@ -118,7 +118,7 @@ func (m Match) Matches(format Format, raw []byte) bool {
 // Decode reads raw into an Event. The event's Raw is raw itself: decoding
 // neither copies nor changes the bytes.
 func (s Schema) Decode(raw []byte) (Event, error) {
-	ev := Event{Kind: s.Kind, Raw: raw}
+	ev := Event{Kind: s.Kind, Raw: raw, Status: StatusUnknown}
 	p, err := parse(s.Format, raw)
 	if err != nil {
 		return ev, err

@@ -34,7 +34,10 @@ var bodyVariants = []bodyVariant{
 	}},
 	{"as compact JSON (the sender signed it without whitespace)", func(b []byte) ([]byte, bool) {
 		var out bytes.Buffer
-		return out.Bytes(), json.Compact(&out, b) == nil && !bytes.Equal(out.Bytes(), b)
+		if json.Compact(&out, b) != nil {
+			return nil, false
+		}
+		return out.Bytes(), !bytes.Equal(out.Bytes(), b)
 	}},
 	{"as JSON indented with two spaces", indentJSON("  ")},
 	{"as JSON indented with four spaces", indentJSON("    ")},
@@ -46,12 +49,16 @@ var bodyVariants = []bodyVariant{
 func indentJSON(indent string) func([]byte) ([]byte, bool) {
 	return func(b []byte) ([]byte, bool) {
 		var out bytes.Buffer
-		return out.Bytes(), json.Indent(&out, b, "", indent) == nil && !bytes.Equal(out.Bytes(), b)
+		if json.Indent(&out, b, "", indent) != nil {
+			return nil, false
+		}
+		return out.Bytes(), !bytes.Equal(out.Bytes(), b)
 	}
 }
 
-// reencodeJSON decodes and encodes again, as a framework's JSON binding does:
-// object keys come out sorted, numbers keep their text.
+// reencodeJSON decodes and encodes again with object keys sorted, numbers
+// keeping their text: it finds senders that sign sorted JSON when the bytes
+// given have the keys in another order.
 func reencodeJSON(indent string) func([]byte) ([]byte, bool) {
 	return func(b []byte) ([]byte, bool) {
 		dec := json.NewDecoder(bytes.NewReader(b))

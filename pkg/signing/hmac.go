@@ -30,6 +30,8 @@ type hmacScheme struct {
 	size    int
 	accept  []string
 	content []part
+	// Built once: the verify path formats nothing when a signature is valid.
+	description, validMessage string
 }
 
 func newHMAC(spec Spec) (*hmacScheme, error) {
@@ -68,6 +70,8 @@ func newHMAC(spec Spec) (*hmacScheme, error) {
 		return nil, err
 	}
 	s.content = content
+	s.description = s.describe()
+	s.validMessage = "valid " + s.description
 	return s, nil
 }
 
@@ -81,7 +85,9 @@ func checkEncoding(e string) error {
 func (s *hmacScheme) Spec() Spec            { return s.spec }
 func (s *hmacScheme) AuthHeaders() []string { return []string{s.spec.Header} }
 
-func (s *hmacScheme) Describe() string {
+func (s *hmacScheme) Describe() string { return s.description }
+
+func (s *hmacScheme) describe() string {
 	what := "the body"
 	if s.spec.Template != "" && s.spec.Template != "{body}" {
 		what = fmt.Sprintf("%q", s.spec.Template)
@@ -184,7 +190,7 @@ func (s *hmacScheme) Verify(req *Request, c Credentials) Result {
 		sum := s.mac(buf[:0], secret, req)
 		for j := 0; j < n; j++ {
 			if subtle.ConstantTimeCompare(sum, candidates[j]) == 1 {
-				r := valid(h, fmt.Sprintf("valid %s", s.Describe()))
+				r := valid(h, s.validMessage)
 				r.Encoding, r.SecretIndex = names[j], i
 				return r
 			}

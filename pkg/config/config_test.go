@@ -1,0 +1,177 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/spf13/viper"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func writeFile(t *testing.T, path, content string) string {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestLoad(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath := writeFile(t, filepath.Join(dir, "xdg", "smshook", "config.yaml"), `
+profiles:
+  dex:
+    provider: dexatel
+    secret_env: DEX_SECRET
+    previous_secrets: [old1]
+    encoding: hex
+    url: http://127.0.0.1:3000/hook
+  cell:
+    provider: cellcast
+    username: u
+    password: p
+`)
+	t.Run("default path under XDG_CONFIG_HOME", func(t *testing.T) {
+		cfg, err := Load(viper.New(), "", env(map[string]string{"XDG_CONFIG_HOME": filepath.Join(dir, "xdg")}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.Path != cfgPath || !reflect.DeepEqual(cfg.ProfileNames(), []string{"cell", "dex"}) {
+			t.Fatalf("path %s profiles %v", cfg.Path, cfg.ProfileNames())
+		}
+		want := &Profile{Name: "dex", Provider: "dexatel", SecretEnv: "DEX_SECRET", PreviousSecrets: []string{"old1"},
+			Encoding: "hex", URL: "http://127.0.0.1:3000/hook"}
+		if got, _ := cfg.Profile("dex"); !reflect.DeepEqual(got, want) {
+			t.Errorf("got %+v\nwant %+v", got, want)
+		}
+	})
+	t.Run("no default file is an empty config", func(t *testing.T) {
+		cfg, err := Load(viper.New(), "", env(map[string]string{"HOME": filepath.Join(dir, "nohome")}))
+		if err != nil || cfg.Path != "" || len(cfg.Profiles) != 0 {
+			t.Fatalf("cfg %+v err %v", cfg, err)
+		}
+		if _, err := cfg.Profile("x"); err == nil || !strings.Contains(err.Error(), "there is no config file; create one with 'smshook config init'") {
+			t.Errorf("err = %v", err)
+		}
+	})
+	t.Run("an explicit path must exist", func(t *testing.T) {
+		_, err := Load(viper.New(), filepath.Join(dir, "missing.yaml"), env(nil))
+		if err == nil || !strings.Contains(err.Error(), "does not exist: create one with 'smshook config init --config") {
+			t.Errorf("err = %v", err)
+		}
+	})
+	t.Run("broken yaml says where", func(t *testing.T) {
+		bad := writeFile(t, filepath.Join(dir, "bad.yaml"), "profiles: [\n")
+		_, err := Load(viper.New(), bad, env(nil))
+		if err == nil || !strings.Contains(err.Error(), bad) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("err = %q", err)
+		}
+	})
+	t.Run("unknown profile lists the known ones", func(t *testing.T) {
+		cfg, _ := Load(viper.New(), cfgPath, env(nil))
+		if _, err := cfg.Profile("nope"); err == nil || !strings.Contains(err.Error(), "(profiles: cell, dex)") {
+			t.Errorf("err = %v", err)
+		}
+	})
+}
+
+func TestResolveCredentials(t *testing.T) {
+	dir := t.TempDir()
+	secretFile := writeFile(t, filepath.Join(dir, "secret"), "from-file\n")
+	profile := &Profile{Name: "p", Secret: "from-profile", PreviousSecrets: []string{"old"}, Username: "pu", Password: "pp"}
+	tests := []struct {
+		name    string
+		profile *Profile
+		flags   CredentialFlags
+		env     map[string]string
+		secrets []string
+		user    string
+		pass    string
+		wantErr string
+	}{
+		{"flag beats env and profile", profile, CredentialFlags{Secret: "flag"}, map[string]string{EnvSecret: "env"}, []string{"flag", "old"}, "pu", "pp", ""},
+		{"secret file flag, newline dropped", nil, CredentialFlags{SecretFile: secretFile}, map[string]string{EnvSecret: "env"}, []string{"from-file"}, "", "", ""},
+		{"env beats profile", profile, CredentialFlags{}, map[string]string{EnvSecret: "env", EnvUsername: "eu", EnvPassword: "ep"}, []string{"env", "old"}, "eu", "ep", ""},
+		{"profile secret", profile, CredentialFlags{}, nil, []string{"from-profile", "old"}, "pu", "pp", ""},
+		{"profile secret_env", &Profile{Name: "p", SecretEnv: "MY_SECRET"}, CredentialFlags{}, map[string]string{"MY_SECRET": "s"}, []string{"s"}, "", "", ""},
+		{"profile secret_env unset", &Profile{Name: "p", SecretEnv: "MY_SECRET"}, CredentialFlags{}, nil, nil, "", "", `profile "p": secret_env names MY_SECRET, which is not set`},
+		{"profile secret_file", &Profile{Name: "p", SecretFile: secretFile}, CredentialFlags{}, nil, []string{"from-file"}, "", "", ""},
+		{"profile secret_file missing", &Profile{Name: "p", SecretFile: filepath.Join(dir, "nope")}, CredentialFlags{}, nil, nil, "", "", "cannot read " + filepath.Join(dir, "nope") + ": no such file or directory"},
+		{"password_env", &Profile{Name: "p", Username: "u", PasswordEnv: "PW"}, CredentialFlags{}, map[string]string{"PW": "pw"}, nil, "u", "pw", ""},
+		{"password_env unset", &Profile{Name: "p", Username: "u", PasswordEnv: "PW"}, CredentialFlags{}, nil, nil, "", "", "password_env names PW, which is not set"},
+		{"nothing at all", nil, CredentialFlags{}, nil, nil, "", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := ResolveCredentials(tt.profile, tt.flags, env(tt.env))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(c.Secrets, tt.secrets) || c.Username != tt.user || c.Password != tt.pass {
+				t.Errorf("got secrets %q user %q pass %q", c.Secrets, c.Username, c.Password)
+			}
+		})
+	}
+}
+
+func TestSecretFileErrorsNeverShowTheContent(t *testing.T) {
+	path := writeFile(t, filepath.Join(t.TempDir(), "s"), "\n")
+	_, err := ResolveCredentials(&Profile{Name: "p", SecretFile: path}, CredentialFlags{}, env(nil))
+	if err == nil || !strings.Contains(err.Error(), "is empty") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestRedacted(t *testing.T) {
+	p := Profile{Name: "p", Secret: "s3cr3t", Password: "pw", PreviousSecrets: []string{"old"}, SecretEnv: "ENV_NAME", Username: "u"}
+	r := p.Redacted()
+	for _, leaked := range []string{"s3cr3t", "pw", "old"} {
+		if strings.Contains(strings.Join([]string{r.Secret, r.Password, strings.Join(r.PreviousSecrets, ",")}, " "), leaked) {
+			t.Errorf("redacted profile still holds %q", leaked)
+		}
+	}
+	if r.SecretEnv != "ENV_NAME" || r.Username != "u" || p.Secret != "s3cr3t" {
+		t.Error("Redacted must keep names and leave the original alone")
+	}
+}
+
+func TestWriteSample(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sub", "config.yaml")
+	if err := WriteSample(path, false); err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.Stat(path)
+	if err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %v err %v", info.Mode(), err)
+	}
+	if err := WriteSample(path, false); err == nil || !strings.Contains(err.Error(), "pass --force") {
+		t.Errorf("second write: %v", err)
+	}
+	os.Chmod(path, 0o644)
+	if err := WriteSample(path, true); err != nil {
+		t.Fatal(err)
+	}
+	if info, _ := os.Stat(path); info.Mode().Perm() != 0o600 {
+		t.Errorf("--force left mode %v", info.Mode())
+	}
+	// The sample is a valid config whose profiles name real providers.
+	cfg, err := Load(viper.New(), path, env(nil))
+	if err != nil || len(cfg.Profiles) != 3 || cfg.Profiles["dexatel-dev"].Provider != "dexatel" {
+		t.Fatalf("sample does not load: %v %+v", err, cfg)
+	}
+}
