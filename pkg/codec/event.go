@@ -44,7 +44,7 @@ var commonStatuses = map[string]Status{
 	"expired": StatusExpired,
 	"deleted": StatusDeleted, "dead": StatusDeleted,
 	"received": StatusReceived,
-	"unknown": StatusUnknown,
+	"unknown":  StatusUnknown,
 }
 
 // NormalizeStatus maps a provider's raw status to a normalized one,

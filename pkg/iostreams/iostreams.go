@@ -137,7 +137,7 @@ func (s *IOStreams) ErrColorScheme() *ColorScheme { return NewColorScheme(s.ErrC
 // color is its own fatih/color value with color set explicitly, so nothing
 // depends on that package's global NoColor switch.
 type ColorScheme struct {
-	enabled                                      bool
+	enabled                                       bool
 	green, red, yellow, cyan, magenta, gray, bold *color.Color
 }
 
