@@ -36,6 +36,9 @@ func TestScript(t *testing.T) {
 			// A fresh home per script: no user config leaks in, none leaks out.
 			env.Setenv("HOME", env.WorkDir)
 			env.Setenv("XDG_CONFIG_HOME", filepath.Join(env.WorkDir, ".config"))
+			// Race-enabled binaries sleep a second at exit by default; each
+			// script runs smshook many times.
+			env.Setenv("GORACE", "atexit_sleep_ms=0")
 			return nil
 		},
 	})

@@ -67,9 +67,18 @@ func (f *Factory) Config() (*config.Config, error) {
 	return f.config, f.configErr
 }
 
-// Registry returns the providers: the built-in ones.
+// Registry returns the providers: the built-in ones and those the config
+// file defines under providers:.
 func (f *Factory) Registry() (*provider.Registry, error) {
-	return provider.Builtin(), nil
+	cfg, err := f.Config()
+	if err != nil {
+		return nil, err
+	}
+	reg, err := config.Registry(f.Viper, cfg.Path)
+	if err != nil {
+		return nil, UsageError(err)
+	}
+	return reg, nil
 }
 
 // ProfileName is --profile or SMSHOOK_PROFILE.

@@ -32,6 +32,11 @@ type hmacScheme struct {
 	content []part
 	// Built once: the verify path formats nothing when a signature is valid.
 	description, validMessage string
+	// extended is set when the scheme signs a timestamp or an id, or writes
+	// a composite header: verification then takes verifyExtended's path, and
+	// the plain path (Dexatel's) does no new work.
+	extended bool
+	format   []formatItem // parsed HeaderFormat; nil for a plain header
 }
 
 func newHMAC(spec Spec) (*hmacScheme, error) {
@@ -65,11 +70,23 @@ func newHMAC(spec Spec) (*hmacScheme, error) {
 			return nil, err
 		}
 	}
-	content, err := parseTemplate(spec.Template)
+	if spec.HeaderFormat != "" {
+		if spec.Prefix != "" {
+			return nil, fmt.Errorf("prefix and header_format do not combine: write the prefix into header_format, e.g. %q", "sha256={signature}")
+		}
+		format, err := parseHeaderFormat(spec.HeaderFormat)
+		if err != nil {
+			return nil, err
+		}
+		s.format = format
+	}
+	hasTimestamp := spec.TimestampHeader != "" || s.formatHas("timestamp")
+	content, err := parseTemplateWith(spec.Template, hasTimestamp, spec.IDHeader != "")
 	if err != nil {
 		return nil, err
 	}
 	s.content = content
+	s.extended = s.format != nil || spec.TimestampHeader != "" || spec.IDHeader != ""
 	s.description = s.describe()
 	s.validMessage = "valid " + s.description
 	return s, nil
@@ -82,8 +99,18 @@ func checkEncoding(e string) error {
 	return fmt.Errorf("unknown signature encoding %q: use hex or base64", e)
 }
 
-func (s *hmacScheme) Spec() Spec            { return s.spec }
-func (s *hmacScheme) AuthHeaders() []string { return []string{s.spec.Header} }
+func (s *hmacScheme) Spec() Spec { return s.spec }
+
+func (s *hmacScheme) AuthHeaders() []string {
+	headers := []string{s.spec.Header}
+	if s.spec.TimestampHeader != "" {
+		headers = append(headers, s.spec.TimestampHeader)
+	}
+	if s.spec.IDHeader != "" {
+		headers = append(headers, s.spec.IDHeader)
+	}
+	return headers
+}
 
 func (s *hmacScheme) Describe() string { return s.description }
 
@@ -96,25 +123,60 @@ func (s *hmacScheme) describe() string {
 	if s.spec.Prefix != "" {
 		prefix = fmt.Sprintf(", prefixed %q", s.spec.Prefix)
 	}
-	return fmt.Sprintf("HMAC-%s of %s, %s%s, in %s",
-		strings.ToUpper(s.spec.Algorithm), what, s.spec.Encoding, prefix, s.spec.Header)
+	where := s.spec.Header
+	if s.spec.HeaderFormat != "" {
+		where = fmt.Sprintf("%s as %q", s.spec.Header, s.spec.HeaderFormat)
+	}
+	var with []string
+	if s.spec.TimestampHeader != "" {
+		with = append(with, "timestamp in "+s.spec.TimestampHeader)
+	}
+	if s.spec.IDHeader != "" {
+		with = append(with, "id in "+s.spec.IDHeader)
+	}
+	extra := ""
+	if len(with) > 0 {
+		extra = " (" + strings.Join(with, ", ") + ")"
+	}
+	return fmt.Sprintf("HMAC-%s of %s, %s%s, in %s%s",
+		strings.ToUpper(s.spec.Algorithm), what, s.spec.Encoding, prefix, where, extra)
 }
 
-// mac computes the HMAC of the signed content into dst.
-func (s *hmacScheme) mac(dst []byte, secret string, req *Request) []byte {
+// mac computes the HMAC of the signed content into dst; timestamp and id
+// fill {timestamp} and {id}.
+func (s *hmacScheme) mac(dst []byte, secret string, req *Request, timestamp, id string) []byte {
 	m := hmac.New(s.newHash, []byte(secret))
-	writeContent(m, s.content, req)
+	writeContent(m, s.content, req, timestamp, id)
 	return m.Sum(dst)
 }
 
-// Sign sets the signature header, signing with the first secret.
+// Sign sets the signature header, signing with the first secret. A scheme
+// with a timestamp signs the request's clock; one with an id keeps the id
+// header the request has, or makes one.
 func (s *hmacScheme) Sign(req *Request, c Credentials) error {
 	if len(c.Secrets) == 0 || c.Secrets[0] == "" {
 		return ErrNoCredentials
 	}
+	var timestamp, id string
+	if s.extended {
+		timestamp = unixNow(req)
+		if s.spec.TimestampHeader != "" {
+			req.Header.Set(s.spec.TimestampHeader, timestamp)
+		}
+		if s.spec.IDHeader != "" {
+			if id = strings.TrimSpace(req.Header.Get(s.spec.IDHeader)); id == "" {
+				id = newMessageID()
+				req.Header.Set(s.spec.IDHeader, id)
+			}
+		}
+	}
 	var buf [64]byte
-	sum := s.mac(buf[:0], c.Secrets[0], req)
-	req.Header.Set(s.spec.Header, s.spec.Prefix+encode(s.spec.Encoding, sum))
+	sig := encode(s.spec.Encoding, s.mac(buf[:0], c.Secrets[0], req, timestamp, id))
+	if s.format != nil {
+		req.Header.Set(s.spec.Header, s.formatHeader(sig, timestamp))
+		return nil
+	}
+	req.Header.Set(s.spec.Header, s.spec.Prefix+sig)
 	return nil
 }
 
@@ -158,6 +220,9 @@ func (s *hmacScheme) Verify(req *Request, c Credentials) Result {
 	if len(c.Secrets) == 0 {
 		return invalid(h, ReasonNoCredentials, "no secret to verify with")
 	}
+	if s.extended {
+		return s.verifyExtended(req, c)
+	}
 	value, fail := singleHeader(req, h)
 	if fail != nil {
 		return *fail
@@ -182,12 +247,12 @@ func (s *hmacScheme) Verify(req *Request, c Credentials) Result {
 		}
 	}
 	if n == 0 {
-		return s.diagnoseUndecodable(req, c, value)
+		return s.diagnoseUndecodable(req, c, value, "", "")
 	}
 
 	var buf [64]byte
 	for i, secret := range c.Secrets {
-		sum := s.mac(buf[:0], secret, req)
+		sum := s.mac(buf[:0], secret, req, "", "")
 		for j := 0; j < n; j++ {
 			if subtle.ConstantTimeCompare(sum, candidates[j]) == 1 {
 				r := valid(h, s.validMessage)
@@ -203,7 +268,7 @@ func (s *hmacScheme) Verify(req *Request, c Credentials) Result {
 // diagnoseUndecodable explains a signature that no accepted encoding reads:
 // the right signature in an encoding the scheme does not take, a signature of
 // another algorithm's length, or garbage.
-func (s *hmacScheme) diagnoseUndecodable(req *Request, c Credentials, value string) Result {
+func (s *hmacScheme) diagnoseUndecodable(req *Request, c Credentials, value, timestamp, id string) Result {
 	h := s.spec.Header
 	var dst, buf [64]byte
 	for _, enc := range knownEncodings {
@@ -212,7 +277,7 @@ func (s *hmacScheme) diagnoseUndecodable(req *Request, c Credentials, value stri
 			continue
 		}
 		for _, secret := range c.Secrets {
-			if subtle.ConstantTimeCompare(s.mac(buf[:0], secret, req), sig) == 1 {
+			if subtle.ConstantTimeCompare(s.mac(buf[:0], secret, req, timestamp, id), sig) == 1 {
 				return invalid(h, ReasonWrongEncoding,
 					"%s is a correct signature in %s, but this provider sends %s: sign with --encoding %s",
 					h, enc, strings.Join(s.accept, " or "), s.accept[0])

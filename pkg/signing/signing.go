@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // Request is the part of an HTTP request that schemes sign: the exact body
@@ -18,6 +19,17 @@ type Request struct {
 	URL    string
 	Header http.Header
 	Body   []byte
+	// Now is the clock for schemes that sign or check a timestamp; the zero
+	// time means time.Now.
+	Now time.Time
+}
+
+// now is the request's clock.
+func (r *Request) now() time.Time {
+	if r.Now.IsZero() {
+		return time.Now()
+	}
+	return r.Now
 }
 
 // Credentials are what a scheme signs with or checks against. Secrets holds
@@ -44,7 +56,23 @@ const (
 	SchemeHMAC   = "hmac"
 	SchemeBasic  = "basic"
 	SchemeBearer = "bearer"
+
+	// Provider schemes beyond a plain HMAC of the body (one file each).
+	SchemeTwilio           = "twilio"
+	SchemeStandardWebhooks = "standard-webhooks"
+	SchemeTelnyx           = "telnyx"
+	SchemePlivo            = "plivo"
+	SchemeVonage           = "vonage"
+	SchemeSinch            = "sinch"
+	SchemeMessageBird      = "messagebird"
 )
+
+// schemeNames lists the schemes New accepts, for error messages.
+const schemeNames = "hmac, basic, bearer, twilio, standard-webhooks, telnyx, plivo, vonage, sinch or messagebird"
+
+// DefaultTolerance is how far a signed timestamp may be from now, either
+// way, when a Spec sets no Tolerance.
+const DefaultTolerance = 5 * time.Minute
 
 // Spec describes a scheme and its parameters, as providers and config files
 // write it.
@@ -66,6 +94,55 @@ type Spec struct {
 	// Optional says the provider may send requests with no auth at all when
 	// the user configured none (MOBtexting's secret is optional).
 	Optional bool `json:"optional,omitempty" mapstructure:"optional"`
+
+	// TimestampHeader carries the unix-seconds timestamp that {timestamp}
+	// stands for (hmac), or the scheme's own timestamp header.
+	TimestampHeader string `json:"timestamp_header,omitempty" mapstructure:"timestamp_header"`
+	// IDHeader carries the message id that {id} stands for (hmac), or the
+	// scheme's own id header (standard-webhooks).
+	IDHeader string `json:"id_header,omitempty" mapstructure:"id_header"`
+	// HeaderFormat is a composite signature header for hmac, a comma list of
+	// key={placeholder} items over {signature} and {timestamp}, e.g.
+	// "t={timestamp},v1={signature}" (Stripe's form); empty means the header
+	// holds Prefix and the signature alone.
+	HeaderFormat string `json:"header_format,omitempty" mapstructure:"header_format"`
+	// Tolerance is how far a signed timestamp may be from now, either way:
+	// zero means DefaultTolerance, a negative value turns the check off (to
+	// verify old captures).
+	Tolerance time.Duration `json:"tolerance,omitempty" mapstructure:"tolerance"`
+}
+
+// SignsURL reports whether the scheme signs the request URL, so that sign
+// and verify need the URL the provider was given (--url, the profile's url,
+// or listen's public URL).
+func (s Spec) SignsURL() bool {
+	switch strings.ToLower(s.Scheme) {
+	case SchemeTwilio, SchemePlivo, SchemeMessageBird:
+		return true
+	case SchemeHMAC:
+		return strings.Contains(s.Template, "{url}")
+	}
+	return false
+}
+
+// UsesTimestamp reports whether Verify checks a signed timestamp against
+// the tolerance (so --tolerance means something for it).
+func (s Spec) UsesTimestamp() bool {
+	switch strings.ToLower(s.Scheme) {
+	case SchemeStandardWebhooks, SchemeTelnyx, SchemeVonage, SchemeSinch, SchemeMessageBird:
+		return true
+	case SchemeHMAC:
+		return strings.Contains(s.Template, "{timestamp}") || strings.Contains(s.HeaderFormat, "{timestamp}")
+	}
+	return false
+}
+
+// tolerance is the Spec's Tolerance with the default applied.
+func (s Spec) tolerance() time.Duration {
+	if s.Tolerance == 0 {
+		return DefaultTolerance
+	}
+	return s.Tolerance
 }
 
 // Scheme signs and verifies requests.
@@ -74,9 +151,13 @@ type Scheme interface {
 	Spec() Spec
 	// Describe is one line for people, e.g. "HMAC-SHA256 of the body, base64, in X-Dexatel-Signature".
 	Describe() string
-	// AuthHeaders names the headers Sign sets.
+	// AuthHeaders names the headers Sign sets, the signature's first. It
+	// is empty for vonage, which signs in a body or query parameter.
 	AuthHeaders() []string
-	// Sign sets the auth headers on req.
+	// Sign sets the auth headers on req. Schemes that sign inside the URL
+	// or the body also change them: twilio adds bodySHA256 to the URL of a
+	// JSON body, vonage adds timestamp and sig parameters to the body (or
+	// the query of a GET). Send what Sign leaves in req.
 	Sign(req *Request, c Credentials) error
 	// Verify checks req's auth. It never returns a secret in its result.
 	Verify(req *Request, c Credentials) Result
@@ -91,10 +172,24 @@ func New(spec Spec) (Scheme, error) {
 		return newBasic(spec), nil
 	case SchemeBearer:
 		return newBearer(spec), nil
+	case SchemeTwilio:
+		return newTwilio(spec)
+	case SchemeStandardWebhooks:
+		return newStandardWebhooks(spec)
+	case SchemeTelnyx:
+		return newTelnyx(spec)
+	case SchemePlivo:
+		return newPlivo(spec)
+	case SchemeVonage:
+		return newVonage(spec)
+	case SchemeSinch:
+		return newSinch(spec)
+	case SchemeMessageBird:
+		return newMessageBird(spec)
 	case "":
-		return nil, errors.New("auth scheme is empty: use hmac, basic or bearer")
+		return nil, errors.New("auth scheme is empty: use " + schemeNames)
 	}
-	return nil, fmt.Errorf("unknown auth scheme %q: use hmac, basic or bearer", spec.Scheme)
+	return nil, fmt.Errorf("unknown auth scheme %q: use %s", spec.Scheme, schemeNames)
 }
 
 // ErrNoCredentials is returned by Sign when the credentials it needs are missing.
@@ -113,6 +208,18 @@ const (
 	ReasonMismatch         Reason = "mismatch"
 	ReasonWrongCredentials Reason = "wrong_credentials"
 	ReasonBodyAltered      Reason = "body_altered"
+	// The signature matches, but its timestamp is outside the tolerance.
+	ReasonTimestampTooOld   Reason = "timestamp_too_old"
+	ReasonTimestampInFuture Reason = "timestamp_in_future"
+	// The scheme signs a timestamp and the request carries none.
+	ReasonMissingTimestamp Reason = "missing_timestamp"
+	// The scheme signs the URL and the request has none to check.
+	ReasonMissingURL Reason = "missing_url"
+	// The signature is right but was made for another URL (messagebird's url_hash).
+	ReasonURLMismatch Reason = "url_mismatch"
+	// A configured credential cannot be used by the scheme (a whsec_ secret
+	// that is not base64, a string that is not an Ed25519 key).
+	ReasonBadCredentials Reason = "bad_credentials"
 )
 
 // Result is the outcome of Verify.

@@ -1,16 +1,383 @@
-// Package listen is being written (this session); this file only keeps the tree compiling.
+// Package listen is `smshook listen`: a local webhook receiver that
+// verifies, shows, captures and forwards providers' requests.
 package listen
 
 import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
 	"github.com/spf13/cobra"
 
+	"github.com/smshook/smshook/pkg/capture"
 	"github.com/smshook/smshook/pkg/cmdutil"
+	"github.com/smshook/smshook/pkg/config"
+	"github.com/smshook/smshook/pkg/iostreams"
+	"github.com/smshook/smshook/pkg/provider"
+	"github.com/smshook/smshook/pkg/server"
 )
 
+// DefaultCapturePath is where listen appends its records unless told otherwise.
+const DefaultCapturePath = "smshook-captures.jsonl"
+
+// maxMaxBody keeps a captured line well within what capture.Reader reads.
+const maxMaxBody = 32 << 20
+
 // ListenOptions are the inputs of `smshook listen`.
-type ListenOptions struct{}
+type ListenOptions struct {
+	IO       *iostreams.IOStreams
+	Config   func() (*config.Config, error)
+	Registry func() (*provider.Registry, error)
+	Getenv   func(string) string
+	Now      func() time.Time
+	// Context is the command's: canceled on SIGINT and SIGTERM.
+	Context context.Context
+	// EnvProfile is SMSHOOK_PROFILE, used when no --profile is given.
+	EnvProfile string
+	Output     string
+
+	Host          string
+	Port          int
+	Profiles      []string
+	Demo          bool
+	CapturePath   string
+	NoCapture     bool
+	MaxBody       int64
+	AcceptInvalid bool
+	ForwardTo     string
+	Respond       int
+	RespondBody   []byte
+	Delay         time.Duration
+	Print         string
+	MaxEvents     int
+	Timeout       time.Duration
+	PublicURL     string
+	AddrFile      string
+
+	// listening, when set (tests), is told the bound address.
+	listening func(addr string)
+}
+
+// Print modes.
+const (
+	printBody    = "body"
+	printHeaders = "headers"
+	printAll     = "all"
+)
 
 // NewCmdListen builds `smshook listen`.
 func NewCmdListen(f *cmdutil.Factory, runF func(*ListenOptions) error) *cobra.Command {
-	return &cobra.Command{Use: "listen", Hidden: true}
+	opts := &ListenOptions{
+		IO:       f.IOStreams,
+		Config:   f.Config,
+		Registry: f.Registry,
+		Getenv:   f.Getenv,
+		Now:      f.Now,
+	}
+	var maxBody, respondBody string
+	cmd := &cobra.Command{
+		Use:   "listen",
+		Short: "Receive webhooks locally: verify, show, capture and forward them",
+		Long: `Run a local webhook receiver. Each request is routed to a provider, its
+signature or credentials are verified, its body is decoded to the normalized
+event, one line is printed, and the request is appended to the capture file
+(on disk before it is answered), then forwarded to your app or answered here.
+
+Routes: with no config file (or with --demo), every built-in provider is
+served at /PROVIDER (the kind is read from the body) and /PROVIDER/KIND, with
+the provider's public demo credentials, so that 'smshook send PROVIDER
+--demo' works against it. With --profile P (repeatable, or a comma list;
+it replaces the global --profile here) or, when none is given, every profile
+in the config file, each profile is served at /P and /P/KIND with its own
+credentials and forward_to. SMSHOOK_SECRET and friends apply only when one
+profile is served. Providers whose auth is optional (MOBtexting, Cellcast)
+and that have no credentials are accepted and marked "not checked".
+
+Answers: 200 when valid; 401 with a JSON reason when not (--accept-invalid
+answers as if valid, but the record and the line still say invalid); 404
+with the list of routes; 405 for a method the provider does not use; 413
+beyond --max-body (still captured, with the part read, marked truncated);
+500 when the capture file cannot be written (never a 2xx that is not on
+disk). MOBtexting's validation handshake (?token=KEY) is answered 200 with
+{"validation_key": KEY, "challenge": …}; 400 when the profile has a
+validation_key and the request's differs.
+--forward-to URL (or a profile's forward_to) sends the exact bytes and
+headers (less hop-by-hop ones) to your app and relays its answer; 502 when
+it cannot be reached. --respond, --respond-body and --delay play a failing
+or slow endpoint instead, to exercise a provider's retries.
+
+Capture: one JSON object per line (JSON Lines), appended to --capture
+(default ./` + DefaultCapturePath + `, mode 0600: it holds auth headers):
+id, received_at, profile, provider, kind, method, url, headers, body (or
+body_base64 when not UTF-8), verification, event, reply and forward.
+'smshook replay' reads it.
+
+Output: one line per request on stdout (time, profile, kind, message id,
+from → to, status, ✓ verified / ✗ invalid / – not checked, reply status,
+latency); --output json prints one JSON object per line instead (the
+record, with credential values redacted). --print adds the body (pretty
+JSON or form fields) and/or the headers under each line.
+
+CI: --max-events N exits after N requests, 0 when none was invalid, else 1;
+--timeout D exits after D, 1 when --max-events was not reached. SIGINT or
+SIGTERM finishes the requests in flight, closes the capture file and exits
+130. A summary goes to stderr at exit.
+
+` + cmdutil.ExitStatusHelp + `
+
+  listen exits 1 when an event was invalid or could not be captured, or
+  --timeout passed before --max-events requests came.`,
+		Example: `  smshook listen
+  smshook listen --port 0 --print body
+  smshook listen --profile dexatel-dev --forward-to http://127.0.0.1:3000/webhooks/dexatel
+  smshook listen --respond 503 --delay 2s
+  smshook listen --max-events 3 --timeout 30s --output json --capture ci.jsonl`,
+		Args: cmdutil.Args(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Context = cmd.Context()
+			opts.EnvProfile = f.ProfileName()
+			if err := opts.parse(cmd, maxBody, respondBody); err != nil {
+				return err
+			}
+			format, err := f.OutputFormat("text", "json")
+			if err != nil {
+				return err
+			}
+			opts.Output = format
+			if format == "json" && opts.Print != "" {
+				return cmdutil.UsageErrorf("--print is for the text output: each --output json line already holds the body and headers")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return listenRun(opts)
+		},
+	}
+
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Host, "host", "127.0.0.1", "address to listen on (0.0.0.0 for every interface)")
+	fl.IntVar(&opts.Port, "port", 8787, "port to listen on; 0 picks a free one (the address is printed)")
+	// Shadows the global --profile (a single name) for this command only.
+	fl.StringSliceVarP(&opts.Profiles, "profile", "p", nil, "serve this profile at /`NAME` (repeatable; default: every profile in the config file)")
+	fl.BoolVar(&opts.Demo, "demo", false, "also serve the built-in providers with their demo credentials when profiles are served")
+	fl.StringVar(&opts.CapturePath, "capture", DefaultCapturePath, "append every request to this JSON Lines `FILE`")
+	fl.BoolVar(&opts.NoCapture, "no-capture", false, "do not write a capture file")
+	fl.StringVar(&maxBody, "max-body", "1MiB", "largest body read (e.g. 512KiB, 4MiB); larger requests get 413")
+	fl.BoolVar(&opts.AcceptInvalid, "accept-invalid", false, "answer requests that fail verification as if they passed (they are still marked invalid)")
+	fl.StringVar(&opts.ForwardTo, "forward-to", "", "forward each accepted request to your app at `URL` and relay its answer")
+	fl.IntVar(&opts.Respond, "respond", 0, "answer accepted requests with this HTTP `STATUS` (e.g. 500, to test retries)")
+	fl.StringVar(&respondBody, "respond-body", "", "answer with this body (@FILE reads a file); implies --respond 200 when not given")
+	fl.DurationVar(&opts.Delay, "delay", 0, "wait this long before each answer (e.g. 2s, to play a slow endpoint)")
+	fl.StringVar(&opts.Print, "print", "", "also print each request's body, headers or all (Authorization values redacted)")
+	fl.IntVar(&opts.MaxEvents, "max-events", 0, "exit after N requests: 0 when none was invalid, else 1")
+	fl.DurationVar(&opts.Timeout, "timeout", 0, "exit after this long (1 when --max-events was not reached)")
+	fl.StringVar(&opts.PublicURL, "public-url", "", "the `URL` the provider was given (a tunnel), recorded and used for URL-signing schemes")
+	fl.StringVar(&opts.AddrFile, "addr-file", "", "write the bound host:port to `FILE` once listening (for scripts, with --port 0)")
+	return cmd
+}
+
+// parse checks flag values and combinations before anything starts.
+func (o *ListenOptions) parse(cmd *cobra.Command, maxBody, respondBody string) error {
+	changed := cmd.Flags().Changed
+	switch {
+	case o.Port < 0 || o.Port > 65535:
+		return cmdutil.UsageErrorf("--port %d is not a port: use 1-65535, or 0 for a free one", o.Port)
+	case o.NoCapture && changed("capture"):
+		return cmdutil.UsageErrorf("--capture and --no-capture contradict each other: drop one")
+	case o.CapturePath == "" && !o.NoCapture:
+		return cmdutil.UsageErrorf("--capture needs a file name (or pass --no-capture)")
+	case o.Delay < 0:
+		return cmdutil.UsageErrorf("--delay must be 0 or more")
+	case o.MaxEvents < 0:
+		return cmdutil.UsageErrorf("--max-events must be 0 (no limit) or more")
+	case o.Timeout < 0:
+		return cmdutil.UsageErrorf("--timeout must be 0 (none) or more")
+	case changed("respond") && (o.Respond < 100 || o.Respond > 599):
+		return cmdutil.UsageErrorf("--respond %d is not an HTTP status: use 100-599", o.Respond)
+	case o.ForwardTo != "" && (changed("respond") || changed("respond-body")):
+		return cmdutil.UsageErrorf("--forward-to relays your app's answer, --respond answers here: drop one")
+	}
+	switch o.Print {
+	case "", printBody, printHeaders, printAll:
+	default:
+		return cmdutil.UsageErrorf("--print %q: use body, headers or all", o.Print)
+	}
+	for _, u := range []struct{ flag, value string }{{"forward-to", o.ForwardTo}, {"public-url", o.PublicURL}} {
+		if u.value != "" {
+			if err := cmdutil.CheckHTTPURL(u.value); err != nil {
+				return cmdutil.UsageErrorf("--%s: %v", u.flag, err)
+			}
+		}
+	}
+	n, err := ParseSize(maxBody)
+	if err != nil {
+		return cmdutil.UsageErrorf("--max-body: %v", err)
+	}
+	if n < 1 || n > maxMaxBody {
+		return cmdutil.UsageErrorf("--max-body %s: use 1 byte to %s", maxBody, FormatSize(maxMaxBody))
+	}
+	o.MaxBody = n
+	if changed("respond-body") {
+		if strings.HasPrefix(respondBody, "@") {
+			b, err := cmdutil.ReadPayload(respondBody[1:], o.IO.In)
+			if err != nil {
+				return err
+			}
+			o.RespondBody = b
+		} else {
+			o.RespondBody = []byte(respondBody)
+		}
+		if o.Respond == 0 {
+			o.Respond = 200
+		}
+	}
+	for _, p := range o.Profiles {
+		if p == "" {
+			return cmdutil.UsageErrorf("--profile needs a name")
+		}
+	}
+	return nil
+}
+
+var sizeUnits = []struct {
+	suffix string
+	mult   int64
+}{
+	{"kib", 1 << 10}, {"mib", 1 << 20}, {"gib", 1 << 30},
+	{"kb", 1000}, {"mb", 1000 * 1000}, {"gb", 1000 * 1000 * 1000},
+	{"k", 1 << 10}, {"m", 1 << 20}, {"g", 1 << 30},
+	{"b", 1},
+}
+
+// ParseSize reads a byte count: 1048576, 512KiB, 1MiB, 2MB (SI), 64k.
+func ParseSize(s string) (int64, error) {
+	t := strings.ToLower(strings.TrimSpace(s))
+	mult := int64(1)
+	for _, u := range sizeUnits {
+		if strings.HasSuffix(t, u.suffix) {
+			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseFloat(t, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%q is not a size such as 1MiB, 512KiB or 1048576", s)
+	}
+	return int64(n * float64(mult)), nil
+}
+
+// FormatSize prints a byte count for people: 512 B, 1.5 KiB, 1 MiB.
+func FormatSize(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return strconv.FormatFloat(float64(n)/(1<<20), 'f', -1, 64) + " MiB"
+	case n >= 1<<10:
+		return strconv.FormatFloat(float64(n)/(1<<10), 'f', 1, 64) + " KiB"
+	}
+	return strconv.FormatInt(n, 10) + " B"
+}
+
+// endpoints resolves what to serve: the profiles asked for, else every
+// profile in the config file, else (and with --demo) the built-in providers
+// with their demo credentials.
+func (o *ListenOptions) endpoints() ([]*server.Endpoint, error) {
+	reg, err := o.Registry()
+	if err != nil {
+		return nil, err
+	}
+	names := o.Profiles
+	if len(names) == 0 && o.EnvProfile != "" {
+		names = []string{o.EnvProfile}
+	}
+	var profiles []*config.Profile
+	if len(names) > 0 {
+		cfg, err := o.Config()
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range names {
+			p, err := cfg.Profile(n)
+			if err != nil {
+				return nil, cmdutil.UsageError(err)
+			}
+			profiles = append(profiles, p)
+		}
+	} else if cfg, err := o.Config(); err != nil {
+		return nil, err
+	} else {
+		for _, n := range cfg.ProfileNames() {
+			profiles = append(profiles, cfg.Profiles[n])
+		}
+	}
+
+	// Env credentials are meant for one target: with several profiles they
+	// would give every one the same secret.
+	getenv := o.Getenv
+	if len(profiles) > 1 {
+		getenv = func(key string) string {
+			switch key {
+			case config.EnvSecret, config.EnvUsername, config.EnvPassword:
+				return ""
+			}
+			return o.Getenv(key)
+		}
+	}
+	var eps []*server.Endpoint
+	for _, p := range profiles {
+		ep, err := profileEndpoint(reg, p, getenv)
+		if err != nil {
+			return nil, err
+		}
+		eps = append(eps, ep)
+	}
+	if len(profiles) == 0 || o.Demo {
+		for _, p := range reg.All() {
+			eps = append(eps, &server.Endpoint{Name: p.Name, Provider: p, Credentials: p.Demo, Demo: true})
+		}
+	}
+	return eps, nil
+}
+
+func profileEndpoint(reg *provider.Registry, p *config.Profile, getenv func(string) string) (*server.Endpoint, error) {
+	if p.Provider == "" {
+		return nil, cmdutil.UsageErrorf("profile %q has no provider: add provider: <%s> to it", p.Name, strings.Join(reg.Names(), "|"))
+	}
+	prov, err := reg.Lookup(p.Provider)
+	if err != nil {
+		return nil, cmdutil.UsageErrorf("profile %q: %v", p.Name, err)
+	}
+	creds, err := config.ResolveCredentials(p, config.CredentialFlags{}, getenv)
+	if err != nil {
+		return nil, cmdutil.UsageError(err)
+	}
+	if !prov.Auth.Optional {
+		if err := config.MissingCredentials(prov.Name, prov.Auth, creds); err != nil {
+			return nil, cmdutil.UsageErrorf("profile %q: %v", p.Name, err)
+		}
+	}
+	if p.ForwardTo != "" {
+		if err := cmdutil.CheckHTTPURL(p.ForwardTo); err != nil {
+			return nil, cmdutil.UsageErrorf("profile %q: forward_to: %v", p.Name, err)
+		}
+	}
+	return &server.Endpoint{
+		Name:          p.Name,
+		Provider:      prov,
+		Credentials:   creds,
+		ValidationKey: p.ValidationKey,
+		ForwardTo:     p.ForwardTo,
+	}, nil
+}
+
+// verdictMark is the one-character verification mark.
+func verdictMark(cs *iostreams.ColorScheme, v capture.Verdict) string {
+	switch v {
+	case capture.VerdictVerified:
+		return cs.SuccessIcon()
+	case capture.VerdictUnchecked:
+		return cs.Gray("–")
+	}
+	return cs.FailureIcon()
 }

@@ -15,6 +15,7 @@ import (
 	configcmd "github.com/smshook/smshook/pkg/cmd/config"
 	"github.com/smshook/smshook/pkg/cmd/listen"
 	"github.com/smshook/smshook/pkg/cmd/providers"
+	"github.com/smshook/smshook/pkg/cmd/replay"
 	"github.com/smshook/smshook/pkg/cmd/send"
 	"github.com/smshook/smshook/pkg/cmd/sign"
 	"github.com/smshook/smshook/pkg/cmd/verify"
@@ -113,6 +114,7 @@ config file ($XDG_CONFIG_HOME/smshook/config.yaml; see 'smshook config init').
 		verify.NewCmdVerify(f, nil),
 		send.NewCmdSend(f, nil),
 		listen.NewCmdListen(f, nil),
+		replay.NewCmdReplay(f, nil),
 		providers.NewCmdProviders(f),
 		configcmd.NewCmdConfig(f),
 		version.NewCmdVersion(f),

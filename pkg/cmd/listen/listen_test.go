@@ -1,0 +1,371 @@
+package listen
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/smshook/smshook/pkg/capture"
+	"github.com/smshook/smshook/pkg/cmdutil"
+	"github.com/smshook/smshook/pkg/iostreams"
+)
+
+func testFactory(t *testing.T, env map[string]string, configYAML string) (*cmdutil.Factory, *bytes.Buffer, *bytes.Buffer) {
+	t.Helper()
+	ios, _, out, errOut := iostreams.Test()
+	getenv := func(k string) string { return env[k] }
+	f := cmdutil.New(ios, getenv)
+	if configYAML != "" {
+		path := filepath.Join(t.TempDir(), "config.yaml")
+		if err := os.WriteFile(path, []byte(configYAML), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		f.Viper.Set(cmdutil.KeyConfig, path)
+	}
+	return f, out, errOut
+}
+
+// parse runs the command's flag parsing and returns the options it built.
+func parse(t *testing.T, args ...string) (*ListenOptions, error) {
+	t.Helper()
+	f, _, _ := testFactory(t, nil, "")
+	var got *ListenOptions
+	cmd := NewCmdListen(f, func(o *ListenOptions) error { got = o; return nil })
+	cmd.SetArgs(args)
+	cmd.SetOut(io.Discard)
+	cmd.SetErr(io.Discard)
+	err := cmd.Execute()
+	return got, err
+}
+
+func TestFlags(t *testing.T) {
+	o, err := parse(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Host != "127.0.0.1" || o.Port != 8787 || o.CapturePath != DefaultCapturePath || o.MaxBody != 1<<20 || o.Output != "text" {
+		t.Errorf("defaults = %+v", o)
+	}
+	o, err = parse(t, "--profile", "a", "--profile", "b", "-p", "c,d", "--max-body", "512KiB", "--respond-body", `{"x":1}`,
+		"--delay", "2s", "--max-events", "3", "--timeout", "1m", "--print", "all", "--port", "0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(o.Profiles, " ") != "a b c d" || o.MaxBody != 512<<10 || o.Respond != 200 || string(o.RespondBody) != `{"x":1}` ||
+		o.Delay != 2*time.Second || o.MaxEvents != 3 || o.Timeout != time.Minute || o.Print != "all" || o.Port != 0 {
+		t.Errorf("parsed = %+v", o)
+	}
+}
+
+func TestFlagErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--port", "70000"}, "is not a port"},
+		{[]string{"--capture", "x.jsonl", "--no-capture"}, "contradict"},
+		{[]string{"--max-body", "lots"}, "is not a size"},
+		{[]string{"--max-body", "1GiB"}, "use 1 byte to 32 MiB"},
+		{[]string{"--respond", "99"}, "is not an HTTP status"},
+		{[]string{"--respond", "500", "--forward-to", "http://127.0.0.1:3000/"}, "drop one"},
+		{[]string{"--forward-to", "ftp://x"}, "is not an http(s) URL"},
+		{[]string{"--public-url", "example.com"}, "is not an http(s) URL"},
+		{[]string{"--print", "everything"}, "use body, headers or all"},
+		{[]string{"--delay", "-1s"}, "--delay must be"},
+		{[]string{"--max-events", "-1"}, "--max-events must be"},
+		{[]string{"extra"}, "unknown command"},
+	}
+	for _, tt := range tests {
+		_, err := parse(t, tt.args...)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v: error %v, want %q", tt.args, err, tt.want)
+			continue
+		}
+		if code := cmdutil.ExitCode(err); code != cmdutil.ExitUsage && tt.args[0] != "extra" {
+			t.Errorf("%v: exit %d, want 2", tt.args, code)
+		}
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	tests := map[string]int64{"1048576": 1 << 20, "1MiB": 1 << 20, "512KiB": 512 << 10, "2MB": 2000000, "64k": 64 << 10, "1.5MiB": 3 << 19, "10 b": 10}
+	for in, want := range tests {
+		if got, err := ParseSize(in); err != nil || got != want {
+			t.Errorf("ParseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "MiB", "-1", "1XB"} {
+		if _, err := ParseSize(bad); err == nil {
+			t.Errorf("ParseSize(%q) succeeded", bad)
+		}
+	}
+}
+
+const twoProfiles = `profiles:
+  dex:
+    provider: dexatel
+    secret: dex-secret
+    forward_to: http://127.0.0.1:1/hook
+  mob:
+    provider: mobtexting
+    validation_key: K1
+`
+
+func endpointsFor(t *testing.T, env map[string]string, cfg string, mutate func(*ListenOptions)) ([]string, error) {
+	t.Helper()
+	f, _, _ := testFactory(t, env, cfg)
+	o := &ListenOptions{Config: f.Config, Registry: f.Registry, Getenv: f.Getenv, EnvProfile: f.ProfileName()}
+	if mutate != nil {
+		mutate(o)
+	}
+	eps, err := o.endpoints()
+	var names []string
+	for _, e := range eps {
+		desc := e.Name + ":" + e.Provider.Name
+		if e.Demo {
+			desc += ":demo"
+		}
+		if e.Unchecked() {
+			desc += ":unchecked"
+		}
+		names = append(names, desc)
+	}
+	return names, err
+}
+
+func TestEndpoints(t *testing.T) {
+	got, err := endpointsFor(t, nil, "", nil)
+	if err != nil || strings.Join(got, " ") != "cellcast:cellcast:demo dexatel:dexatel:demo mobtexting:mobtexting:demo" &&
+		!strings.Contains(strings.Join(got, " "), "dexatel:dexatel:demo") {
+		t.Errorf("no config: %v %v, want every built-in with demo credentials", got, err)
+	}
+	got, err = endpointsFor(t, nil, twoProfiles, nil)
+	if err != nil || strings.Join(got, " ") != "dex:dexatel mob:mobtexting:unchecked" {
+		t.Errorf("config: %v %v, want every profile", got, err)
+	}
+	got, err = endpointsFor(t, nil, twoProfiles, func(o *ListenOptions) { o.Profiles = []string{"mob"}; o.Demo = true })
+	if err != nil || got[0] != "mob:mobtexting:unchecked" || len(got) < 4 {
+		t.Errorf("--profile mob --demo: %v %v", got, err)
+	}
+	if _, err := endpointsFor(t, nil, twoProfiles, func(o *ListenOptions) { o.Profiles = []string{"nope"} }); err == nil ||
+		!strings.Contains(err.Error(), `unknown profile "nope"`) || cmdutil.ExitCode(err) != 2 {
+		t.Errorf("unknown profile: %v", err)
+	}
+	missing := "profiles:\n  d:\n    provider: dexatel\n"
+	if _, err := endpointsFor(t, nil, missing, nil); err == nil || !strings.Contains(err.Error(), `profile "d": no secret for dexatel`) {
+		t.Errorf("profile without a secret: %v", err)
+	}
+	// SMSHOOK_SECRET gives the one profile served its secret...
+	if _, err := endpointsFor(t, map[string]string{"SMSHOOK_SECRET": "s"}, missing, nil); err != nil {
+		t.Errorf("SMSHOOK_SECRET with one profile: %v", err)
+	}
+	// ...but is not spread over several.
+	several := missing + "  e:\n    provider: dexatel\n    secret: x\n"
+	if _, err := endpointsFor(t, map[string]string{"SMSHOOK_SECRET": "s"}, several, nil); err == nil {
+		t.Error("SMSHOOK_SECRET was applied to several profiles")
+	}
+	// SMSHOOK_PROFILE picks one when no --profile is given.
+	got, err = endpointsFor(t, nil, twoProfiles, func(o *ListenOptions) { o.EnvProfile = "dex" })
+	if err != nil || strings.Join(got, " ") != "dex:dexatel" {
+		t.Errorf("SMSHOOK_PROFILE=dex: %v %v", got, err)
+	}
+}
+
+func sign(secret string, body []byte) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write(body)
+	return base64.StdEncoding.EncodeToString(m.Sum(nil))
+}
+
+// running starts listenRun on a free port and returns its address and result.
+func running(t *testing.T, f *cmdutil.Factory, ctx context.Context, mutate func(*ListenOptions)) (string, <-chan error) {
+	t.Helper()
+	o := &ListenOptions{
+		IO: f.IOStreams, Config: f.Config, Registry: f.Registry, Getenv: f.Getenv, Now: time.Now,
+		Context: ctx, Host: "127.0.0.1", Port: 0, MaxBody: 1 << 20, Output: "text",
+		CapturePath: filepath.Join(t.TempDir(), "c.jsonl"),
+	}
+	if mutate != nil {
+		mutate(o)
+	}
+	addr := make(chan string, 1)
+	o.listening = func(a string) { addr <- a }
+	done := make(chan error, 1)
+	go func() { done <- listenRun(o) }()
+	select {
+	case a := <-addr:
+		return "http://" + a, done
+	case err := <-done:
+		t.Fatalf("listen stopped before listening: %v", err)
+	}
+	return "", nil
+}
+
+func post(t *testing.T, url string, body []byte, headers ...string) int {
+	t.Helper()
+	req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+var body = []byte(`{"data":{"event":"delivery","message_id":"m-9","to":"15550002","status":"FAILED"}}`)
+
+func countRecords(t *testing.T, path string) int {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, n := capture.NewReader(f), 0
+	for {
+		if _, err := r.Next(); errors.Is(err, io.EOF) {
+			return n
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+}
+
+func TestRunInterruptFlushesAndSummarizes(t *testing.T) {
+	f, out, errOut := testFactory(t, nil, "")
+	ctx, cancel := context.WithCancel(context.Background())
+	var path string
+	base, done := running(t, f, ctx, func(o *ListenOptions) { path = o.CapturePath; o.Print = printBody })
+	if got := post(t, base+"/dexatel", body, "X-Dexatel-Signature", sign("smshook-demo-dexatel-secret", body)); got != 200 {
+		t.Fatalf("valid demo request: %d", got)
+	}
+	if got := post(t, base+"/dexatel", body, "X-Dexatel-Signature", sign("wrong", body)); got != 401 {
+		t.Fatalf("invalid request: %d", got)
+	}
+	cancel() // as SIGINT does through the root's context
+	err := <-done
+	if cmdutil.ExitCode(err) != cmdutil.ExitInterrupted || !cmdutil.IsSilent(err) {
+		t.Fatalf("interrupted run = %v (exit %d), want a silent 130", err, cmdutil.ExitCode(err))
+	}
+	if n := countRecords(t, path); n != 2 {
+		t.Errorf("capture holds %d records, want 2", n)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if !strings.Contains(lines[0], "dexatel") || !strings.Contains(lines[0], "m-9") || !strings.Contains(lines[0], "→ 15550002") ||
+		!strings.Contains(lines[0], "failed") || !strings.Contains(lines[0], "✓") || !strings.Contains(lines[0], "200") {
+		t.Errorf("first line = %q", lines[0])
+	}
+	if !strings.Contains(out.String(), `"message_id": "m-9"`) {
+		t.Errorf("--print body did not print the pretty body:\n%s", out)
+	}
+	if !strings.Contains(out.String(), "✗ mismatch  401") {
+		t.Errorf("invalid line missing:\n%s", out)
+	}
+	stderr := errOut.String()
+	for _, want := range []string{"smshook listening on " + base, "/dexatel/delivery", "smshook-demo-dexatel-secret",
+		"smshook send dexatel --demo --to " + base + "/dexatel", "--output curl | sh",
+		"2 events: 1 ✓ verified, 1 ✗ invalid", "capture: 2 records appended to " + path} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+}
+
+func TestRunMaxEvents(t *testing.T) {
+	tests := []struct {
+		name     string
+		secret   string
+		wantExit int
+		wantErr  string
+	}{
+		{"all verified", "smshook-demo-dexatel-secret", 0, ""},
+		{"one invalid", "wrong", 1, "1 of 2 events were invalid"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, out, _ := testFactory(t, nil, "")
+			f.Viper.Set(cmdutil.KeyOutput, "json")
+			base, done := running(t, f, context.Background(), func(o *ListenOptions) { o.MaxEvents = 2; o.Output = "json"; o.NoCapture = true })
+			post(t, base+"/dexatel", body, "X-Dexatel-Signature", sign("smshook-demo-dexatel-secret", body))
+			post(t, base+"/dexatel", body, "X-Dexatel-Signature", sign(tt.secret, body))
+			err := <-done
+			if cmdutil.ExitCode(err) != tt.wantExit || (tt.wantErr != "" && !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Fatalf("run = %v, want exit %d %q", err, tt.wantExit, tt.wantErr)
+			}
+			lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+			if len(lines) != 2 || !strings.HasPrefix(lines[0], `{"id":`) || !strings.Contains(lines[0], `"latency_ms":`) {
+				t.Errorf("--output json lines = %q", lines)
+			}
+		})
+	}
+}
+
+func TestRunTimeout(t *testing.T) {
+	f, _, _ := testFactory(t, nil, "")
+	_, done := running(t, f, context.Background(), func(o *ListenOptions) { o.MaxEvents = 5; o.Timeout = 50 * time.Millisecond; o.NoCapture = true })
+	err := <-done
+	if cmdutil.ExitCode(err) != 1 || !strings.Contains(err.Error(), "timed out after 50ms with 0 of 5 events") {
+		t.Fatalf("run = %v, want exit 1 on timeout", err)
+	}
+	// --timeout alone is a time limit, not a failure.
+	_, done = running(t, f, context.Background(), func(o *ListenOptions) { o.Timeout = 10 * time.Millisecond; o.NoCapture = true })
+	if err := <-done; err != nil {
+		t.Fatalf("--timeout alone = %v, want exit 0", err)
+	}
+}
+
+func TestRunRedactsAuthorization(t *testing.T) {
+	f, out, _ := testFactory(t, nil, "")
+	base, done := running(t, f, context.Background(), func(o *ListenOptions) { o.MaxEvents = 1; o.Print = printHeaders; o.NoCapture = true })
+	post(t, base+"/mobtexting", []byte(`{"id":"x:1","status":"DELIVRD"}`), "Authorization", "Bearer smshook-demo-mobtexting-secret")
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.String(), "smshook-demo-mobtexting-secret") || !strings.Contains(out.String(), "Authorization: Bearer <redacted>") {
+		t.Errorf("headers printed:\n%s", out)
+	}
+}
+
+func TestRunErrors(t *testing.T) {
+	f, _, _ := testFactory(t, nil, "")
+	o := &ListenOptions{IO: f.IOStreams, Config: f.Config, Registry: f.Registry, Getenv: f.Getenv, Now: time.Now,
+		Host: "127.0.0.1", MaxBody: 1 << 20, CapturePath: filepath.Join(t.TempDir(), "no", "such", "dir.jsonl")}
+	err := listenRun(o)
+	if cmdutil.ExitCode(err) != 2 || !strings.Contains(err.Error(), "cannot open capture file") || !strings.Contains(err.Error(), "--no-capture") {
+		t.Errorf("bad capture path: %v", err)
+	}
+	// A port in use.
+	base, done := running(t, f, context.Background(), func(o *ListenOptions) { o.MaxEvents = 1; o.NoCapture = true })
+	_, port, _ := strings.Cut(strings.TrimPrefix(base, "http://"), ":")
+	o.NoCapture = true
+	o.Port = atoi(port)
+	err = listenRun(o)
+	if cmdutil.ExitCode(err) != 2 || !strings.Contains(err.Error(), "address already in use") || !strings.Contains(err.Error(), "--port") {
+		t.Errorf("port in use: %v", err)
+	}
+	post(t, base+"/nope", nil)
+	<-done
+}
+
+func atoi(s string) int {
+	n := 0
+	for _, c := range s {
+		n = n*10 + int(c-'0')
+	}
+	return n
+}

@@ -1,0 +1,502 @@
+package listen
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+	"unicode/utf8"
+
+	"github.com/smshook/smshook/pkg/capture"
+	"github.com/smshook/smshook/pkg/cmdutil"
+	"github.com/smshook/smshook/pkg/codec"
+	"github.com/smshook/smshook/pkg/iostreams"
+	"github.com/smshook/smshook/pkg/server"
+	"github.com/smshook/smshook/pkg/signing"
+)
+
+// printer writes the listener's output and keeps its counts. Requests are
+// served concurrently; one mutex keeps lines whole and counts exact.
+type printer struct {
+	o         *ListenOptions
+	endpoints []*server.Endpoint
+	cs, ecs   *iostreams.ColorScheme
+	nameWidth int
+
+	mu sync.Mutex
+	stats
+	full     chan struct{} // closed when --max-events requests have come
+	fullDone bool
+}
+
+type stats struct {
+	events, verified, invalid, unchecked, captureFailed int
+	bodyBytes                                           int64
+}
+
+func newPrinter(o *ListenOptions, endpoints []*server.Endpoint) *printer {
+	p := &printer{
+		o:         o,
+		endpoints: endpoints,
+		cs:        o.IO.ColorScheme(),
+		ecs:       o.IO.ErrColorScheme(),
+		full:      make(chan struct{}),
+	}
+	for _, e := range endpoints {
+		p.nameWidth = max(p.nameWidth, len(e.Name))
+	}
+	return p
+}
+
+// lockedWriter serializes the HTTP server's own log lines with ours.
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
+}
+
+func (p *printer) lockedErr() io.Writer { return lockedWriter{&p.mu, p.o.IO.ErrOut} }
+
+func (p *printer) warn(msg string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(p.o.IO.ErrOut, "%s %s\n", p.ecs.Yellow("warning:"), msg)
+}
+
+// event prints one request and counts it. It runs on the request's goroutine.
+func (p *printer) event(ev *server.Event) {
+	rec := ev.Record
+	p.mu.Lock()
+	defer p.mu.Unlock()
+
+	p.events++
+	p.bodyBytes += int64(rec.BodyLen())
+	switch rec.Verification.Verdict() {
+	case capture.VerdictVerified:
+		p.verified++
+	case capture.VerdictUnchecked:
+		p.unchecked++
+	default:
+		p.invalid++
+	}
+	if ev.CaptureErr != nil {
+		p.captureFailed++
+		fmt.Fprintf(p.o.IO.ErrOut, "%s %v: answered 500 so that the provider retries\n",
+			p.ecs.Red("smshook: capture failed:"), ev.CaptureErr)
+	}
+
+	if p.o.Output == "json" {
+		p.jsonLine(ev)
+	} else {
+		fmt.Fprintln(p.o.IO.Out, p.line(ev))
+		p.details(ev)
+	}
+	if p.o.MaxEvents > 0 && p.events >= p.o.MaxEvents && !p.fullDone {
+		p.fullDone = true
+		close(p.full)
+	}
+}
+
+// jsonEvent is a request as --output json prints it: the capture record
+// with credential values redacted, and what only the listener knows.
+type jsonEvent struct {
+	*capture.Record
+	LatencyMS    float64 `json:"latency_ms"`
+	CaptureError string  `json:"capture_error,omitempty"`
+}
+
+func (p *printer) jsonLine(ev *server.Event) {
+	rec := *ev.Record
+	rec.Headers, _ = cmdutil.RedactAuth(rec.Headers, routeScheme(ev.Route))
+	out := jsonEvent{Record: &rec, LatencyMS: float64(ev.Latency.Microseconds()) / 1000}
+	if ev.CaptureErr != nil {
+		out.CaptureError = ev.CaptureErr.Error()
+	}
+	iostreams.WriteJSONLine(p.o.IO.Out, out)
+}
+
+func routeScheme(r *server.Route) signing.Scheme {
+	if r == nil {
+		return nil
+	}
+	if r.Endpoint.Scheme != nil {
+		return r.Endpoint.Scheme
+	}
+	return r.Endpoint.Provider.Scheme()
+}
+
+// line is one request for people:
+// time  profile  kind  message-id  from → to  status  ✓  200  1.2ms
+func (p *printer) line(ev *server.Event) string {
+	rec, cs := ev.Record, p.cs
+	parts := []string{cs.Gray(rec.ReceivedAt.In(time.Local).Format("15:04:05.000"))}
+	if ev.Route == nil {
+		parts = append(parts, pad("-", p.nameWidth), cs.Yellow(rec.Method+" "+pathOf(rec.URL)))
+	} else {
+		parts = append(parts, cs.Cyan(pad(rec.Profile, p.nameWidth)), pad(orDash(rec.Kind), 9))
+		if ev := rec.Event; ev != nil && rec.Kind != "handshake" {
+			parts = append(parts, orDash(ev.MessageID))
+			if route := fromTo(ev); route != "" {
+				parts = append(parts, route)
+			}
+			parts = append(parts, p.status(ev.Status))
+		}
+	}
+	v := rec.Verification
+	mark := verdictMark(cs, v.Verdict())
+	switch v.Verdict() {
+	case capture.VerdictInvalid:
+		mark += " " + cs.Red(v.Reason)
+	case capture.VerdictUnchecked:
+		mark += " " + cs.Gray("not checked")
+	}
+	parts = append(parts, mark, p.replyStatus(rec.Reply.Status), cs.Gray(formatLatency(ev.Latency)))
+	if f := rec.Forward; f != nil {
+		if f.Error != "" {
+			parts = append(parts, cs.Red("→ app unreachable"))
+		} else {
+			parts = append(parts, fmt.Sprintf("→ app %s in %s", p.replyStatus(f.Status), formatLatency(time.Duration(f.DurationMS*float64(time.Millisecond)))))
+		}
+	}
+	if ev.CaptureErr != nil {
+		parts = append(parts, cs.Red("NOT CAPTURED"))
+	}
+	return strings.Join(parts, "  ")
+}
+
+// details prints what --print asks for under the line.
+func (p *printer) details(ev *server.Event) {
+	if p.o.Print == "" {
+		return
+	}
+	rec, out := ev.Record, p.o.IO.Out
+	if p.o.Print == printHeaders || p.o.Print == printAll {
+		h, _ := cmdutil.RedactAuth(rec.Headers, routeScheme(ev.Route))
+		names := make([]string, 0, len(h))
+		for name := range h {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			for _, v := range h[name] {
+				fmt.Fprintf(out, "    %s %s\n", p.cs.Gray(name+":"), v)
+			}
+		}
+	}
+	if p.o.Print == printBody || p.o.Print == printAll {
+		writeIndented(out, p.bodyText(rec))
+	}
+}
+
+// bodyText is the body for reading: pretty JSON, form fields one a line,
+// text as it is, or a note for binary and empty bodies.
+func (p *printer) bodyText(rec *capture.Record) string {
+	body := rec.Body()
+	switch {
+	case len(body) == 0:
+		return p.cs.Gray("(empty body)")
+	case strings.Contains(rec.Headers.Get("Content-Type"), "x-www-form-urlencoded"):
+		if form, err := url.ParseQuery(string(body)); err == nil {
+			keys := make([]string, 0, len(form))
+			for k := range form {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			var b strings.Builder
+			for _, k := range keys {
+				for _, v := range form[k] {
+					fmt.Fprintf(&b, "%s %s\n", p.cs.Gray(k+":"), v)
+				}
+			}
+			return b.String()
+		}
+	case !utf8.Valid(body):
+		return p.cs.Gray(fmt.Sprintf("(%d bytes, not UTF-8)", len(body)))
+	}
+	text := string(iostreams.PrettyBody(body, p.cs.Enabled()))
+	if rec.Truncated {
+		text += "\n" + p.cs.Gray(fmt.Sprintf("(truncated after %d bytes)", len(body)))
+	}
+	return text
+}
+
+func writeIndented(w io.Writer, text string) {
+	for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+		fmt.Fprintf(w, "    %s\n", line)
+	}
+}
+
+func (p *printer) status(s codec.Status) string {
+	switch s {
+	case codec.StatusDelivered, codec.StatusReceived:
+		return p.cs.Green(string(s))
+	case codec.StatusFailed, codec.StatusRejected, codec.StatusExpired, codec.StatusDeleted:
+		return p.cs.Red(string(s))
+	case codec.StatusAccepted, codec.StatusSent:
+		return p.cs.Yellow(string(s))
+	}
+	return p.cs.Gray(string(s))
+}
+
+func (p *printer) replyStatus(code int) string {
+	s := fmt.Sprint(code)
+	switch {
+	case code >= 200 && code < 300:
+		return p.cs.Green(s)
+	case code >= 500 || code == 0:
+		return p.cs.Red(s)
+	}
+	return p.cs.Yellow(s)
+}
+
+func fromTo(ev *codec.Event) string {
+	switch {
+	case ev.From != "" && ev.To != "":
+		return ev.From + " → " + ev.To
+	case ev.To != "":
+		return "→ " + ev.To
+	case ev.From != "":
+		return ev.From + " →"
+	}
+	return ""
+}
+
+func pathOf(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.RequestURI()
+	}
+	return raw
+}
+
+func pad(s string, width int) string {
+	if n := utf8.RuneCountInString(s); n < width {
+		return s + strings.Repeat(" ", width-n)
+	}
+	return s
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func formatLatency(d time.Duration) string {
+	switch {
+	case d < time.Millisecond:
+		return fmt.Sprintf("%dµs", d.Microseconds())
+	case d < time.Second:
+		return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000)
+	}
+	return d.Round(time.Millisecond).String()
+}
+
+// banner tells, on stderr, where the listener is, what it serves, and how
+// to send it something.
+func (p *printer) banner(addr string, routes []*server.Route) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	w, cs := p.o.IO.ErrOut, p.ecs
+	base := "http://" + addr
+	captureNote := "capture: " + p.o.CapturePath
+	if p.o.NoCapture {
+		captureNote = "capture off"
+	}
+	fmt.Fprintf(w, "%s %s  (%s; Ctrl-C stops)\n", cs.Bold("smshook listening on"), cs.Cyan(base), captureNote)
+	if host, _, _ := net.SplitHostPort(addr); net.ParseIP(host) != nil && net.ParseIP(host).IsUnspecified() {
+		fmt.Fprintln(w, cs.Yellow("warning:")+" listening on every interface: other machines can reach it")
+	}
+
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  "+cs.Bold("ROUTE\tPROVIDER\tKIND\tAUTH"))
+	for _, r := range routes {
+		auth := ""
+		if r.Kind == nil {
+			auth = endpointAuth(r.Endpoint)
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", r.Path, r.Endpoint.Provider.Name, r.KindLabel(), auth)
+	}
+	tw.Flush()
+
+	if demo := p.demoCredentials(); demo != "" {
+		fmt.Fprintf(w, "\n%s\n%s", cs.Bold("demo credentials (public test values, the same in every smshook):"), demo)
+	}
+	fmt.Fprintf(w, "\n%s\n", cs.Bold("try it from another terminal:"))
+	local := localBase(addr)
+	if p.o.PublicURL != "" {
+		local = strings.TrimSuffix(p.o.PublicURL, "/")
+	}
+	for _, r := range routes {
+		fmt.Fprintf(w, "  %s\n", sendLine(r, local))
+		if r.Kind == nil && r.Endpoint.Provider.Handshake != nil {
+			fmt.Fprintf(w, "  %s\n", sendLine(r, local)+" --handshake")
+		}
+	}
+	for _, r := range routes {
+		if r.Kind == nil {
+			fmt.Fprintf(w, "  %s\n", curlLine(r, local))
+		}
+	}
+	fmt.Fprintln(w)
+}
+
+func endpointAuth(e *server.Endpoint) string {
+	scheme := e.Scheme
+	if scheme == nil {
+		scheme = e.Provider.Scheme()
+	}
+	switch {
+	case e.Unchecked():
+		return "not checked (" + e.Provider.Name + " auth is optional and the profile sets none)"
+	case e.Demo:
+		return scheme.Describe() + ", demo credentials"
+	}
+	return scheme.Describe() + ", profile " + e.Name + "'s credentials"
+}
+
+// demoCredentials lists the demo values of the built-in routes.
+func (p *printer) demoCredentials() string {
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	for _, e := range p.endpoints {
+		if !e.Demo {
+			continue
+		}
+		c := e.Credentials
+		switch {
+		case c.Username != "" || c.Password != "":
+			fmt.Fprintf(tw, "  %s\tusername %s\tpassword %s\n", e.Name, c.Username, c.Password)
+		case len(c.Secrets) > 0:
+			fmt.Fprintf(tw, "  %s\tsecret %s\n", e.Name, c.Secrets[0])
+		}
+	}
+	tw.Flush()
+	return b.String()
+}
+
+// localBase is the URL to reach the listener from this machine: an
+// unspecified host (0.0.0.0, ::) is reached on loopback.
+func localBase(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// sendLine is a `smshook send` command that works against the route.
+func sendLine(r *server.Route, base string) string {
+	e := r.Endpoint
+	url := base + r.Path
+	var args []string
+	if e.Demo {
+		args = []string{"smshook", "send", e.Provider.Name, "--demo"}
+	} else {
+		args = []string{"smshook", "send", "--profile", cmdutil.ShellQuote(e.Name)}
+	}
+	if r.Kind != nil {
+		args = append(args, "--event", r.Kind.Name)
+	}
+	// send --demo goes to the default address by itself.
+	defaultURL := cmdutil.DefaultLocalURL(e.Provider.Name)
+	if r.Kind != nil {
+		defaultURL += "/" + r.Kind.Name
+	}
+	if !e.Demo || url != defaultURL {
+		args = append(args, "--to", cmdutil.ShellQuote(url))
+	}
+	return strings.Join(args, " ")
+}
+
+// curlLine is `smshook sign … --output curl | sh`: a curl command with the
+// signature header, signed afresh each time it is run (some schemes sign a
+// timestamp). A route that checks nothing gets a plain curl.
+func curlLine(r *server.Route, base string) string {
+	e := r.Endpoint
+	kind := e.Provider.Kinds[0]
+	url := base + r.Path
+	if e.Unchecked() {
+		// The example is ours to send, so it may be compacted onto one line.
+		example := kind.Fixture
+		var compact bytes.Buffer
+		if json.Compact(&compact, example) == nil {
+			example = compact.Bytes()
+		}
+		return cmdutil.FormatCurl(kind.Method, url, map[string][]string{"Content-Type": {kind.ContentType()}}, example, "")
+	}
+	args := []string{"smshook", "sign"}
+	if e.Demo {
+		args = append(args, e.Provider.Name)
+		c := e.Credentials
+		if c.Username != "" || c.Password != "" {
+			args = append(args, "--username", cmdutil.ShellQuote(c.Username), "--password", cmdutil.ShellQuote(c.Password))
+		} else if len(c.Secrets) > 0 {
+			args = append(args, "--secret", cmdutil.ShellQuote(c.Secrets[0]))
+		}
+	} else {
+		args = append(args, "--profile", cmdutil.ShellQuote(e.Name))
+	}
+	args = append(args, "--event", kind.Name, "--url", cmdutil.ShellQuote(url), "--output", "curl", "|", "sh")
+	return strings.Join(args, " ")
+}
+
+// summary prints the counts at exit on stderr.
+func (p *printer) summary(w *capture.Writer) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out, cs := p.o.IO.ErrOut, p.ecs
+	fmt.Fprintf(out, "\n%s %d %s: %d %s verified, %d %s invalid, %d %s not checked; %s of bodies received\n",
+		cs.Bold("listen:"), p.events, plural(p.events, "event", "events"),
+		p.verified, cs.SuccessIcon(), p.invalid, cs.FailureIcon(), p.unchecked, cs.Gray("–"), FormatSize(p.bodyBytes))
+	switch {
+	case w != nil:
+		st := w.Stats()
+		fmt.Fprintf(out, "%s %d %s appended to %s (%d fsyncs)\n", cs.Bold("capture:"),
+			st.Records, plural(int(st.Records), "record", "records"), w.Path(), st.Syncs)
+	default:
+		fmt.Fprintf(out, "%s off\n", cs.Bold("capture:"))
+	}
+	if p.captureFailed > 0 {
+		fmt.Fprintf(out, "%s %d %s could not be captured (answered 500)\n", cs.Red("capture failed:"),
+			p.captureFailed, plural(p.captureFailed, "request", "requests"))
+	}
+}
+
+// verdict is the exit status by the CI rules.
+func (p *printer) verdict(timedOut bool) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch {
+	case timedOut && p.o.MaxEvents > 0 && p.events < p.o.MaxEvents:
+		return cmdutil.FailureErrorf("timed out after %s with %d of %d events", p.o.Timeout, p.events, p.o.MaxEvents)
+	case p.captureFailed > 0:
+		return cmdutil.FailureErrorf("%d of %d events could not be captured", p.captureFailed, p.events)
+	case p.invalid > 0:
+		return cmdutil.FailureErrorf("%d of %d events were invalid", p.invalid, p.events)
+	}
+	return nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

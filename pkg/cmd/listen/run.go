@@ -1,0 +1,172 @@
+package listen
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/smshook/smshook/pkg/capture"
+	"github.com/smshook/smshook/pkg/cmdutil"
+	"github.com/smshook/smshook/pkg/server"
+)
+
+// shutdownGrace bounds how long a stop waits for requests in flight.
+const shutdownGrace = 10 * time.Second
+
+// stopReason is why the listener stopped.
+type stopReason int
+
+const (
+	stopInterrupted stopReason = iota
+	stopMaxEvents
+	stopTimeout
+	stopServeError
+)
+
+func listenRun(o *ListenOptions) error {
+	endpoints, err := o.endpoints()
+	if err != nil {
+		return err
+	}
+	p := newPrinter(o, endpoints)
+
+	var writer *capture.Writer
+	var store server.Appender
+	if !o.NoCapture {
+		if writer, err = capture.Open(o.CapturePath); err != nil {
+			return cmdutil.UsageErrorf("cannot open capture file %s: %v: pass --capture FILE or --no-capture", o.CapturePath, pathError(err))
+		}
+		store = writer
+		if writer.RepairedTornLine() {
+			p.warn(fmt.Sprintf("%s ended mid-line (a crash?): that line is kept as it was, and new records start on the next line", o.CapturePath))
+		}
+	}
+	closeCapture := func() error {
+		if writer == nil {
+			return nil
+		}
+		return writer.Close()
+	}
+
+	h, err := server.New(server.Options{
+		Endpoints:     endpoints,
+		MaxBody:       o.MaxBody,
+		AcceptInvalid: o.AcceptInvalid,
+		ForwardTo:     o.ForwardTo,
+		Respond:       o.Respond,
+		RespondBody:   o.RespondBody,
+		Delay:         o.Delay,
+		PublicURL:     o.PublicURL,
+		Capture:       store,
+		Now:           o.Now,
+		OnEvent:       p.event,
+	})
+	if err != nil {
+		closeCapture()
+		return cmdutil.UsageError(err)
+	}
+
+	ln, err := net.Listen("tcp", net.JoinHostPort(o.Host, strconv.Itoa(o.Port)))
+	if err != nil {
+		closeCapture()
+		return cmdutil.UsageErrorf("cannot listen on %s: %v: pick another --port (0 picks a free one)",
+			net.JoinHostPort(o.Host, strconv.Itoa(o.Port)), listenError(err))
+	}
+	addr := ln.Addr().String()
+	if o.AddrFile != "" {
+		if err := writeAddrFile(o.AddrFile, addr); err != nil {
+			ln.Close()
+			closeCapture()
+			return cmdutil.UsageErrorf("--addr-file: %v", err)
+		}
+	}
+	p.banner(addr, h.Routes())
+	if o.listening != nil {
+		o.listening(addr)
+	}
+
+	srv := h.HTTPServer(log.New(p.lockedErr(), "smshook: listen: ", 0))
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	var timeout <-chan time.Time
+	if o.Timeout > 0 {
+		t := time.NewTimer(o.Timeout)
+		defer t.Stop()
+		timeout = t.C
+	}
+	ctx := o.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	var reason stopReason
+	var serveErr error
+	select {
+	case <-ctx.Done():
+		reason = stopInterrupted
+	case <-p.full:
+		reason = stopMaxEvents
+	case <-timeout:
+		reason = stopTimeout
+	case serveErr = <-served:
+		reason = stopServeError
+	}
+
+	// Finish the requests in flight (cutting --delay short), then make
+	// sure every record is on disk before saying so.
+	h.Stop()
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		srv.Close()
+	}
+	captureErr := closeCapture()
+	p.summary(writer)
+
+	switch {
+	case captureErr != nil:
+		return cmdutil.FailureErrorf("closing the capture file %s: %v", o.CapturePath, captureErr)
+	case reason == stopInterrupted:
+		return &cmdutil.SilentError{Code: cmdutil.ExitInterrupted}
+	case reason == stopServeError && !errors.Is(serveErr, http.ErrServerClosed):
+		return cmdutil.FailureErrorf("the listener stopped: %v", serveErr)
+	}
+	return p.verdict(reason == stopTimeout)
+}
+
+// writeAddrFile writes host:port and a newline, whole or not at all, so
+// that a script polling for the file never reads half an address.
+func writeAddrFile(path, addr string) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(addr+"\n"), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+func pathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func listenError(err error) error {
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Err != nil {
+		var se *os.SyscallError
+		if errors.As(oe.Err, &se) {
+			return se.Err
+		}
+		return oe.Err
+	}
+	return err
+}

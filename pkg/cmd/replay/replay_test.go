@@ -1,0 +1,416 @@
+package replay_test
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/xml"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/smshook/smshook/pkg/capture"
+	"github.com/smshook/smshook/pkg/cmd/root"
+	"github.com/smshook/smshook/pkg/codec"
+	"github.com/smshook/smshook/pkg/har"
+	"github.com/smshook/smshook/pkg/iostreams"
+)
+
+// received is what the sink saw of one request.
+type received struct {
+	Method string
+	Path   string
+	Header http.Header
+	Body   []byte
+}
+
+// sink is the handler under test: it records every request and answers
+// with status.
+type sink struct {
+	mu     sync.Mutex
+	got    []received
+	status int
+}
+
+func newSink(t *testing.T, status int) (*sink, string) {
+	s := &sink{status: status}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		s.mu.Lock()
+		s.got = append(s.got, received{r.Method, r.URL.RequestURI(), r.Header.Clone(), body})
+		s.mu.Unlock()
+		w.WriteHeader(s.status)
+	}))
+	t.Cleanup(srv.Close)
+	return s, srv.URL + "/hook"
+}
+
+func (s *sink) requests() []received {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]received(nil), s.got...)
+}
+
+// hmacB64 is the Dexatel signature, computed here with crypto/hmac rather
+// than with smshook's signing package.
+func hmacB64(secret string, body []byte) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write(body)
+	return base64.StdEncoding.EncodeToString(m.Sum(nil))
+}
+
+var base = time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+
+func rec(id, provider, kind string, status codec.Status, valid bool, at time.Duration, body []byte, header ...string) *capture.Record {
+	h := http.Header{"Content-Type": {"application/json"}, "User-Agent": {"Dexatel-Webhooks/1.0"}, "Connection": {"keep-alive"}}
+	for i := 0; i+1 < len(header); i += 2 {
+		h.Set(header[i], header[i+1])
+	}
+	r := &capture.Record{
+		ID: id, ReceivedAt: base.Add(at), Profile: provider, Provider: provider, Kind: kind,
+		Method: "POST", URL: "http://127.0.0.1:8787/" + provider, Headers: h,
+		Verification: capture.Verification{Valid: valid},
+		Event:        &codec.Event{Provider: provider, Kind: codec.KindDelivery, EventName: kind, MessageID: "msg-" + id, Status: status},
+	}
+	if kind == "message" {
+		r.Event.Kind = codec.KindInbound
+	}
+	if !valid {
+		r.Verification.Reason = "mismatch"
+	}
+	r.SetBody(body)
+	r.Reply.Status = 200
+	return r
+}
+
+var (
+	deliveryBody = []byte("{\n  \"data\": {\"event\": \"delivery\", \"status\": \"FAILED\"}\n}\n")
+	messageBody  = []byte(`{"data":{"event":"message","text":"héllo"}}`)
+	binaryBody   = []byte{'{', 0xff, 0xfe, '}'}
+)
+
+// writeCapture writes records with the listener's own writer, plus raw
+// extra lines at the end (a torn line, say).
+func writeCapture(t *testing.T, extra string, records ...*capture.Record) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "captures.jsonl")
+	w, err := capture.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range records {
+		if err := w.Append(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if extra != "" {
+		f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+		f.WriteString(extra)
+		f.Close()
+	}
+	return path
+}
+
+func standardCapture(t *testing.T, extra string) string {
+	return writeCapture(t, extra,
+		rec("r1", "dexatel", "delivery", codec.StatusFailed, true, 0, deliveryBody, "X-Dexatel-Signature", hmacB64("captured-secret", deliveryBody)),
+		rec("r2", "dexatel", "message", codec.StatusReceived, false, time.Hour, messageBody, "X-Dexatel-Signature", "bogus"),
+		rec("r3", "cellcast", "status", codec.StatusDelivered, true, 2*time.Hour, []byte(`{"_id":"x","type":"send","status":"delivered"}`), "Authorization", "Basic dTpw"),
+		rec("r4", "dexatel", "delivery", codec.StatusDelivered, true, 3*time.Hour, binaryBody, "X-Dexatel-Signature", "old"),
+	)
+}
+
+// run executes smshook with args and returns stdout, stderr and the exit code.
+func run(t *testing.T, env map[string]string, args ...string) (string, string, int) {
+	t.Helper()
+	io, _, out, errOut := iostreams.Test()
+	code := root.Run(args, io, func(k string) string { return env[k] })
+	return out.String(), errOut.String(), code
+}
+
+func TestReplayResignsWithTargetSecret(t *testing.T) {
+	s, url := newSink(t, 200)
+	path := standardCapture(t, "")
+	_, stderr, code := run(t, nil, "replay", path, "--to", url, "--provider", "dexatel", "--secret", "target-secret")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	got := s.requests()
+	if len(got) != 3 {
+		t.Fatalf("sink got %d requests, want the 3 dexatel records", len(got))
+	}
+	want := [][]byte{deliveryBody, messageBody, binaryBody}
+	for i, r := range got {
+		if !bytes.Equal(r.Body, want[i]) {
+			t.Errorf("request %d body %q, want the captured bytes %q", i, r.Body, want[i])
+		}
+		if sig := r.Header.Get("X-Dexatel-Signature"); sig != hmacB64("target-secret", want[i]) {
+			t.Errorf("request %d signature %q is not HMAC-SHA256(target-secret, body)", i, sig)
+		}
+		if len(r.Header.Values("X-Dexatel-Signature")) != 1 || r.Header.Get("User-Agent") != "Dexatel-Webhooks/1.0" || r.Path != "/hook" {
+			t.Errorf("request %d headers %v path %s", i, r.Header, r.Path)
+		}
+	}
+}
+
+func TestReplayAsCaptured(t *testing.T) {
+	s, url := newSink(t, 200)
+	path := standardCapture(t, "")
+	_, stderr, code := run(t, nil, "replay", path, "--to", url, "--as-captured")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	got := s.requests()
+	if len(got) != 4 {
+		t.Fatalf("%d requests", len(got))
+	}
+	if got[0].Header.Get("X-Dexatel-Signature") != hmacB64("captured-secret", deliveryBody) ||
+		got[1].Header.Get("X-Dexatel-Signature") != "bogus" ||
+		got[2].Header.Get("Authorization") != "Basic dTpw" {
+		t.Errorf("captured auth headers not sent as captured: %v / %v / %v", got[0].Header, got[1].Header, got[2].Header)
+	}
+	if !bytes.Equal(got[3].Body, binaryBody) {
+		t.Errorf("non-UTF-8 body changed: %q", got[3].Body)
+	}
+}
+
+func TestReplayFilters(t *testing.T) {
+	path := standardCapture(t, "")
+	tests := []struct {
+		args []string
+		want []string // message ids the sink receives, in order
+	}{
+		{nil, []string{"r1", "r2", "r3", "r4"}},
+		{[]string{"--id", "r3"}, []string{"r3"}},
+		{[]string{"--id", "msg-r2,r4"}, []string{"r2", "r4"}},
+		{[]string{"--provider", "cellcast"}, []string{"r3"}},
+		{[]string{"--from-profile", "dexatel"}, []string{"r1", "r2", "r4"}},
+		{[]string{"--kind", "message"}, []string{"r2"}},
+		{[]string{"--kind", "delivery"}, []string{"r1", "r3", "r4"}},
+		{[]string{"--status", "failed"}, []string{"r1"}},
+		{[]string{"--status", "delivered,received"}, []string{"r2", "r3", "r4"}},
+		{[]string{"--since", "2026-11-21T11:00:00Z"}, []string{"r2", "r3", "r4"}},
+		{[]string{"--until", "2026-11-21 11:00"}, []string{"r1"}},
+		{[]string{"--verified"}, []string{"r1", "r3", "r4"}},
+		{[]string{"--invalid"}, []string{"r2"}},
+		{[]string{"--grep", "héllo"}, []string{"r2"}},
+		{[]string{"--limit", "2"}, []string{"r1", "r2"}},
+		{[]string{"--provider", "dexatel", "--status", "delivered"}, []string{"r4"}},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			s, url := newSink(t, 200)
+			args := append([]string{"replay", path, "--to", url, "--as-captured"}, tt.args...)
+			_, stderr, code := run(t, map[string]string{"TZ": "UTC"}, args...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			var ids []string
+			for _, r := range s.requests() {
+				for _, id := range []string{"r1", "r2", "r3", "r4"} {
+					if r.Header.Get("X-Dexatel-Signature") == sigOf(id) || (id == "r3" && r.Header.Get("Authorization") != "") {
+						ids = append(ids, id)
+					}
+				}
+			}
+			if strings.Join(ids, ",") != strings.Join(tt.want, ",") {
+				t.Errorf("replayed %v, want %v", ids, tt.want)
+			}
+		})
+	}
+}
+
+// sigOf is the captured signature of each dexatel record, which tells them apart.
+func sigOf(id string) string {
+	return map[string]string{"r1": hmacB64("captured-secret", deliveryBody), "r2": "bogus", "r4": "old"}[id]
+}
+
+func TestReplayTornAndInvalidLines(t *testing.T) {
+	path := standardCapture(t, "this is not json\n{\"id\":\"torn\",\"body\":\"ab")
+	s, url := newSink(t, 200)
+	_, stderr, code := run(t, nil, "replay", path, "--to", url, "--as-captured")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1: %s", code, stderr)
+	}
+	if len(s.requests()) != 4 {
+		t.Errorf("the good records must still be sent: %d", len(s.requests()))
+	}
+	for _, want := range []string{"line 5: ", "line 6: torn last line", "2 invalid line(s) skipped (line 5, line 6): pass --skip-invalid"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if _, stderr, code := run(t, nil, "replay", path, "--to", url, "--as-captured", "--skip-invalid"); code != 0 {
+		t.Errorf("--skip-invalid: exit %d: %s", code, stderr)
+	}
+}
+
+func TestReplayUsageErrors(t *testing.T) {
+	path := standardCapture(t, "")
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.yaml")
+	os.WriteFile(cfg, []byte("profiles:\n  dex:\n    provider: dexatel\n    secret: s\n    url: http://127.0.0.1:1/x\n"), 0o600)
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"replay", path, "--to", "http://127.0.0.1:1/x", "--provider", "dexatel"}, "cannot re-sign dexatel records: no secret for dexatel: pass --secret"},
+		{[]string{"replay", path, "--to", "http://127.0.0.1:1/x", "--provider", "dexatel"}, "or use --as-captured"},
+		{[]string{"replay", path}, "no target: pass --to URL, or --profile P with a url"},
+		{[]string{"replay", filepath.Join(dir, "missing.jsonl"), "--to", "http://x"}, "cannot read " + filepath.Join(dir, "missing.jsonl") + ": no such file or directory"},
+		{[]string{"replay", path, "--to", "http://x", "--as-captured", "--secret", "s"}, "--as-captured sends the captured signature"},
+		{[]string{"replay", path, "--to", "http://x", "--verified", "--invalid"}, "--verified and --invalid exclude each other"},
+		{[]string{"replay", path, "--to", "http://x", "--status", "lost"}, `unknown status "lost"`},
+		{[]string{"replay", path, "--to", "http://x", "--since", "yesterday"}, "--since: time \"yesterday\""},
+		{[]string{"replay", path, "--export", "pdf"}, "--export pdf: use har or curl"},
+		{[]string{"replay", path, "--import-har", "x.har"}, "give a capture file or --import-har, not both"},
+	}
+	for _, tt := range tests {
+		_, stderr, code := run(t, nil, tt.args...)
+		if code != 2 || !strings.Contains(stderr, tt.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tt.args[2:], code, stderr, tt.want)
+		}
+		if strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+			t.Errorf("%v: error is not one line: %q", tt.args[2:], stderr)
+		}
+	}
+}
+
+// A profile re-signs its own provider's records; the others are skipped,
+// said, and fail the run at its end.
+func TestReplayProfileSkipsOtherProviders(t *testing.T) {
+	path := standardCapture(t, "")
+	s, url := newSink(t, 200)
+	cfg := filepath.Join(t.TempDir(), "config.yaml")
+	os.WriteFile(cfg, []byte("profiles:\n  dex:\n    provider: dexatel\n    secret: s\n    url: "+url+"\n"), 0o600)
+	_, stderr, code := run(t, nil, "replay", path, "--config", cfg, "--profile", "dex")
+	if code != 1 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if n := len(s.requests()); n != 3 {
+		t.Errorf("sent %d, want the 3 dexatel records", n)
+	}
+	if !strings.Contains(stderr, `smshook: 1 record(s) not replayed: r3 is from cellcast, but profile "dex" re-signs dexatel: select records with --provider dexatel`) {
+		t.Errorf("stderr: %s", stderr)
+	}
+	for _, r := range s.requests() {
+		if r.Header.Get("X-Dexatel-Signature") != hmacB64("s", r.Body) {
+			t.Errorf("not re-signed with the profile's secret: %v", r.Header)
+		}
+	}
+}
+
+func TestReplayExpectRetriesAndReport(t *testing.T) {
+	path := standardCapture(t, "")
+	s, url := newSink(t, 503)
+	report := filepath.Join(t.TempDir(), "junit.xml")
+	_, stderr, code := run(t, nil, "replay", path, "--to", url, "--as-captured", "--id", "r1", "--retries", "2", "--report", report)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1", code)
+	}
+	if n := len(s.requests()); n != 3 {
+		t.Errorf("a 5xx is retried: %d attempts, want 3", n)
+	}
+	if !strings.Contains(stderr, "1 of 1 requests failed: 1 replied 503") || !strings.Contains(stderr, "(2 retries made)") {
+		t.Errorf("stderr: %s", stderr)
+	}
+	var suite struct {
+		Tests    int `xml:"tests,attr"`
+		Failures int `xml:"failures,attr"`
+	}
+	b, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := xml.Unmarshal(b, &suite); err != nil || suite.Tests != 1 || suite.Failures != 1 {
+		t.Errorf("report %+v (%v):\n%s", suite, err, b)
+	}
+
+	s4, url4 := newSink(t, 404)
+	if _, _, code := run(t, nil, "replay", path, "--to", url4, "--as-captured", "--id", "r1", "--retries", "2"); code != 1 || len(s4.requests()) != 1 {
+		t.Errorf("a 4xx is never retried: exit %d, %d attempts", code, len(s4.requests()))
+	}
+	if _, stderr, code := run(t, nil, "replay", path, "--to", url4, "--as-captured", "--expect", "4xx"); code != 0 {
+		t.Errorf("--expect 4xx: exit %d %s", code, stderr)
+	}
+}
+
+func TestReplayJSONSummary(t *testing.T) {
+	path := standardCapture(t, "")
+	_, url := newSink(t, 200)
+	stdout, _, code := run(t, nil, "replay", path, "--to", url, "--as-captured", "-o", "json")
+	if code != 0 || !strings.Contains(stdout, `"sent": 4`) || !strings.Contains(stdout, `"ok": 4`) {
+		t.Errorf("exit %d\n%s", code, stdout)
+	}
+}
+
+func TestReplayDryRunRedacts(t *testing.T) {
+	path := standardCapture(t, "")
+	stdout, stderr, code := run(t, nil, "replay", path, "--id", "r3", "--dry-run", "--as-captured")
+	if code != 0 {
+		t.Fatalf("exit %d %s", code, stderr)
+	}
+	if !strings.HasPrefix(stdout, "POST /cellcast HTTP/1.1\r\nHost: 127.0.0.1:8787\r\n") || !strings.Contains(stdout, "Authorization: Basic <redacted>") {
+		t.Errorf("dry run:\n%s", stdout)
+	}
+	if strings.Contains(stdout, "dTpw") || !strings.Contains(stderr, "--show-secrets") {
+		t.Errorf("credentials shown or no note: %s / %s", stdout, stderr)
+	}
+	stdout, _, _ = run(t, nil, "replay", path, "--id", "r3", "--dry-run", "--as-captured", "--show-secrets", "-o", "curl")
+	if !strings.Contains(stdout, "Authorization: Basic dTpw") || !strings.HasPrefix(stdout, "curl ") {
+		t.Errorf("--show-secrets curl:\n%s", stdout)
+	}
+}
+
+// HAR export is read back by the HAR reader and replays the same bytes.
+func TestReplayHARRoundTrip(t *testing.T) {
+	path := standardCapture(t, "")
+	harPath := filepath.Join(t.TempDir(), "out.har")
+	_, stderr, code := run(t, nil, "replay", path, "--export", "har", "--out", harPath, "--show-secrets")
+	if code != 0 || !strings.Contains(stderr, "wrote 4 request(s) to "+harPath) {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	f, _ := os.Open(harPath)
+	defer f.Close()
+	rd := har.NewReader(f)
+	for i, want := range [][]byte{deliveryBody, messageBody, nil, binaryBody} {
+		r, err := rd.Next()
+		if err != nil {
+			t.Fatalf("entry %d: %v", i, err)
+		}
+		if want != nil && !bytes.Equal(r.Body(), want) {
+			t.Errorf("entry %d body %q", i, r.Body())
+		}
+	}
+
+	s, url := newSink(t, 200)
+	if _, stderr, code := run(t, nil, "replay", "--import-har", harPath, "--to", url, "--provider", "dexatel", "--secret", "k"); code != 0 {
+		t.Fatalf("import: exit %d %s", code, stderr)
+	}
+	got := s.requests()
+	if len(got) != 3 || !bytes.Equal(got[2].Body, binaryBody) || got[0].Header.Get("X-Dexatel-Signature") != hmacB64("k", deliveryBody) {
+		t.Errorf("imported replay: %d requests %+v", len(got), got)
+	}
+}
+
+func TestReplayCurlExport(t *testing.T) {
+	path := standardCapture(t, "")
+	stdout, stderr, code := run(t, nil, "replay", path, "--export", "curl", "--to", "http://127.0.0.1:3000/hook")
+	if code != 0 {
+		t.Fatalf("exit %d %s", code, stderr)
+	}
+	if !strings.HasPrefix(stdout, "#!/bin/sh\n") || strings.Count(stdout, "curl -X POST ") != 4 ||
+		!strings.Contains(stdout, "http://127.0.0.1:3000/hook") || strings.Contains(stdout, "dTpw") {
+		t.Errorf("script:\n%s", stdout)
+	}
+}

@@ -1,0 +1,498 @@
+package replay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"os"
+	"strings"
+	"sync/atomic"
+
+	"github.com/smshook/smshook/pkg/capture"
+	"github.com/smshook/smshook/pkg/client"
+	"github.com/smshook/smshook/pkg/cmdutil"
+	"github.com/smshook/smshook/pkg/har"
+	"github.com/smshook/smshook/pkg/iostreams"
+	"github.com/smshook/smshook/pkg/provider"
+	"github.com/smshook/smshook/pkg/signing"
+)
+
+// DefaultCapture is where `smshook listen` writes, and so what replay reads
+// when no file is named.
+const DefaultCapture = "smshook-captures.jsonl"
+
+// recordSource is a capture file or a HAR file, read one record at a time.
+type recordSource interface {
+	Next() (*capture.Record, error)
+}
+
+// input is the opened source with what progress and messages need.
+type input struct {
+	recordSource
+	name  string
+	size  int64         // 0 when unknown (stdin)
+	read  *atomic.Int64 // bytes consumed so far, for the progress line
+	close func() error
+}
+
+// countingReader counts bytes as the decoder pulls them.
+type countingReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+func (o *ReplayOptions) open() (*input, error) {
+	path := o.Input
+	if o.ImportHAR != "" {
+		path = o.ImportHAR
+	}
+	if path == "" {
+		if !o.IO.IsStdinTTY() {
+			path = "-"
+		} else if _, err := os.Stat(DefaultCapture); err == nil {
+			path = DefaultCapture
+		} else {
+			return nil, cmdutil.UsageErrorf("no capture to replay: give CAPTURE.jsonl, - for stdin, or --import-har FILE ('smshook listen' writes ./%s)", DefaultCapture)
+		}
+	}
+	in := &input{name: path, read: &atomic.Int64{}, close: func() error { return nil }}
+	var r io.Reader = o.IO.In
+	if path == "-" {
+		in.name = "stdin"
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, cmdutil.UsageErrorf("cannot read %s: %v", path, unwrapPath(err))
+		}
+		if st, err := f.Stat(); err == nil {
+			in.size = st.Size()
+		}
+		r, in.close = f, f.Close
+	}
+	r = countingReader{r, in.read}
+	if o.ImportHAR != "" {
+		in.recordSource = har.NewReader(r)
+	} else {
+		in.recordSource = capture.NewReader(r)
+	}
+	return in, nil
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// badLines counts the lines (or HAR entries) that were skipped.
+type badLines struct {
+	count int
+	first []string
+}
+
+func (b *badLines) add(where string) {
+	b.count++
+	if len(b.first) < 5 {
+		b.first = append(b.first, where)
+	}
+}
+
+// err is the end-of-run failure for skipped lines, unless they may be skipped.
+func (b *badLines) err(name string, skip bool) error {
+	if b.count == 0 || skip {
+		return nil
+	}
+	more := ""
+	if b.count > len(b.first) {
+		more = ", …"
+	}
+	return cmdutil.FailureErrorf("%s: %d invalid line(s) skipped (%s%s): pass --skip-invalid to accept that",
+		name, b.count, strings.Join(b.first, ", "), more)
+}
+
+// selected yields the records the filters select, reporting the lines that
+// are not records on stderr as it goes.
+func (o *ReplayOptions) selected(in *input, bad *badLines) iter.Seq2[*capture.Record, error] {
+	return func(yield func(*capture.Record, error) bool) {
+		taken := 0
+		for o.Limit == 0 || taken < o.Limit {
+			rec, err := in.Next()
+			if errors.Is(err, io.EOF) {
+				return
+			}
+			var lineErr *capture.LineError
+			var entryErr *har.EntryError
+			switch {
+			case errors.As(err, &lineErr):
+				bad.add(fmt.Sprintf("line %d", lineErr.Line))
+				fmt.Fprintf(o.IO.ErrOut, "smshook: %s: %v: skipped\n", in.name, lineErr)
+				continue
+			case errors.As(err, &entryErr):
+				bad.add(fmt.Sprintf("entry %d", entryErr.Index))
+				fmt.Fprintf(o.IO.ErrOut, "smshook: %s: %v: skipped\n", in.name, entryErr)
+				continue
+			case errors.Is(err, har.ErrNotHAR):
+				yield(nil, cmdutil.UsageErrorf("%s: %v", in.name, err))
+				return
+			case err != nil:
+				yield(nil, fmt.Errorf("reading %s: %w", in.name, err))
+				return
+			}
+			if !o.Filter.Match(rec) {
+				continue
+			}
+			taken++
+			if !yield(rec, nil) {
+				return
+			}
+		}
+	}
+}
+
+// skipped counts records the target cannot re-sign (another provider than
+// the profile's, or an unknown one): they are passed over, not sent, and
+// the run fails at its end.
+type skipped struct {
+	count  int
+	reason string // the first one
+}
+
+func (s *skipped) add(err error) {
+	if s.count == 0 {
+		s.reason = err.Error()
+	}
+	s.count++
+}
+
+func (s *skipped) err() error {
+	if s.count == 0 {
+		return nil
+	}
+	return cmdutil.FailureErrorf("%d record(s) not replayed: %s", s.count, s.reason)
+}
+
+// skipError is a record that cannot be re-signed for the target while the
+// others can.
+type skipError struct{ msg string }
+
+func (e *skipError) Error() string { return e.msg }
+
+// signer re-signs one provider's records.
+type signer struct {
+	scheme signing.Scheme
+	creds  signing.Credentials
+}
+
+// plan is what the whole run resolves once: the target and the signers.
+type plan struct {
+	target  string // "" means each record's own URL (dry runs, exports)
+	expect  client.Expect
+	signers map[string]*signer
+	// profileProvider is the --profile's provider, for records that carry
+	// none (imported from HAR).
+	profileProvider string
+}
+
+func (o *ReplayOptions) newPlan(needTarget bool) (*plan, error) {
+	pl := &plan{signers: map[string]*signer{}, target: o.To}
+	f := o.Factory
+	var success []int
+	if f.ProfileName() != "" {
+		t, err := f.ResolveTarget("", o.Creds)
+		if err != nil {
+			return nil, err
+		}
+		pl.profileProvider = t.Provider.Name
+		success = t.Provider.SuccessStatuses
+		if pl.target == "" {
+			pl.target = t.Profile.URL
+		}
+	}
+	if pl.target == "" && needTarget {
+		return nil, cmdutil.UsageErrorf("no target: pass --to URL, or --profile P with a url")
+	}
+	switch {
+	case o.Expect != "":
+		pl.expect, _ = client.ParseExpect(o.Expect) // checked with the flags
+	case len(success) > 0:
+		pl.expect = client.ExpectCodes(success)
+	default:
+		pl.expect, _ = client.ParseExpect("2xx")
+	}
+	return pl, nil
+}
+
+// signerFor resolves, once per provider, the scheme and credentials that
+// re-sign its records.
+func (o *ReplayOptions) signerFor(pl *plan, rec *capture.Record) (*signer, error) {
+	name := rec.Provider
+	if name == "" {
+		name = pl.profileProvider
+	}
+	if name == "" {
+		return nil, cmdutil.UsageErrorf("record %s names no provider (imported from HAR?): pass --profile P to re-sign it, or --as-captured", recordLabel(rec))
+	}
+	if s, ok := pl.signers[name]; ok {
+		return s, nil
+	}
+	if pl.profileProvider != "" && !strings.EqualFold(name, pl.profileProvider) {
+		return nil, &skipError{fmt.Sprintf("%s is from %s, but profile %q re-signs %s: select records with --provider %s, or use --as-captured",
+			recordLabel(rec), name, o.Factory.ProfileName(), pl.profileProvider, pl.profileProvider)}
+	}
+	t, err := o.Factory.ResolveTarget(name, o.Creds)
+	if err != nil {
+		var unknown *provider.UnknownError
+		if errors.As(err, &unknown) {
+			return nil, &skipError{fmt.Sprintf("%s: %v: use --as-captured to send it without re-signing", recordLabel(rec), unknown)}
+		}
+		return nil, err
+	}
+	if err := t.RequireCredentials(); err != nil {
+		return nil, cmdutil.UsageErrorf("cannot re-sign %s records: %v; or use --as-captured to send the captured signature", name, err)
+	}
+	scheme, err := t.Scheme(o.Encoding)
+	if err != nil {
+		return nil, err
+	}
+	s := &signer{scheme: scheme, creds: t.Credentials}
+	pl.signers[name] = s
+	return s, nil
+}
+
+func recordLabel(rec *capture.Record) string {
+	if rec.ID != "" {
+		return rec.ID
+	}
+	return rec.Method + " " + rec.URL
+}
+
+// request makes the request that replays rec: the captured method, headers
+// (less hop-by-hop ones) and exact body bytes, to the target, re-signed
+// unless --as-captured.
+func (o *ReplayOptions) request(pl *plan, rec *capture.Record) (*client.Request, *signer, error) {
+	req := &client.Request{
+		Method: rec.Method,
+		URL:    pl.target,
+		Header: client.ResendHeader(rec.Headers),
+		Body:   rec.Body(),
+		Name:   rec.ID,
+	}
+	if req.URL == "" {
+		req.URL = rec.URL
+	}
+	if rec.Event != nil && rec.Event.MessageID != "" {
+		req.Name = rec.Event.MessageID
+	}
+	if o.AsCaptured {
+		return req, nil, nil
+	}
+	s, err := o.signerFor(pl, rec)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := client.Sign(req, s.scheme, s.creds); err != nil {
+		return nil, nil, fmt.Errorf("re-signing %s: %w", recordLabel(rec), err)
+	}
+	return req, s, nil
+}
+
+func replayRun(o *ReplayOptions) error {
+	in, err := o.open()
+	if err != nil {
+		return err
+	}
+	defer in.close()
+	if o.Export != "" {
+		return o.export(in)
+	}
+	pl, err := o.newPlan(!o.DryRun)
+	if err != nil {
+		return err
+	}
+	if o.DryRun {
+		return o.dryRun(in, pl)
+	}
+	return o.send(in, pl)
+}
+
+func (o *ReplayOptions) dryRun(in *input, pl *plan) error {
+	format, err := o.Factory.OutputFormat("http", "curl", "json")
+	if err != nil {
+		return err
+	}
+	bad, skips := &badLines{}, &skipped{}
+	anyRedacted := false
+	n := 0
+	for rec, err := range o.selected(in, bad) {
+		if err != nil {
+			return err
+		}
+		req, s, err := o.request(pl, rec)
+		var skip *skipError
+		if errors.As(err, &skip) {
+			skips.add(skip)
+			fmt.Fprintf(o.IO.ErrOut, "smshook: %v: skipped\n", skip)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		h := req.Header
+		if !o.ShowSecrets {
+			var redacted bool
+			var scheme signing.Scheme
+			if s != nil {
+				scheme = s.scheme
+			}
+			h, redacted = cmdutil.RedactAuth(h, scheme)
+			anyRedacted = anyRedacted || redacted
+		}
+		if n > 0 && format != "json" {
+			fmt.Fprintln(o.IO.Out)
+		}
+		n++
+		if err := cmdutil.PrintRequest(o.IO, format, signing.Request{Method: req.Method, URL: req.URL, Header: h, Body: req.Body}, true); err != nil {
+			return err
+		}
+	}
+	if anyRedacted {
+		fmt.Fprintln(o.IO.ErrOut, cmdutil.RedactedNote)
+	}
+	if n == 0 && skips.count == 0 {
+		fmt.Fprintln(o.IO.ErrOut, "no records selected")
+	}
+	if err := skips.err(); err != nil {
+		return err
+	}
+	return bad.err(in.name, o.SkipInvalid)
+}
+
+func (o *ReplayOptions) send(in *input, pl *plan) error {
+	format, err := o.Factory.OutputFormat("text", "json")
+	if err != nil {
+		return err
+	}
+	runner := &client.Runner{
+		Client:      client.NewHTTPClient(o.HTTPClient(), client.HTTPOptions{Concurrency: o.Concurrency, Insecure: o.Insecure}),
+		Concurrency: o.Concurrency,
+		Rate:        o.Rate,
+		Timeout:     o.Timeout,
+		Retries:     o.Retries,
+		Expect:      pl.expect,
+	}
+
+	var report *client.JUnitReport
+	if o.Report != "" {
+		report, err = client.NewJUnitReport(o.Report, client.JUnitOptions{
+			Suite:      "smshook replay " + in.name,
+			Class:      "replay",
+			Expect:     pl.expect,
+			Start:      o.Now(),
+			Properties: [][2]string{{"url", pl.target}, {"expect", pl.expect.String()}, {"capture", in.name}},
+		})
+		if err != nil {
+			return cmdutil.UsageError(err)
+		}
+		defer report.Discard()
+	}
+
+	var sent int
+	prog := cmdutil.NewProgress(o.IO, !o.Verbose, func() string {
+		if in.size > 0 {
+			return fmt.Sprintf("replayed %d  (%d%% of %s)", sent, in.read.Load()*100/in.size, in.name)
+		}
+		return fmt.Sprintf("replayed %d", sent)
+	})
+	errCS := o.IO.ErrColorScheme()
+	var reportErr error
+	runner.OnResult = func(res *client.Result) {
+		sent++
+		if report != nil && reportErr == nil {
+			reportErr = report.Add(res)
+		}
+		if o.Verbose {
+			fmt.Fprintln(o.IO.ErrOut, cmdutil.ResultLine(errCS, res, true))
+		} else if !res.OK {
+			prog.Finish()
+			fmt.Fprintf(o.IO.ErrOut, "%s %s: %s\n", errCS.FailureIcon(), res.Label(), res.Failure(pl.expect))
+		}
+		prog.Update()
+	}
+
+	bad, skips := &badLines{}, &skipped{}
+	sum, err := runner.Run(o.context(), o.requests(in, pl, bad, skips))
+	prog.Finish()
+	interrupted := errors.Is(err, context.Canceled)
+	if err != nil && !interrupted {
+		return err
+	}
+	if report != nil {
+		if reportErr == nil {
+			reportErr = report.Close(sum)
+		}
+		if reportErr != nil {
+			return cmdutil.FailureErrorf("%v", reportErr)
+		}
+	}
+	if format == "json" {
+		if err := iostreams.WriteJSON(o.IO.Out, sum, o.IO.JSONColorEnabled()); err != nil {
+			return err
+		}
+	} else {
+		if sum.Sent == 0 && !interrupted {
+			fmt.Fprintln(o.IO.ErrOut, "no records selected")
+		}
+		if err := sum.WriteText(o.IO.Out, o.IO.ColorScheme()); err != nil {
+			return err
+		}
+	}
+	if interrupted {
+		return cmdutil.ErrInterrupted
+	}
+	if err := cmdutil.RunError(sum, pl.target); err != nil {
+		return err
+	}
+	if err := skips.err(); err != nil {
+		return err
+	}
+	return bad.err(in.name, o.SkipInvalid)
+}
+
+// requests turns the selected records into requests for the runner.
+func (o *ReplayOptions) requests(in *input, pl *plan, bad *badLines, skips *skipped) iter.Seq2[*client.Request, error] {
+	return func(yield func(*client.Request, error) bool) {
+		for rec, err := range o.selected(in, bad) {
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			req, _, err := o.request(pl, rec)
+			var skip *skipError
+			if errors.As(err, &skip) {
+				skips.add(skip)
+				fmt.Fprintf(o.IO.ErrOut, "smshook: %v: skipped\n", skip)
+				continue
+			}
+			if !yield(req, err) || err != nil {
+				return
+			}
+		}
+	}
+}
+
+func (o *ReplayOptions) context() context.Context {
+	if o.Context != nil {
+		return o.Context
+	}
+	return context.Background()
+}

@@ -1,0 +1,48 @@
+package provider
+
+import (
+	"github.com/smshook/smshook/pkg/codec"
+	"github.com/smshook/smshook/pkg/signing"
+)
+
+// messagebird (now Bird) posts conversation message events as JSON with an
+// HS256 JWT in MessageBird-Signature-JWT that binds the URL and the body.
+func messagebird() *Provider {
+	fields := codec.Fields{
+		MessageID: "message.id",
+		From:      "message.from",
+		To:        "message.to",
+		Text:      "message.content.text",
+		Channel:   "message.platform",
+		Status:    "message.status",
+		Timestamp: "message.updatedDatetime",
+	}
+	return &Provider{
+		Name:    "messagebird",
+		Title:   "MessageBird (Bird)",
+		DocsURL: "https://developers.messagebird.com/api/#verifying-http-requests",
+		Auth:    signing.Spec{Scheme: signing.SchemeMessageBird, Header: "MessageBird-Signature-JWT"},
+		Kinds: []*Kind{
+			{
+				Name:        "status",
+				Description: "status update of a message sent (message.updated, DLR)",
+				Match:       codec.Match{Path: "message.direction", Values: []string{"sent"}},
+				Schema:      codec.Schema{Format: codec.FormatJSON, Kind: codec.KindDelivery, Fields: fields, Statuses: map[string]codec.Status{"read": codec.StatusDelivered}},
+				Fixture:     fixture("messagebird_status.json"),
+			},
+			{
+				Name:        "inbound",
+				Description: "message received (message.created, MO)",
+				Match:       codec.Match{Path: "message.direction", Values: []string{"received"}},
+				Schema:      codec.Schema{Format: codec.FormatJSON, Kind: codec.KindInbound, Fields: fields, DefaultStatus: codec.StatusReceived},
+				Fixture:     fixture("messagebird_inbound.json"),
+			},
+		},
+		Notes: []string{
+			"MessageBird-Signature-JWT is an HS256 JWT signed with the signing key (not the API key): iss MessageBird, nbf, exp, jti, url_hash = hex sha256 of the full URL, payload_hash = hex sha256 of the body",
+			"url_hash binds the public URL MessageBird was given: verify with it (--url); a proxy that changes the URL breaks verification",
+			"tokens live a minute: exp is checked with a 1 s leeway unless --tolerance says otherwise",
+		},
+		Demo: signing.Credentials{Secrets: []string{"smshook-demo-messagebird-signing-key"}},
+	}
+}

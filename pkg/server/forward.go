@@ -1,0 +1,116 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/smshook/smshook/pkg/capture"
+)
+
+// hopByHop are the headers that describe one connection, not the request
+// (RFC 9110 section 7.6.1): they are not passed on in either direction.
+var hopByHop = []string{
+	"Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization",
+	"Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
+}
+
+// endToEnd copies h without hop-by-hop headers, including those that the
+// Connection header names.
+func endToEnd(h http.Header) http.Header {
+	out := make(http.Header, len(h))
+	for name, values := range h {
+		out[name] = values
+	}
+	for _, c := range h.Values("Connection") {
+		for _, name := range strings.Split(c, ",") {
+			out.Del(strings.TrimSpace(name))
+		}
+	}
+	for _, name := range hopByHop {
+		out.Del(name)
+	}
+	return out
+}
+
+// forwardURL is target with the request's query when target has none, so
+// that a handshake's ?token= reaches the app.
+func forwardURL(target, rawQuery string) string {
+	if rawQuery == "" {
+		return target
+	}
+	if u, err := url.Parse(target); err == nil && u.RawQuery == "" {
+		u.RawQuery = rawQuery
+		return u.String()
+	}
+	return target
+}
+
+// forward sends the exact body and end-to-end headers to the app and
+// returns its answer to relay; 502 when the app cannot be reached.
+func (h *Handler) forward(r *http.Request, target string, rec *capture.Record, body []byte) reply {
+	dest := forwardURL(target, r.URL.RawQuery)
+	fwd := &capture.Forward{URL: dest}
+	rec.Forward = fwd
+
+	ctx, cancel := context.WithTimeout(r.Context(), h.opts.ForwardTimeout)
+	defer cancel()
+	out, err := http.NewRequestWithContext(ctx, r.Method, dest, bytes.NewReader(body))
+	if err != nil {
+		return h.badGateway(fwd, fmt.Sprintf("cannot forward to %s: %v", dest, err))
+	}
+	out.Header = endToEnd(r.Header)
+	if _, ok := out.Header["User-Agent"]; !ok {
+		out.Header["User-Agent"] = []string{""} // Go would add its own; the app gets what was sent
+	}
+	if len(body) == 0 {
+		out.Body = http.NoBody
+	}
+	start := time.Now()
+	resp, err := h.client.Do(out)
+	fwd.DurationMS = durationMS(time.Since(start))
+	if err != nil {
+		return h.badGateway(fwd, fmt.Sprintf("cannot reach the app at %s: %s: start it or check --forward-to", dest, forwardError(err)))
+	}
+	defer resp.Body.Close()
+	respBody, err := io.ReadAll(io.LimitReader(resp.Body, maxForwardReply+1))
+	fwd.DurationMS = durationMS(time.Since(start))
+	fwd.Status = resp.StatusCode
+	if err == nil && len(respBody) > maxForwardReply {
+		err = fmt.Errorf("its reply body is larger than %d MiB", maxForwardReply>>20)
+	}
+	if err != nil {
+		return h.badGateway(fwd, fmt.Sprintf("the app at %s answered %d but its reply could not be read: %s", dest, resp.StatusCode, forwardError(err)))
+	}
+	header := endToEnd(resp.Header)
+	header.Del("Content-Length") // written again for the exact bytes relayed
+	return reply{status: resp.StatusCode, header: header, body: respBody}
+}
+
+func (h *Handler) badGateway(fwd *capture.Forward, msg string) reply {
+	fwd.Error = msg
+	return jsonReply(http.StatusBadGateway, problem{Error: "forward failed", Message: msg})
+}
+
+// forwardError says what went wrong in a few words, without Go's
+// `Post "url":` prefix.
+func forwardError(err error) string {
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		err = uerr.Err
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "no answer in time"
+	}
+	return err.Error()
+}
+
+func durationMS(d time.Duration) float64 {
+	return float64(d.Microseconds()) / 1000
+}

@@ -1,0 +1,444 @@
+package server
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/smshook/smshook/pkg/capture"
+	"github.com/smshook/smshook/pkg/codec"
+	"github.com/smshook/smshook/pkg/signing"
+)
+
+// DefaultMaxBody is the largest body read when Options.MaxBody is 0.
+const DefaultMaxBody = 1 << 20
+
+// DefaultForwardTimeout bounds a call to the app when Options.ForwardTimeout is 0.
+const DefaultForwardTimeout = 30 * time.Second
+
+// maxForwardReply bounds the app's reply body relayed back.
+const maxForwardReply = 16 << 20
+
+// Reasons the listener refuses a request before or instead of a signature
+// check, in the record's verification.
+const (
+	ReasonNoRoute          = "no_route"
+	ReasonMethod           = "method_not_allowed"
+	ReasonTooLarge         = "body_too_large"
+	ReasonReadError        = "read_error"
+	ReasonValidationKey    = "validation_key_mismatch"
+	kindHandshake          = "handshake"
+	contentTypeJSON        = "application/json"
+	headerContentType      = "Content-Type"
+	handshakeNotCheckedMsg = "handshake without credentials: answered with the key it carries; set validation_key in a profile to check it"
+)
+
+// Appender stores records durably; *capture.Writer is one.
+type Appender interface {
+	Append(*capture.Record) error
+}
+
+// Options configure a Handler.
+type Options struct {
+	Endpoints []*Endpoint
+	// MaxBody is the largest body read (DefaultMaxBody when 0); beyond it
+	// the request gets 413 and is captured with the part read.
+	MaxBody int64
+	// AcceptInvalid answers requests that fail verification as if they
+	// passed; their records still say invalid.
+	AcceptInvalid bool
+	// ForwardTo is the app every endpoint without its own ForwardTo
+	// forwards to; empty means answer here.
+	ForwardTo      string
+	ForwardTimeout time.Duration
+	// Respond, when not 0, is the status answered to accepted requests,
+	// with RespondBody, to play a failing endpoint.
+	Respond     int
+	RespondBody []byte
+	// Delay holds every answer back, to play a slow endpoint.
+	Delay time.Duration
+	// PublicURL is the base URL the provider was given (a tunnel), for
+	// schemes that sign the URL; it is recorded with the request's path.
+	PublicURL string
+	// Capture stores every request before it is answered; nil stores nothing.
+	Capture Appender
+	// Transport carries forwarded requests; nil means one of the handler's
+	// own that adds nothing to the request (no gzip, no redirects followed).
+	Transport http.RoundTripper
+	Now       func() time.Time
+	// OnEvent, when set, is called once per request after the answer is
+	// sent, from the request's goroutine: it must be safe for concurrent use.
+	OnEvent func(*Event)
+}
+
+// Event reports one request to the command.
+type Event struct {
+	Record *capture.Record
+	// Route is nil when no route matched.
+	Route   *Route
+	Latency time.Duration
+	// CaptureErr is why the record could not be stored; the request was
+	// then answered 500.
+	CaptureErr error
+}
+
+// Handler is the listener's http.Handler.
+type Handler struct {
+	opts     Options
+	routes   *routeTable
+	client   *http.Client
+	stopping chan struct{}
+	stopOnce sync.Once
+}
+
+// New checks the options and builds the handler.
+func New(opts Options) (*Handler, error) {
+	routes, err := newRouteTable(opts.Endpoints)
+	if err != nil {
+		return nil, err
+	}
+	if opts.MaxBody <= 0 {
+		opts.MaxBody = DefaultMaxBody
+	}
+	if opts.ForwardTimeout <= 0 {
+		opts.ForwardTimeout = DefaultForwardTimeout
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Respond != 0 && (opts.Respond < 100 || opts.Respond > 599) {
+		return nil, fmt.Errorf("reply status %d is not an HTTP status (100-599)", opts.Respond)
+	}
+	opts.PublicURL = strings.TrimSuffix(opts.PublicURL, "/")
+	transport := opts.Transport
+	if transport == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.DisableCompression = true // gzip would add Accept-Encoding: the app must get the headers as sent
+		t.MaxIdleConnsPerHost = 64
+		transport = t
+	}
+	return &Handler{
+		opts:   opts,
+		routes: routes,
+		client: &http.Client{
+			Transport: transport,
+			// The sender gets the app's redirect as the app sent it.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+		stopping: make(chan struct{}),
+	}, nil
+}
+
+// Routes lists what the handler serves, in order.
+func (h *Handler) Routes() []*Route {
+	out := make([]*Route, len(h.routes.paths))
+	for i, p := range h.routes.paths {
+		out[i] = h.routes.byPath[p]
+	}
+	return out
+}
+
+// Stop cuts --delay waits short so that a shutdown does not wait them out.
+func (h *Handler) Stop() { h.stopOnce.Do(func() { close(h.stopping) }) }
+
+// reply is an answer about to be sent.
+type reply struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func jsonReply(status int, v any) reply {
+	b, _ := json.Marshal(v) // plain structs of strings: cannot fail
+	return reply{status: status, header: http.Header{headerContentType: {contentTypeJSON}}, body: b}
+}
+
+// problem is the JSON body of a refusal.
+type problem struct {
+	Error   string   `json:"error"`
+	Reason  string   `json:"reason,omitempty"`
+	Message string   `json:"message,omitempty"`
+	ID      string   `json:"id,omitempty"`
+	Routes  []string `json:"routes,omitempty"`
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := h.opts.Now()
+	rec := &capture.Record{
+		ID:         capture.NewID(start),
+		ReceivedAt: start.UTC(),
+		Method:     r.Method,
+		URL:        fullURL(r),
+		RemoteAddr: r.RemoteAddr,
+		Headers:    r.Header,
+	}
+	if h.opts.PublicURL != "" {
+		rec.PublicURL = h.opts.PublicURL + requestURI(r)
+	}
+	body, truncated, readErr := readBody(r, h.opts.MaxBody)
+	rec.SetBody(body)
+	rec.Truncated = truncated
+
+	route := h.routes.lookup(r.URL.Path)
+	var rep reply
+	switch {
+	case route == nil:
+		msg := fmt.Sprintf("no route for %s %s", r.Method, r.URL.Path)
+		rec.Verification = capture.Verification{Reason: ReasonNoRoute, Message: msg}
+		rep = jsonReply(http.StatusNotFound, problem{Error: msg, Reason: ReasonNoRoute, Routes: h.routes.sortedPaths()})
+	default:
+		rec.Profile, rec.Provider = route.Endpoint.Name, route.Endpoint.Provider.Name
+		rep = h.serveRoute(r, route, rec, body, truncated, readErr)
+	}
+	h.finish(w, r, route, rec, rep, start)
+}
+
+// serveRoute decides the answer to a request on a route and fills the record.
+func (h *Handler) serveRoute(r *http.Request, route *Route, rec *capture.Record, body []byte, truncated bool, readErr error) reply {
+	ep := route.Endpoint
+	if methods := route.Methods(); !containsString(methods, r.Method) {
+		msg := fmt.Sprintf("%s does not send %s requests: use %s", ep.Provider.Name, r.Method, strings.Join(methods, ", "))
+		rec.Verification = capture.Verification{Reason: ReasonMethod, Message: msg}
+		rep := jsonReply(http.StatusMethodNotAllowed, problem{Error: "method not allowed", Reason: ReasonMethod, Message: msg})
+		rep.header.Set("Allow", strings.Join(methods, ", "))
+		return rep
+	}
+	if truncated {
+		msg := fmt.Sprintf("body is larger than the limit of %d bytes: not verified (raise --max-body)", h.opts.MaxBody)
+		rec.Verification = capture.Verification{Reason: ReasonTooLarge, Message: msg}
+		rec.Kind = kindOf(route)
+		rep := jsonReply(http.StatusRequestEntityTooLarge, problem{Error: "body too large", Reason: ReasonTooLarge, Message: msg})
+		rep.header.Set("Connection", "close")
+		return rep
+	}
+	if readErr != nil {
+		msg := "could not read the body: " + readErr.Error()
+		rec.Verification = capture.Verification{Reason: ReasonReadError, Message: msg}
+		rec.Kind = kindOf(route)
+		return jsonReply(http.StatusBadRequest, problem{Error: "unreadable body", Reason: ReasonReadError, Message: msg})
+	}
+
+	if hs := ep.Provider.Handshake; hs != nil {
+		if key, ok := hs.Key(rec.URL, body); ok {
+			return h.serveHandshake(r, route, rec, body, key)
+		}
+	}
+
+	rec.Verification = h.verify(r, ep, rec, body)
+	ev, err := ep.Provider.Decode(body, kindName(route))
+	rec.Kind = ev.EventName
+	rec.Event = &ev
+	if err != nil {
+		rec.DecodeError = err.Error()
+	}
+	if !rec.Verification.Valid && rec.Verification.Reason != capture.ReasonNotChecked && !h.opts.AcceptInvalid {
+		return jsonReply(http.StatusUnauthorized, problem{Error: "invalid signature", Reason: rec.Verification.Reason, Message: rec.Verification.Message, ID: rec.ID})
+	}
+	return h.answer(r, ep, rec, body)
+}
+
+// answer is the reply to an accepted request: --respond's (which beats a
+// profile's forward_to), the app's, or 200.
+func (h *Handler) answer(r *http.Request, ep *Endpoint, rec *capture.Record, body []byte) reply {
+	if h.opts.Respond != 0 {
+		rep := reply{status: h.opts.Respond, header: http.Header{}, body: h.opts.RespondBody}
+		if len(h.opts.RespondBody) > 0 {
+			ct := "text/plain; charset=utf-8"
+			if json.Valid(h.opts.RespondBody) {
+				ct = contentTypeJSON
+			}
+			rep.header.Set(headerContentType, ct)
+		}
+		return rep
+	}
+	if target := h.forwardTarget(ep); target != "" {
+		return h.forward(r, target, rec, body)
+	}
+	return reply{
+		status: http.StatusOK,
+		header: http.Header{headerContentType: {contentTypeJSON}},
+		body:   append(append([]byte(`{"ok":true,"id":"`), rec.ID...), `"}`...),
+	}
+}
+
+func (h *Handler) forwardTarget(ep *Endpoint) string {
+	if ep.ForwardTo != "" {
+		return ep.ForwardTo
+	}
+	return h.opts.ForwardTo
+}
+
+// verify checks the request's auth with the endpoint's credentials.
+func (h *Handler) verify(r *http.Request, ep *Endpoint, rec *capture.Record, body []byte) capture.Verification {
+	if ep.Unchecked() {
+		return capture.Verification{Reason: capture.ReasonNotChecked,
+			Message: fmt.Sprintf("not checked: %s sends no auth unless it is configured, and no credentials are set", ep.Provider.Name)}
+	}
+	signedURL := rec.URL
+	if rec.PublicURL != "" {
+		signedURL = rec.PublicURL
+	}
+	req := &signing.Request{Method: r.Method, URL: signedURL, Header: r.Header, Body: body, Now: rec.ReceivedAt}
+	scheme := ep.scheme()
+	res := scheme.Verify(req, ep.Credentials)
+	if !res.Valid {
+		res = signing.Explain(scheme, req, ep.Credentials, res)
+	}
+	return capture.Verification{Valid: res.Valid, Reason: string(res.Reason), Message: res.Message}
+}
+
+// serveHandshake answers a provider's check of the endpoint: 200 with the
+// key (and challenge) echoed, unless the key is not the configured one.
+// With forwarding on, the app answers it instead, as it will have to.
+func (h *Handler) serveHandshake(r *http.Request, route *Route, rec *capture.Record, body []byte, key string) reply {
+	ep := route.Endpoint
+	hs := ep.Provider.Handshake
+	rec.Kind = kindHandshake
+	rec.Event = &codec.Event{Provider: ep.Provider.Name, Kind: codec.KindHandshake, EventName: kindHandshake, Status: codec.StatusUnknown, Raw: body}
+
+	// The platform may not send its secret with the check: only a request
+	// that carries auth headers is held to them.
+	if hasAny(r.Header, ep.scheme().AuthHeaders()) && !ep.Unchecked() {
+		rec.Verification = h.verify(r, ep, rec, body)
+		if !rec.Verification.Valid && !h.opts.AcceptInvalid {
+			return jsonReply(http.StatusUnauthorized, problem{Error: "invalid credentials", Reason: rec.Verification.Reason, Message: rec.Verification.Message, ID: rec.ID})
+		}
+	}
+	if ep.ValidationKey != "" {
+		if subtle.ConstantTimeCompare([]byte(key), []byte(ep.ValidationKey)) != 1 {
+			msg := fmt.Sprintf("the handshake's validation key is not the one profile %q expects", ep.Name)
+			rec.Verification = capture.Verification{Reason: ReasonValidationKey, Message: msg}
+			return jsonReply(http.StatusBadRequest, problem{Error: "validation key mismatch", Reason: ReasonValidationKey, Message: msg, ID: rec.ID})
+		}
+		if rec.Verification.Reason == "" && !rec.Verification.Valid {
+			rec.Verification = capture.Verification{Valid: true, Message: "handshake validation key matches"}
+		}
+	}
+	if !rec.Verification.Valid && rec.Verification.Reason == "" {
+		rec.Verification = capture.Verification{Reason: capture.ReasonNotChecked, Message: handshakeNotCheckedMsg}
+	}
+	if target := h.forwardTarget(ep); target != "" {
+		return h.forward(r, target, rec, body)
+	}
+	return reply{
+		status: http.StatusOK,
+		header: http.Header{headerContentType: {contentTypeJSON}},
+		body:   hs.Reply(key, hs.Challenge(body)),
+	}
+}
+
+// finish waits out --delay, captures the record with the reply it is about
+// to send, sends it, and reports the event.
+func (h *Handler) finish(w http.ResponseWriter, r *http.Request, route *Route, rec *capture.Record, rep reply, start time.Time) {
+	if h.opts.Delay > 0 {
+		t := time.NewTimer(h.opts.Delay)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+		case <-h.stopping:
+		}
+		t.Stop()
+	}
+	rec.Reply = capture.Reply{Status: rep.status, Headers: rep.header}
+	rec.Reply.SetBody(rep.body)
+
+	var captureErr error
+	if h.opts.Capture != nil {
+		// The record is on disk before the answer leaves, or the answer is 500.
+		if captureErr = h.opts.Capture.Append(rec); captureErr != nil {
+			rep = jsonReply(http.StatusInternalServerError, problem{Error: "capture failed", Message: "the request could not be stored: " + captureErr.Error()})
+			rec.Reply = capture.Reply{Status: rep.status, Headers: rep.header}
+			rec.Reply.SetBody(rep.body)
+		}
+	}
+
+	out := w.Header()
+	for name, values := range rep.header {
+		out[name] = values
+	}
+	w.WriteHeader(rep.status)
+	w.Write(rep.body)
+	if f, ok := w.(http.Flusher); ok && h.opts.OnEvent != nil {
+		f.Flush() // the sender has its answer before the line is printed
+	}
+	if h.opts.OnEvent != nil {
+		h.opts.OnEvent(&Event{Record: rec, Route: route, Latency: h.opts.Now().Sub(start), CaptureErr: captureErr})
+	}
+}
+
+// readBody reads at most max bytes; truncated says there was more.
+func readBody(r *http.Request, max int64) (body []byte, truncated bool, err error) {
+	if r.ContentLength == 0 {
+		return []byte{}, false, nil
+	}
+	if r.ContentLength > 0 && r.ContentLength <= max {
+		body = make([]byte, r.ContentLength)
+		n, err := io.ReadFull(r.Body, body)
+		return body[:n], false, err
+	}
+	body, err = io.ReadAll(io.LimitReader(r.Body, max+1))
+	if int64(len(body)) > max {
+		return body[:max], true, nil
+	}
+	return body, false, err
+}
+
+// fullURL is the URL as the sender wrote it: scheme, host, raw path and query.
+func fullURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + requestURI(r)
+}
+
+func requestURI(r *http.Request) string {
+	if strings.HasPrefix(r.RequestURI, "/") {
+		return r.RequestURI // the bytes of the request line, escapes untouched
+	}
+	return r.URL.RequestURI()
+}
+
+func kindName(route *Route) string {
+	if route.Kind == nil {
+		return ""
+	}
+	return route.Kind.Name
+}
+
+// kindOf is the kind a route fixes, or the only one its provider has.
+func kindOf(route *Route) string {
+	if route.Kind != nil {
+		return route.Kind.Name
+	}
+	if kinds := route.Endpoint.Provider.Kinds; len(kinds) == 1 {
+		return kinds[0].Name
+	}
+	return ""
+}
+
+func containsString(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func hasAny(h http.Header, names []string) bool {
+	for _, n := range names {
+		if len(h.Values(n)) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// compile-time check: *capture.Writer stores records.
+var _ Appender = (*capture.Writer)(nil)
