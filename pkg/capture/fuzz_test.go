@@ -33,13 +33,11 @@ func seedLines(t testing.TB) []string {
 	empty.SetBody(nil)
 	var lines []string
 	for _, r := range []*Record{full, binary, empty} {
-		lb := lineBuffers.Get().(*lineBuffer)
-		lb.buf.Reset()
-		if err := lb.enc.Encode(r); err != nil {
+		line, err := appendRecord(nil, r)
+		if err != nil {
 			t.Fatal(err)
 		}
-		lines = append(lines, lb.buf.String())
-		lineBuffers.Put(lb)
+		lines = append(lines, string(line))
 	}
 	return lines
 }
@@ -98,11 +96,9 @@ func FuzzReader(f *testing.F) {
 }
 
 func mustLine(t *testing.T, rec *Record) []byte {
-	lb := lineBuffers.Get().(*lineBuffer)
-	defer lineBuffers.Put(lb)
-	lb.buf.Reset()
-	if err := lb.enc.Encode(rec); err != nil {
+	line, err := appendRecord(nil, rec)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return bytes.Clone(lb.buf.Bytes())
+	return line
 }

@@ -170,11 +170,9 @@ func TestNewIDSortsByTime(t *testing.T) {
 
 func encodeLine(t *testing.T, rec *Record) string {
 	t.Helper()
-	lb := lineBuffers.Get().(*lineBuffer)
-	defer lineBuffers.Put(lb)
-	lb.buf.Reset()
-	if err := lb.enc.Encode(rec); err != nil {
+	line, err := appendRecord(nil, rec)
+	if err != nil {
 		t.Fatal(err)
 	}
-	return lb.buf.String()
+	return string(line)
 }

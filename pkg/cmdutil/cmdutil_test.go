@@ -112,7 +112,7 @@ profiles:
 		{"profile and matching provider", "dex", "DEXATEL", config.CredentialFlags{}, "", "dexatel", 1},
 		{"profile and other provider", "dex", "cellcast", config.CredentialFlags{}, `provider cellcast does not match profile "dex", which is for dexatel`, "", 0},
 		{"profile without provider", "noprov", "", config.CredentialFlags{}, `profile "noprov" has no provider`, "", 0},
-		{"neither", "", "", config.CredentialFlags{}, "name a provider (cellcast, dexatel, mobtexting) or a profile with --profile", "", 0},
+		{"neither", "", "", config.CredentialFlags{}, "name a provider (bandwidth, cellcast, dexatel, messagebird, mobtexting, plivo, sinch, standard-webhooks, telnyx, twilio, vonage) or a profile with --profile", "", 0},
 		{"unknown provider", "", "acme", config.CredentialFlags{}, `unknown provider "acme"`, "", 0},
 		{"no credentials is not an error yet", "", "cellcast", config.CredentialFlags{}, "", "cellcast", 0},
 	}

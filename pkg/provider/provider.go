@@ -255,9 +255,10 @@ func Builtin() *Registry {
 	return r
 }
 
-// Builtins returns fresh copies of the built-in providers.
+// Builtins returns fresh copies of the built-in providers: the three the
+// project started from, then those built from other providers' public docs.
 func Builtins() []*Provider {
-	return []*Provider{dexatel(), mobtexting(), cellcast()}
+	return append([]*Provider{dexatel(), mobtexting(), cellcast()}, beyondSeeds()...)
 }
 
 // UnknownError is a provider name not in the registry.

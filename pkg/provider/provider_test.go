@@ -77,14 +77,14 @@ func TestDecodeWithKindFromRoute(t *testing.T) {
 
 func TestRegistryLookup(t *testing.T) {
 	reg := Builtin()
-	if got := strings.Join(reg.Names(), ","); got != "cellcast,dexatel,mobtexting" {
+	if got := strings.Join(reg.Names(), ","); got != "bandwidth,cellcast,dexatel,messagebird,mobtexting,plivo,sinch,standard-webhooks,telnyx,twilio,vonage" {
 		t.Errorf("Names = %s", got)
 	}
 	if p, err := reg.Lookup("DEXATEL"); err != nil || p.Name != "dexatel" {
 		t.Errorf("lookup is case-insensitive: %v", err)
 	}
 	_, err := reg.Lookup("acme")
-	if err == nil || err.Error() != `unknown provider "acme" (known: cellcast, dexatel, mobtexting)` {
+	if err == nil || err.Error() != `unknown provider "acme" (known: bandwidth, cellcast, dexatel, messagebird, mobtexting, plivo, sinch, standard-webhooks, telnyx, twilio, vonage)` {
 		t.Errorf("unknown provider error = %v", err)
 	}
 }

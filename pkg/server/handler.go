@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -361,11 +362,10 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, route *Route, r
 	for name, values := range rep.header {
 		out[name] = values
 	}
+	// A known length lets net/http send the answer in one write, unchunked.
+	out["Content-Length"] = []string{strconv.Itoa(len(rep.body))}
 	w.WriteHeader(rep.status)
 	w.Write(rep.body)
-	if f, ok := w.(http.Flusher); ok && h.opts.OnEvent != nil {
-		f.Flush() // the sender has its answer before the line is printed
-	}
 	if h.opts.OnEvent != nil {
 		h.opts.OnEvent(&Event{Record: rec, Route: route, Latency: h.opts.Now().Sub(start), CaptureErr: captureErr})
 	}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/smshook/smshook/pkg/capture"
 	"github.com/smshook/smshook/pkg/cmdutil"
 	"github.com/smshook/smshook/pkg/config"
 	"github.com/smshook/smshook/pkg/iostreams"
@@ -272,7 +271,7 @@ func ParseSize(s string) (int64, error) {
 func FormatSize(n int64) string {
 	switch {
 	case n >= 1<<20:
-		return strconv.FormatFloat(float64(n)/(1<<20), 'f', -1, 64) + " MiB"
+		return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MiB"
 	case n >= 1<<10:
 		return strconv.FormatFloat(float64(n)/(1<<10), 'f', 1, 64) + " KiB"
 	}
@@ -369,15 +368,4 @@ func profileEndpoint(reg *provider.Registry, p *config.Profile, getenv func(stri
 		ValidationKey: p.ValidationKey,
 		ForwardTo:     p.ForwardTo,
 	}, nil
-}
-
-// verdictMark is the one-character verification mark.
-func verdictMark(cs *iostreams.ColorScheme, v capture.Verdict) string {
-	switch v {
-	case capture.VerdictVerified:
-		return cs.SuccessIcon()
-	case capture.VerdictUnchecked:
-		return cs.Gray("–")
-	}
-	return cs.FailureIcon()
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -28,6 +29,7 @@ type printer struct {
 	o         *ListenOptions
 	endpoints []*server.Endpoint
 	cs, ecs   *iostreams.ColorScheme
+	colors    bool // stdout gets color
 	nameWidth int
 
 	mu sync.Mutex
@@ -47,6 +49,7 @@ func newPrinter(o *ListenOptions, endpoints []*server.Endpoint) *printer {
 		endpoints: endpoints,
 		cs:        o.IO.ColorScheme(),
 		ecs:       o.IO.ErrColorScheme(),
+		colors:    o.IO.ColorEnabled(),
 		full:      make(chan struct{}),
 	}
 	for _, e := range endpoints {
@@ -100,7 +103,7 @@ func (p *printer) event(ev *server.Event) {
 	if p.o.Output == "json" {
 		p.jsonLine(ev)
 	} else {
-		fmt.Fprintln(p.o.IO.Out, p.line(ev))
+		io.WriteString(p.o.IO.Out, p.line(ev)+"\n")
 		p.details(ev)
 	}
 	if p.o.MaxEvents > 0 && p.events >= p.o.MaxEvents && !p.fullDone {
@@ -139,41 +142,59 @@ func routeScheme(r *server.Route) signing.Scheme {
 
 // line is one request for people:
 // time  profile  kind  message-id  from → to  status  ✓  200  1.2ms
+// It is built once per request, so it skips the color work when color is off.
 func (p *printer) line(ev *server.Event) string {
 	rec, cs := ev.Record, p.cs
-	parts := []string{cs.Gray(rec.ReceivedAt.In(time.Local).Format("15:04:05.000"))}
+	paint := func(color func(string) string, s string) string {
+		if !p.colors {
+			return s
+		}
+		return color(s)
+	}
+	var b strings.Builder
+	add := func(s string) {
+		if b.Len() > 0 {
+			b.WriteString("  ")
+		}
+		b.WriteString(s)
+	}
+	add(paint(cs.Gray, rec.ReceivedAt.In(time.Local).Format("15:04:05.000")))
 	if ev.Route == nil {
-		parts = append(parts, pad("-", p.nameWidth), cs.Yellow(rec.Method+" "+pathOf(rec.URL)))
+		add(pad("-", p.nameWidth))
+		add(paint(cs.Yellow, rec.Method+" "+pathOf(rec.URL)))
 	} else {
-		parts = append(parts, cs.Cyan(pad(rec.Profile, p.nameWidth)), pad(orDash(rec.Kind), 9))
+		add(paint(cs.Cyan, pad(rec.Profile, p.nameWidth)))
+		add(pad(orDash(rec.Kind), 9))
 		if ev := rec.Event; ev != nil && rec.Kind != "handshake" {
-			parts = append(parts, orDash(ev.MessageID))
+			add(orDash(ev.MessageID))
 			if route := fromTo(ev); route != "" {
-				parts = append(parts, route)
+				add(route)
 			}
-			parts = append(parts, p.status(ev.Status))
+			add(p.status(ev.Status))
 		}
 	}
 	v := rec.Verification
-	mark := verdictMark(cs, v.Verdict())
 	switch v.Verdict() {
+	case capture.VerdictVerified:
+		add(cs.SuccessIcon())
 	case capture.VerdictInvalid:
-		mark += " " + cs.Red(v.Reason)
+		add(cs.FailureIcon() + " " + paint(cs.Red, v.Reason))
 	case capture.VerdictUnchecked:
-		mark += " " + cs.Gray("not checked")
+		add(paint(cs.Gray, "– not checked"))
 	}
-	parts = append(parts, mark, p.replyStatus(rec.Reply.Status), cs.Gray(formatLatency(ev.Latency)))
+	add(p.replyStatus(rec.Reply.Status))
+	add(paint(cs.Gray, formatLatency(ev.Latency)))
 	if f := rec.Forward; f != nil {
 		if f.Error != "" {
-			parts = append(parts, cs.Red("→ app unreachable"))
+			add(paint(cs.Red, "→ app unreachable"))
 		} else {
-			parts = append(parts, fmt.Sprintf("→ app %s in %s", p.replyStatus(f.Status), formatLatency(time.Duration(f.DurationMS*float64(time.Millisecond)))))
+			add("→ app " + p.replyStatus(f.Status) + " in " + formatLatency(time.Duration(f.DurationMS*float64(time.Millisecond))))
 		}
 	}
 	if ev.CaptureErr != nil {
-		parts = append(parts, cs.Red("NOT CAPTURED"))
+		add(paint(cs.Red, "NOT CAPTURED"))
 	}
-	return strings.Join(parts, "  ")
+	return b.String()
 }
 
 // details prints what --print asks for under the line.
@@ -239,6 +260,9 @@ func writeIndented(w io.Writer, text string) {
 }
 
 func (p *printer) status(s codec.Status) string {
+	if !p.colors {
+		return string(s)
+	}
 	switch s {
 	case codec.StatusDelivered, codec.StatusReceived:
 		return p.cs.Green(string(s))
@@ -251,7 +275,10 @@ func (p *printer) status(s codec.Status) string {
 }
 
 func (p *printer) replyStatus(code int) string {
-	s := fmt.Sprint(code)
+	s := strconv.Itoa(code)
+	if !p.colors {
+		return s
+	}
 	switch {
 	case code >= 200 && code < 300:
 		return p.cs.Green(s)

@@ -12,6 +12,7 @@ import (
 	"github.com/smshook/smshook/pkg/cmdutil"
 	"github.com/smshook/smshook/pkg/iostreams"
 	"github.com/smshook/smshook/pkg/provider"
+	"github.com/smshook/smshook/pkg/signing"
 )
 
 // NewCmdProviders builds `smshook providers` and `providers show`.
@@ -62,10 +63,33 @@ func listRun(f *cmdutil.Factory) error {
 	cs := io.ColorScheme()
 	tw := tabwriter.NewWriter(io.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, cs.Bold("NAME\tKINDS\tAUTH\tDOCS"))
-	for _, s := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", cs.Cyan(s.Name), strings.Join(s.Kinds, ", "), s.Auth, s.DocsURL)
+	for _, p := range reg.All() {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", cs.Cyan(p.Name), strings.Join(p.KindNames(), ", "), authSummary(p.Scheme()), p.DocsURL)
 	}
 	return tw.Flush()
+}
+
+// authSummary names a scheme in a few words for the table; `providers show`
+// and the JSON output give the full description.
+func authSummary(s signing.Scheme) string {
+	spec := s.Spec()
+	where := " in the signed parameters" // schemes with no header sign inside the request (Vonage's sig)
+	if headers := s.AuthHeaders(); len(headers) > 0 {
+		where = " in " + headers[0]
+	}
+	switch spec.Scheme {
+	case signing.SchemeHMAC:
+		alg := spec.Algorithm
+		if alg == "" {
+			alg = "sha256"
+		}
+		return "HMAC-" + strings.ToUpper(alg) + where
+	case signing.SchemeBasic:
+		return "Basic auth" + where
+	case signing.SchemeBearer:
+		return "Bearer token" + where
+	}
+	return spec.Scheme + where
 }
 
 func newCmdShow(f *cmdutil.Factory) *cobra.Command {
@@ -94,9 +118,18 @@ type detail struct {
 
 type kindDetail struct {
 	*provider.Kind
-	ContentType string          `json:"content_type"`
-	Normalized  string          `json:"normalized_kind"`
-	Example     json.RawMessage `json:"example"`
+	ContentType string `json:"content_type"`
+	Normalized  string `json:"normalized_kind"`
+	Example     any    `json:"example"`
+}
+
+// exampleJSON embeds a JSON fixture as JSON and any other (a form body) as
+// a string of its exact text.
+func exampleJSON(fixture []byte) any {
+	if json.Valid(fixture) {
+		return json.RawMessage(fixture)
+	}
+	return string(fixture)
 }
 
 func showRun(f *cmdutil.Factory, name string) error {
@@ -117,10 +150,10 @@ func showRun(f *cmdutil.Factory, name string) error {
 		d := detail{Provider: p, AuthDescription: p.Scheme().Describe()}
 		for _, k := range p.Kinds {
 			d.Kinds = append(d.Kinds, kindDetail{Kind: k, ContentType: k.ContentType(),
-				Normalized: string(k.Schema.Kind), Example: json.RawMessage(k.Fixture)})
+				Normalized: string(k.Schema.Kind), Example: exampleJSON(k.Fixture)})
 		}
 		if p.Handshake != nil {
-			d.HandshakeBody = json.RawMessage(p.Handshake.Fixture)
+			d.HandshakeBody = exampleJSON(p.Handshake.Fixture)
 		}
 		return iostreams.WriteJSON(io.Out, d, io.JSONColorEnabled())
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	configcmd "github.com/smshook/smshook/pkg/cmd/config"
+	"github.com/smshook/smshook/pkg/cmd/keys"
 	"github.com/smshook/smshook/pkg/cmd/listen"
 	"github.com/smshook/smshook/pkg/cmd/providers"
 	"github.com/smshook/smshook/pkg/cmd/replay"
@@ -117,6 +118,7 @@ config file ($XDG_CONFIG_HOME/smshook/config.yaml; see 'smshook config init').
 		replay.NewCmdReplay(f, nil),
 		providers.NewCmdProviders(f),
 		configcmd.NewCmdConfig(f),
+		keys.NewCmdKeys(f),
 		version.NewCmdVersion(f),
 	)
 	return cmd
