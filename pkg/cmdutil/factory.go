@@ -172,6 +172,26 @@ func (t *Target) Scheme(encodingFlag string) (signing.Scheme, error) {
 	return s, nil
 }
 
+// WithTolerance returns scheme with its timestamp tolerance set to d (a
+// --tolerance flag): zero leaves the scheme's own (5 minutes by default), a
+// negative d turns the age check off, for old captures. Schemes without
+// timestamps refuse the flag rather than ignore it.
+func WithTolerance(scheme signing.Scheme, d time.Duration) (signing.Scheme, error) {
+	if d == 0 {
+		return scheme, nil
+	}
+	spec := scheme.Spec()
+	if !spec.UsesTimestamp() {
+		return nil, UsageErrorf("--tolerance applies to signatures with a timestamp, and %s has none: drop --tolerance", scheme.Describe())
+	}
+	spec.Tolerance = d
+	s, err := signing.New(spec)
+	if err != nil {
+		return nil, UsageError(err)
+	}
+	return s, nil
+}
+
 // DefaultLocalURL is where `smshook listen` serves a provider by default, so
 // that sign's curl output and send work against it with no config.
 func DefaultLocalURL(providerName string) string {

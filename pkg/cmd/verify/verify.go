@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -37,7 +38,9 @@ type VerifyOptions struct {
 	// schemes that sign them; URL also overrides a --request's own.
 	URL    string
 	Method string
-	Output string
+	// Tolerance overrides how old or new a signed timestamp may be.
+	Tolerance time.Duration
+	Output    string
 }
 
 // NewCmdVerify builds `smshook verify`.
@@ -108,6 +111,7 @@ Here 1 means the signature or credentials are invalid; the reason is on stderr.`
 	fl.StringVarP(&opts.Event, "event", "e", "", "verify against the provider's example payload of event `KIND`")
 	fl.StringVar(&opts.URL, "url", "", "`URL` the provider sent the request to, for schemes that sign it (default: the profile's url, else listen's; with --request, the request's own)")
 	fl.StringVarP(&opts.Method, "method", "X", "", "HTTP method the request came with (default POST)")
+	fl.DurationVar(&opts.Tolerance, "tolerance", 0, "how far a signed timestamp may be from now, either way (default 5m; negative: no age check, for old captures)")
 	return cmd
 }
 
@@ -154,6 +158,9 @@ func verifyRun(opts *VerifyOptions) error {
 	}
 	scheme, err := t.Scheme("")
 	if err != nil {
+		return err
+	}
+	if scheme, err = cmdutil.WithTolerance(scheme, opts.Tolerance); err != nil {
 		return err
 	}
 	req, err := receivedRequest(opts, t, scheme)
