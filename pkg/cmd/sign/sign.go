@@ -34,6 +34,8 @@ type SignOptions struct {
 	URL         string
 	Method      string
 	Output      string
+	// ShowSecrets prints Basic and Bearer credentials instead of redacting them.
+	ShowSecrets bool
 }
 
 // NewCmdSign builds `smshook sign`.
@@ -108,6 +110,7 @@ the provider (` + cmdutil.DefaultLocalURL("PROVIDER") + `).
 	fl.StringVar(&opts.Encoding, "encoding", "", "signature encoding for HMAC providers: hex or base64 (default: profile's encoding, else the provider's)")
 	fl.StringVar(&opts.URL, "url", "", "`URL` the request goes to in curl, http and json output")
 	fl.StringVarP(&opts.Method, "method", "X", "", "HTTP method (default: the event kind's, POST)")
+	fl.BoolVar(&opts.ShowSecrets, "show-secrets", false, "print Basic and Bearer credentials instead of <redacted>")
 	return cmd
 }
 
@@ -170,6 +173,14 @@ func signRun(opts *SignOptions) error {
 	}
 	if !bytes.Equal(req.Body, body) {
 		bodyFile = "" // the scheme signs inside the body: curl must send the new bytes
+	}
+	// Basic and Bearer headers are the credentials themselves: they print
+	// only when asked, so that a log of this command keeps no password.
+	if !opts.ShowSecrets {
+		var redacted bool
+		if req.Header, redacted = cmdutil.RedactAuth(req.Header, scheme); redacted {
+			defer fmt.Fprintln(opts.IO.ErrOut, cmdutil.RedactedNote)
+		}
 	}
 	return write(opts, p, kind, scheme.AuthHeaders(), req, bodyFile)
 }

@@ -137,8 +137,8 @@ func TestSignOutputs(t *testing.T) {
 		{"stdin when not a terminal", invocation{args: []string{"dexatel", "--secret", "S"}, stdin: body}, "X-Dexatel-Signature: " + sigBase64 + "\n"},
 		{"stdin dash", invocation{args: []string{"dexatel", "-"}, stdin: body, env: map[string]string{"SMSHOOK_SECRET": "S"}}, "X-Dexatel-Signature: " + sigBase64 + "\n"},
 		// printf 'u:p' | base64
-		{"basic", invocation{args: []string{"cellcast", "--event", "status", "--username", "u", "--password", "p"}}, "Authorization: Basic dTpw\n"},
-		{"bearer", invocation{args: []string{"mobtexting", "--event", "dlr", "--secret", "tok"}}, "Authorization: Bearer tok\n"},
+		{"basic", invocation{args: []string{"cellcast", "--event", "status", "--username", "u", "--password", "p", "--show-secrets"}}, "Authorization: Basic dTpw\n"},
+		{"bearer", invocation{args: []string{"mobtexting", "--event", "dlr", "--secret", "tok", "--show-secrets"}}, "Authorization: Bearer tok\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -151,6 +151,22 @@ func TestSignOutputs(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("credentials are redacted unless asked", func(t *testing.T) {
+		for _, in := range []invocation{
+			{args: []string{"cellcast", "--event", "status", "--username", "u", "--password", "p"}},
+			{args: []string{"mobtexting", "--event", "dlr", "--secret", "tok"}, output: "curl"},
+		} {
+			out, errOut, err := in.run(t)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(out, "dTpw") || strings.Contains(out, "tok'") || !strings.Contains(out, " <redacted>") ||
+				!strings.Contains(errOut, "pass --show-secrets to print them") {
+				t.Errorf("%v: stdout %q stderr %q", in.args, out, errOut)
+			}
+		}
+	})
 
 	t.Run("json", func(t *testing.T) {
 		out, _, err := invocation{args: []string{"dexatel", "--secret", "S", bodyFile}, output: "json"}.run(t)
