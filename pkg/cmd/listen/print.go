@@ -78,12 +78,22 @@ func (p *printer) warn(msg string) {
 	fmt.Fprintf(p.o.IO.ErrOut, "%s %s\n", p.ecs.Yellow("warning:"), msg)
 }
 
-// event prints one request and counts it. It runs on the request's goroutine.
+// event prints one request and counts it. It runs on the request's
+// goroutine; many finish at once when a capture batch is synced, so the
+// output is formatted before taking the lock that keeps lines whole.
 func (p *printer) event(ev *server.Event) {
+	var out bytes.Buffer
+	if p.o.Output == "json" {
+		p.jsonLine(&out, ev)
+	} else {
+		out.WriteString(p.line(ev))
+		out.WriteByte('\n')
+		p.details(&out, ev)
+	}
+
 	rec := ev.Record
 	p.mu.Lock()
 	defer p.mu.Unlock()
-
 	p.events++
 	p.bodyBytes += int64(rec.BodyLen())
 	switch rec.Verification.Verdict() {
@@ -99,13 +109,7 @@ func (p *printer) event(ev *server.Event) {
 		fmt.Fprintf(p.o.IO.ErrOut, "%s %v: answered 500 so that the provider retries\n",
 			p.ecs.Red("smshook: capture failed:"), ev.CaptureErr)
 	}
-
-	if p.o.Output == "json" {
-		p.jsonLine(ev)
-	} else {
-		io.WriteString(p.o.IO.Out, p.line(ev)+"\n")
-		p.details(ev)
-	}
+	p.o.IO.Out.Write(out.Bytes())
 	if p.o.MaxEvents > 0 && p.events >= p.o.MaxEvents && !p.fullDone {
 		p.fullDone = true
 		close(p.full)
@@ -120,14 +124,14 @@ type jsonEvent struct {
 	CaptureError string  `json:"capture_error,omitempty"`
 }
 
-func (p *printer) jsonLine(ev *server.Event) {
+func (p *printer) jsonLine(w io.Writer, ev *server.Event) {
 	rec := *ev.Record
 	rec.Headers, _ = cmdutil.RedactAuth(rec.Headers, routeScheme(ev.Route))
 	out := jsonEvent{Record: &rec, LatencyMS: float64(ev.Latency.Microseconds()) / 1000}
 	if ev.CaptureErr != nil {
 		out.CaptureError = ev.CaptureErr.Error()
 	}
-	iostreams.WriteJSONLine(p.o.IO.Out, out)
+	iostreams.WriteJSONLine(w, out)
 }
 
 func routeScheme(r *server.Route) signing.Scheme {
@@ -198,11 +202,11 @@ func (p *printer) line(ev *server.Event) string {
 }
 
 // details prints what --print asks for under the line.
-func (p *printer) details(ev *server.Event) {
+func (p *printer) details(out io.Writer, ev *server.Event) {
 	if p.o.Print == "" {
 		return
 	}
-	rec, out := ev.Record, p.o.IO.Out
+	rec := ev.Record
 	if p.o.Print == printHeaders || p.o.Print == printAll {
 		h, _ := cmdutil.RedactAuth(rec.Headers, routeScheme(ev.Route))
 		names := make([]string, 0, len(h))
