@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sync"
 	"sync/atomic"
 )
@@ -196,10 +195,6 @@ func (w *Writer) commitLoop() {
 	defer close(w.exited)
 	for range w.wake {
 		for {
-			// Let the goroutines that are runnable now (requests about to
-			// be appended) run first: bigger batches, fewer syncs. No timer:
-			// an idle listener commits at once.
-			runtime.Gosched()
 			w.mu.Lock()
 			b, closed := w.pending, w.closed
 			w.pending = nil

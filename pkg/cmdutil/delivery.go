@@ -145,9 +145,10 @@ type Progress struct {
 }
 
 // NewProgress returns a progress line when wanted and stderr is a
-// terminal, else nil. text says where the work is ("sent 40/100").
+// terminal that can redraw a line (not TERM=dumb), else nil. text says where
+// the work is ("sent 40/100").
 func NewProgress(io *iostreams.IOStreams, wanted bool, text func() string) *Progress {
-	if !wanted || !io.IsStderrTTY() {
+	if !wanted || !io.CanRedrawStderr() {
 		return nil
 	}
 	return &Progress{w: io.ErrOut, text: text}

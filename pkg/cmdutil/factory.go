@@ -1,7 +1,6 @@
 package cmdutil
 
 import (
-	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -192,8 +191,11 @@ func WithTolerance(scheme signing.Scheme, d time.Duration) (signing.Scheme, erro
 	return s, nil
 }
 
+// DefaultLocalBase is where `smshook listen` serves by default.
+const DefaultLocalBase = "http://127.0.0.1:8787"
+
 // DefaultLocalURL is where `smshook listen` serves a provider by default, so
 // that sign's curl output and send work against it with no config.
 func DefaultLocalURL(providerName string) string {
-	return fmt.Sprintf("http://127.0.0.1:8787/%s", providerName)
+	return DefaultLocalBase + "/" + providerName
 }

@@ -116,6 +116,11 @@ func (s *IOStreams) colorFor(tty bool) bool {
 	return tty
 }
 
+// CanRedrawStderr reports whether stderr is a terminal that takes the
+// escape codes a progress line redraws itself with: not a pipe, not
+// TERM=dumb.
+func (s *IOStreams) CanRedrawStderr() bool { return s.stderrTTY && !s.dumbTerm }
+
 // ColorEnabled reports whether stdout gets color.
 func (s *IOStreams) ColorEnabled() bool { return s.colorFor(s.stdoutTTY) }
 

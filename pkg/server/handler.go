@@ -90,8 +90,11 @@ type Event struct {
 
 // Handler is the listener's http.Handler.
 type Handler struct {
-	opts     Options
-	routes   *routeTable
+	opts   Options
+	routes *routeTable
+	// okHeader is the header of the listener's own 200: shared by every
+	// answer and record, so it is never written to.
+	okHeader http.Header
 	client   *http.Client
 	stopping chan struct{}
 	stopOnce sync.Once
@@ -131,6 +134,7 @@ func New(opts Options) (*Handler, error) {
 			// The sender gets the app's redirect as the app sent it.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
+		okHeader: http.Header{headerContentType: {contentTypeJSON}},
 		stopping: make(chan struct{}),
 	}, nil
 }
@@ -262,8 +266,8 @@ func (h *Handler) answer(r *http.Request, ep *Endpoint, rec *capture.Record, bod
 	}
 	return reply{
 		status: http.StatusOK,
-		header: http.Header{headerContentType: {contentTypeJSON}},
-		body:   append(append([]byte(`{"ok":true,"id":"`), rec.ID...), `"}`...),
+		header: h.okHeader,
+		body:   append(append(make([]byte, 0, 48), `{"ok":true,"id":"`...), rec.ID+`"}`...),
 	}
 }
 
@@ -345,6 +349,9 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, route *Route, r
 		}
 		t.Stop()
 	}
+	if !bodyAllowed(rep.status) {
+		rep.body = nil // HTTP sends no body with 1xx, 204 and 304
+	}
 	rec.Reply = capture.Reply{Status: rep.status, Headers: rep.header}
 	rec.Reply.SetBody(rep.body)
 
@@ -362,13 +369,21 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, route *Route, r
 	for name, values := range rep.header {
 		out[name] = values
 	}
-	// A known length lets net/http send the answer in one write, unchunked.
-	out["Content-Length"] = []string{strconv.Itoa(len(rep.body))}
+	if bodyAllowed(rep.status) {
+		// A known length lets net/http send the answer in one write, unchunked.
+		out["Content-Length"] = []string{strconv.Itoa(len(rep.body))}
+	}
 	w.WriteHeader(rep.status)
-	w.Write(rep.body)
+	if len(rep.body) > 0 {
+		w.Write(rep.body)
+	}
 	if h.opts.OnEvent != nil {
 		h.opts.OnEvent(&Event{Record: rec, Route: route, Latency: h.opts.Now().Sub(start), CaptureErr: captureErr})
 	}
+}
+
+func bodyAllowed(status int) bool {
+	return status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified
 }
 
 // readBody reads at most max bytes; truncated says there was more.

@@ -642,3 +642,14 @@ func TestDemoRoundTripForEveryProvider(t *testing.T) {
 		}
 	}
 }
+
+func TestRespondWithoutBodyStatus(t *testing.T) {
+	fx := newFixture(t, func(o *Options) { o.Respond, o.RespondBody = 204, []byte("ignored") })
+	resp := fx.do("POST", "/dexatel", dexatelBody, "X-Dexatel-Signature", hmacBase64(dexatelSecret, dexatelBody))
+	if resp.status != 204 || len(resp.body) != 0 {
+		t.Fatalf("got %d %q, want 204 with no body", resp.status, resp.body)
+	}
+	if rec := fx.records()[0]; rec.Reply.Status != 204 || rec.Reply.Body() != nil {
+		t.Errorf("recorded reply %+v", rec.Reply)
+	}
+}

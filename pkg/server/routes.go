@@ -37,6 +37,8 @@ type Route struct {
 	Endpoint *Endpoint
 	// Kind is the event kind the path fixes; nil means detect it from the body.
 	Kind *provider.Kind
+
+	methods []string // Methods, worked out once when the route is served
 }
 
 // KindLabel names the kind for people: the kind, or "any (detected)".
@@ -49,14 +51,15 @@ func (r *Route) KindLabel() string {
 
 // Methods are the HTTP methods the route accepts.
 func (r *Route) Methods() []string {
+	if r.methods != nil {
+		return r.methods
+	}
 	if r.Kind != nil {
 		return []string{r.Kind.Method}
 	}
-	seen := map[string]bool{}
 	var out []string
 	for _, k := range r.Endpoint.Provider.Kinds {
-		if !seen[k.Method] {
-			seen[k.Method] = true
+		if !containsString(out, k.Method) {
 			out = append(out, k.Method)
 		}
 	}
@@ -106,6 +109,7 @@ func newRouteTable(endpoints []*Endpoint) (*routeTable, error) {
 			if other, dup := t.byPath[r.Path]; dup {
 				return nil, fmt.Errorf("%s is served twice (%s and %s): rename a profile", r.Path, other.Endpoint.Name, e.Name)
 			}
+			r.methods = r.Methods()
 			t.byPath[r.Path] = r
 			t.paths = append(t.paths, r.Path)
 		}

@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // telnyxScheme is Telnyx's Ed25519 signature: telnyx-signature-ed25519 is
@@ -21,7 +23,42 @@ import (
 // `smshook keys generate telnyx` writes it. Both also read PEM (PKIX public,
 // PKCS #8 private, as openssl writes them). Verify accepts a private key too,
 // checking with its public half, so one demo key both signs and verifies.
-type telnyxScheme struct{ spec Spec }
+type telnyxScheme struct {
+	spec         Spec
+	validMessage string // built once: a valid request formats nothing
+	// keys caches each verify key's public half: checking that a private
+	// key is whole costs as much as a verification, and a listener checks
+	// every request against the same keys.
+	keys     sync.Map // key text → verifyKey
+	keyCount atomic.Int32
+}
+
+// maxCachedKeys bounds the cache: a caller passing ever new keys gets no
+// memory growth, only the slower path.
+const maxCachedKeys = 64
+
+type verifyKey struct {
+	pub ed25519.PublicKey
+	err error
+}
+
+// verifyKey is the public key that checks signatures for key: the key
+// itself, or a private key's public half.
+func (s *telnyxScheme) verifyKey(key string) (ed25519.PublicKey, error) {
+	if k, ok := s.keys.Load(key); ok {
+		return k.(verifyKey).pub, k.(verifyKey).err
+	}
+	pub, priv, err := ParseEd25519Key(key)
+	if priv != nil {
+		pub = priv.Public().(ed25519.PublicKey)
+	}
+	if s.keyCount.Load() < maxCachedKeys {
+		if _, loaded := s.keys.LoadOrStore(key, verifyKey{pub, err}); !loaded {
+			s.keyCount.Add(1)
+		}
+	}
+	return pub, err
+}
 
 func newTelnyx(spec Spec) (*telnyxScheme, error) {
 	if spec.Header == "" {
@@ -31,7 +68,9 @@ func newTelnyx(spec Spec) (*telnyxScheme, error) {
 		spec.TimestampHeader = "telnyx-timestamp"
 	}
 	spec.Algorithm, spec.Encoding = "ed25519", EncodingBase64
-	return &telnyxScheme{spec: spec}, nil
+	s := &telnyxScheme{spec: spec}
+	s.validMessage = "valid " + s.Describe()
+	return s, nil
 }
 
 func (s *telnyxScheme) Spec() Spec            { return s.spec }
@@ -128,18 +167,20 @@ func (s *telnyxScheme) Verify(req *Request, c Credentials) Result {
 	if _, ok := parseUnix(timestamp); !ok {
 		return invalid(th, ReasonMalformed, "%s %q is not a unix timestamp in seconds", th, timestamp)
 	}
-	sig, err := base64.StdEncoding.DecodeString(value)
-	if err != nil || len(sig) != ed25519.SignatureSize {
+	var decoded [ed25519.SignatureSize + 3]byte
+	n, err := 0, error(nil)
+	if base64.StdEncoding.DecodedLen(len(value)) <= len(decoded) {
+		n, err = base64.StdEncoding.Decode(decoded[:], []byte(value))
+	}
+	if err != nil || n != ed25519.SignatureSize {
 		return invalid(h, ReasonMalformed, "%s is not a base64 Ed25519 signature (%d characters): check you copied the whole header value", h, len(value))
 	}
+	sig := decoded[:n]
 	msg := telnyxMessage(timestamp, req.Body)
 	for i, key := range c.Secrets {
-		pub, priv, err := ParseEd25519Key(key)
+		pub, err := s.verifyKey(key)
 		if err != nil {
 			return invalid(h, ReasonBadCredentials, "key #%d: %v", i+1, err)
-		}
-		if priv != nil {
-			pub = priv.Public().(ed25519.PublicKey)
 		}
 		if !ed25519.Verify(pub, msg, sig) {
 			continue
@@ -148,7 +189,7 @@ func (s *telnyxScheme) Verify(req *Request, c Credentials) Result {
 			r.Header = h
 			return *r
 		}
-		r := valid(h, "valid "+s.Describe())
+		r := valid(h, s.validMessage)
 		r.Encoding, r.SecretIndex = EncodingBase64, i
 		return r
 	}

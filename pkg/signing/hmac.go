@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"hash"
 	"strings"
+	"sync"
 )
 
 // Encodings of a binary signature in a header.
@@ -20,6 +21,11 @@ const (
 )
 
 var knownEncodings = []string{EncodingHex, EncodingBase64}
+
+// sumPool holds digest buffers for Verify: a digest written through
+// hash.Hash's Sum escapes to the heap, and checking a signature should
+// allocate nothing beyond the hash itself.
+var sumPool = sync.Pool{New: func() any { return new([64]byte) }}
 
 // maxEncoded bounds a signature we decode on the stack: base64 of SHA-512 is 88.
 const maxEncoded = 128
@@ -250,7 +256,8 @@ func (s *hmacScheme) Verify(req *Request, c Credentials) Result {
 		return s.diagnoseUndecodable(req, c, value, "", "")
 	}
 
-	var buf [64]byte
+	buf := sumPool.Get().(*[64]byte)
+	defer sumPool.Put(buf)
 	for i, secret := range c.Secrets {
 		sum := s.mac(buf[:0], secret, req, "", "")
 		for j := 0; j < n; j++ {

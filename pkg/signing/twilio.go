@@ -10,7 +10,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/url"
-	"sort"
 	"strings"
 )
 
@@ -20,14 +19,19 @@ import (
 // bodySHA256=<hex sha256 of the body> in the URL and signs the URL alone.
 // Twilio may sign the URL with or without the default port, so Verify
 // accepts both, as the official libraries do.
-type twilioScheme struct{ spec Spec }
+type twilioScheme struct {
+	spec         Spec
+	validMessage string // built once: a valid request formats nothing
+}
 
 func newTwilio(spec Spec) (*twilioScheme, error) {
 	if spec.Header == "" {
 		spec.Header = "X-Twilio-Signature"
 	}
 	spec.Algorithm, spec.Encoding = "sha1", EncodingBase64
-	return &twilioScheme{spec: spec}, nil
+	s := &twilioScheme{spec: spec}
+	s.validMessage = "valid " + s.Describe()
+	return s, nil
 }
 
 func (s *twilioScheme) Spec() Spec            { return s.spec }
@@ -37,32 +41,19 @@ func (s *twilioScheme) Describe() string {
 }
 
 // twilioParams returns what Twilio signs after the URL: the form body's
-// names and values concatenated, sorted by name (a repeated name's values
-// sorted too, as the official libraries do). GET requests and JSON bodies
-// have none.
-func twilioParams(req *Request) string {
+// name=value pairs, sorted by name and then value (a repeated name's values
+// sorted too, as the official libraries do). GET requests, JSON bodies and
+// bodies that are not a form have none.
+func twilioParams(req *Request) []formPair {
 	if strings.EqualFold(req.Method, "GET") || len(req.Body) == 0 || isJSONBody(req) {
-		return ""
+		return nil
 	}
-	form, err := url.ParseQuery(string(req.Body))
+	pairs, err := appendFormPairs(nil, req.Body)
 	if err != nil {
-		return ""
+		return nil
 	}
-	names := make([]string, 0, len(form))
-	for name := range form {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	var b strings.Builder
-	for _, name := range names {
-		values := append([]string(nil), form[name]...)
-		sort.Strings(values)
-		for _, v := range values {
-			b.WriteString(name)
-			b.WriteString(v)
-		}
-	}
-	return b.String()
+	sortFormPairs(pairs)
+	return pairs
 }
 
 // isJSONBody tells a JSON body from a form: by Content-Type when there is
@@ -75,11 +66,16 @@ func isJSONBody(req *Request) bool {
 	return len(b) > 0 && (b[0] == '{' || b[0] == '[')
 }
 
-func twilioMAC(token, rawURL, params string) []byte {
+// twilioMAC is the HMAC-SHA1 of the URL followed by each parameter's name
+// and value, written straight into the hash.
+func twilioMAC(dst []byte, token, rawURL string, params []formPair) []byte {
 	m := hmac.New(sha1.New, []byte(token))
 	m.Write([]byte(rawURL))
-	m.Write([]byte(params))
-	return m.Sum(nil)
+	for _, p := range params {
+		m.Write(p.name)
+		m.Write(p.value)
+	}
+	return m.Sum(dst)
 }
 
 // withBodySHA256 returns rawURL carrying bodySHA256=<hex> for body, in
@@ -118,25 +114,23 @@ func (s *twilioScheme) Sign(req *Request, c Credentials) error {
 		}
 		req.URL = u
 	}
-	sum := twilioMAC(c.Secrets[0], req.URL, twilioParams(req))
+	sum := twilioMAC(nil, c.Secrets[0], req.URL, twilioParams(req))
 	req.Header.Set(s.spec.Header, base64.StdEncoding.EncodeToString(sum))
 	return nil
 }
 
-// portVariants returns rawURL as given, with its scheme's default port
-// added when it has none, and without its port when it has one: the forms
-// Twilio may have signed (the official libraries try the same two).
-func portVariants(rawURL string) []string {
-	out := []string{rawURL}
-	u, err := url.Parse(rawURL)
-	if err != nil || u.Host == "" {
-		return out
+// otherPortURL returns u with its scheme's default port added when it has
+// none, or without its port when it has one: the other form Twilio may have
+// signed (the official libraries try both). It is empty when there is none.
+func otherPortURL(u *url.URL) string {
+	if u.Host == "" {
+		return ""
 	}
 	v := *u
 	if u.Port() == "" {
 		def := map[string]string{"https": "443", "http": "80"}[u.Scheme]
 		if def == "" {
-			return out
+			return ""
 		}
 		v.Host = u.Host + ":" + def
 	} else {
@@ -145,7 +139,7 @@ func portVariants(rawURL string) []string {
 			v.Host = "[" + v.Host + "]"
 		}
 	}
-	return append(out, v.String())
+	return v.String()
 }
 
 func (s *twilioScheme) Verify(req *Request, c Credentials) Result {
@@ -160,39 +154,72 @@ func (s *twilioScheme) Verify(req *Request, c Credentials) Result {
 	if req.URL == "" {
 		return missingURL(h, "twilio")
 	}
-	got, err := base64.StdEncoding.DecodeString(value)
-	if err != nil || len(got) != sha1.Size {
+	var decoded [64]byte
+	n, err := 0, error(nil)
+	if base64.StdEncoding.DecodedLen(len(value)) <= len(decoded) {
+		n, err = base64.StdEncoding.Decode(decoded[:], []byte(value))
+	}
+	if err != nil || n != sha1.Size {
 		return invalid(h, ReasonMalformed, "%s is not a base64 HMAC-SHA1 signature (%d characters): check you copied the whole header value", h, len(value))
 	}
+	got := decoded[:n]
 	u, err := url.Parse(req.URL)
 	if err != nil {
 		return invalid(h, ReasonMalformed, "the URL %q cannot be parsed", req.URL)
 	}
-	bodySHA := u.Query().Get("bodySHA256")
-	params := ""
+	bodySHA := queryValue(u.RawQuery, "bodySHA256")
+	var params []formPair
 	if bodySHA == "" {
 		params = twilioParams(req)
 	}
-	for i, token := range c.Secrets {
-		for _, variant := range portVariants(req.URL) {
-			if subtle.ConstantTimeCompare(twilioMAC(token, variant, params), got) != 1 {
-				continue
-			}
-			if bodySHA != "" {
-				sum := sha256.Sum256(req.Body)
-				if subtle.ConstantTimeCompare([]byte(hex.EncodeToString(sum[:])), []byte(strings.ToLower(bodySHA))) != 1 {
-					return invalid(h, ReasonMismatch,
-						"%s matches the URL, but the body does not match its bodySHA256: the body changed after it was signed", h)
-				}
-			}
-			r := valid(h, "valid "+s.Describe())
-			r.Encoding, r.SecretIndex = EncodingBase64, i
-			return r
+	i, ok := s.match(req.URL, params, got, c)
+	if !ok {
+		if other := otherPortURL(u); other != "" {
+			i, ok = s.match(other, params, got, c)
 		}
+	}
+	if ok {
+		if bodySHA != "" {
+			sum := sha256.Sum256(req.Body)
+			var hexSum [2 * sha256.Size]byte
+			hex.Encode(hexSum[:], sum[:])
+			if subtle.ConstantTimeCompare(hexSum[:], []byte(strings.ToLower(bodySHA))) != 1 {
+				return invalid(h, ReasonMismatch,
+					"%s matches the URL, but the body does not match its bodySHA256: the body changed after it was signed", h)
+			}
+		}
+		r := valid(h, s.validMessage)
+		r.Encoding, r.SecretIndex = EncodingBase64, i
+		return r
 	}
 	hint := "the auth token is wrong, the body changed, or Twilio was given another URL (it signs the full public URL, query included): pass that URL with --url"
 	if bodySHA == "" && isJSONBody(req) && !strings.EqualFold(req.Method, "GET") {
 		hint = "the body is JSON and the URL has no bodySHA256 parameter, which Twilio adds for JSON bodies: pass the URL the request was sent to"
 	}
 	return invalid(h, ReasonMismatch, "%s does not match: %s", h, hint)
+}
+
+// match reports which token signed rawURL and params into got.
+func (s *twilioScheme) match(rawURL string, params []formPair, got []byte, c Credentials) (int, bool) {
+	var buf [sha1.Size]byte
+	for i, token := range c.Secrets {
+		if subtle.ConstantTimeCompare(twilioMAC(buf[:0], token, rawURL, params), got) == 1 {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// queryValue is url.Values.Get on a raw query: the first value of name.
+func queryValue(rawQuery, name string) string {
+	if !strings.Contains(rawQuery, name) && !strings.Contains(rawQuery, "%") {
+		return ""
+	}
+	pairs, _ := appendFormPairs(nil, []byte(rawQuery))
+	for _, p := range pairs {
+		if string(p.name) == name {
+			return string(p.value)
+		}
+	}
+	return ""
 }

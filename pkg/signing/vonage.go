@@ -1,6 +1,7 @@
 package signing
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/md5"
 	"crypto/sha1"
@@ -10,8 +11,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
+	"io"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/tidwall/gjson"
@@ -31,6 +33,8 @@ type vonageScheme struct {
 	spec    Spec
 	newHash func() hash.Hash
 	md5hash bool
+	// built once: a valid request formats nothing
+	validMessage string
 }
 
 const (
@@ -58,6 +62,7 @@ func newVonage(spec Spec) (*vonageScheme, error) {
 	}
 	s.spec.Algorithm = strings.ToLower(s.spec.Algorithm)
 	s.spec.Encoding = EncodingHex
+	s.validMessage = "valid " + s.Describe()
 	return s, nil
 }
 
@@ -74,74 +79,125 @@ func (s *vonageScheme) Describe() string {
 	return what + ", hex, in the sig parameter (with timestamp and nonce)"
 }
 
-// vonageParams returns the request's parameters, first value of each: the
-// JSON body's top-level fields, or the form body's and the query's.
-func vonageParams(req *Request) (map[string]string, error) {
-	params := map[string]string{}
-	if u, err := url.Parse(req.URL); err == nil {
-		for k, v := range u.Query() {
-			params[k] = v[0]
-		}
-	}
-	if len(req.Body) == 0 || strings.EqualFold(req.Method, "GET") {
-		return params, nil
-	}
-	if isJSONBody(req) {
-		body := gjson.ParseBytes(req.Body)
-		if !body.IsObject() {
-			return nil, fmt.Errorf("the JSON body is not an object of parameters")
-		}
-		body.ForEach(func(k, v gjson.Result) bool {
-			switch v.Type {
-			case gjson.Null:
-			case gjson.String:
-				params[k.String()] = v.String()
-			default:
-				params[k.String()] = v.Raw
+// vonageParams returns the request's parameters, one per name, sorted by
+// name: the JSON body's top-level fields (the last of a repeated field; null
+// ones left out), or the form body's (the first value of each), and the
+// query's (the first value of each), where the body's beat the query's.
+func vonageParams(req *Request) ([]formPair, error) {
+	var params []formPair
+	if len(req.Body) > 0 && !strings.EqualFold(req.Method, "GET") {
+		if isJSONBody(req) {
+			body := gjson.ParseBytes(req.Body)
+			if !body.IsObject() {
+				return nil, fmt.Errorf("the JSON body is not an object of parameters")
 			}
-			return true
-		})
-		return params, nil
+			body.ForEach(func(k, v gjson.Result) bool {
+				switch v.Type {
+				case gjson.Null:
+				case gjson.String:
+					params = append(params, formPair{[]byte(k.String()), []byte(v.String())})
+				default:
+					params = append(params, formPair{[]byte(k.String()), []byte(v.Raw)})
+				}
+				return true
+			})
+			slices.Reverse(params) // so that the last of a repeated field comes first
+		} else {
+			var err error
+			if params, err = appendFormPairs(params, req.Body); err != nil {
+				return nil, fmt.Errorf("the body is not form-encoded: %v", err)
+			}
+		}
 	}
-	form, err := url.ParseQuery(string(req.Body))
-	if err != nil {
-		return nil, fmt.Errorf("the body is not form-encoded: %v", err)
+	if u, err := url.Parse(req.URL); err == nil && u.RawQuery != "" {
+		params, _ = appendFormPairs(params, []byte(u.RawQuery))
 	}
-	for k, v := range form {
-		params[k] = v[0]
-	}
-	return params, nil
+	// Stable: of the pairs with one name, the first collected wins.
+	slices.SortStableFunc(params, func(a, b formPair) int { return bytes.Compare(a.name, b.name) })
+	return slices.CompactFunc(params, func(a, b formPair) bool { return bytes.Equal(a.name, b.name) }), nil
 }
 
-var vonageClean = strings.NewReplacer("&", "_", "=", "_")
+// paramValue is the value of the parameter called name, or "".
+func paramValue(params []formPair, name string) string {
+	for _, p := range params {
+		if string(p.name) == name {
+			return string(p.value)
+		}
+	}
+	return ""
+}
+
+// writeVonageString writes the signed string over params (sorted by name,
+// one per name) to w: "&name=value" for each but sig and those with blank
+// values, '&' and '=' in names and values replaced by '_'.
+func writeVonageString(w io.Writer, params []formPair) {
+	for _, p := range params {
+		if string(p.name) == vonageSig || len(bytes.TrimSpace(p.value)) == 0 {
+			continue
+		}
+		w.Write(ampersand)
+		writeVonageClean(w, p.name)
+		w.Write(equals)
+		writeVonageClean(w, p.value)
+	}
+}
+
+var ampersand, equals = []byte("&"), []byte("=")
+
+func writeVonageClean(w io.Writer, b []byte) {
+	if bytes.IndexByte(b, '&') >= 0 || bytes.IndexByte(b, '=') >= 0 {
+		b = bytes.Clone(b)
+		for i, c := range b {
+			if c == '&' || c == '=' {
+				b[i] = '_'
+			}
+		}
+	}
+	w.Write(b)
+}
 
 // vonageString is the signed string over params, without sig.
 func vonageString(params map[string]string) string {
-	names := make([]string, 0, len(params))
+	pairs := make([]formPair, 0, len(params))
 	for k, v := range params {
-		if k != vonageSig && strings.TrimSpace(v) != "" {
-			names = append(names, k)
-		}
+		pairs = append(pairs, formPair{[]byte(k), []byte(v)})
 	}
-	sort.Strings(names)
+	sortFormPairs(pairs)
 	var b strings.Builder
-	for _, k := range names {
-		b.WriteString("&")
-		b.WriteString(vonageClean.Replace(k))
-		b.WriteString("=")
-		b.WriteString(vonageClean.Replace(params[k]))
-	}
+	writeVonageString(&b, pairs)
 	return b.String()
 }
 
-func (s *vonageScheme) digest(secret, signed string) string {
+// newDigest returns the hash the signed string is written into; finish
+// completes it.
+func (s *vonageScheme) newDigest(secret string) hash.Hash {
 	if s.md5hash {
-		sum := md5.Sum([]byte(signed + secret))
-		return hex.EncodeToString(sum[:])
+		return md5.New()
 	}
-	m := hmac.New(s.newHash, []byte(secret))
-	m.Write([]byte(signed))
-	return hex.EncodeToString(m.Sum(nil))
+	return hmac.New(s.newHash, []byte(secret))
+}
+
+// finish appends the digest to dst: md5hash appends the secret to the
+// string first.
+func (s *vonageScheme) finish(h hash.Hash, secret string, dst []byte) []byte {
+	if s.md5hash {
+		h.Write([]byte(secret))
+	}
+	return h.Sum(dst)
+}
+
+// digest is the hex signature of a signed string.
+func (s *vonageScheme) digest(secret, signed string) string {
+	h := s.newDigest(secret)
+	h.Write([]byte(signed))
+	return hex.EncodeToString(s.finish(h, secret, nil))
+}
+
+// digestParams appends the binary signature of params to dst.
+func (s *vonageScheme) digestParams(dst []byte, secret string, params []formPair) []byte {
+	h := s.newDigest(secret)
+	writeVonageString(h, params)
+	return s.finish(h, secret, dst)
 }
 
 // Sign sets timestamp (the request's clock), a nonce when there is none,
@@ -157,14 +213,18 @@ func (s *vonageScheme) Sign(req *Request, c Credentials) error {
 		return fmt.Errorf("vonage: %v", err)
 	}
 	add := [][2]string{{vonageTimestamp, unixNow(req)}}
-	if strings.TrimSpace(params[vonageNonce]) == "" {
+	if strings.TrimSpace(paramValue(params, vonageNonce)) == "" {
 		add = append(add, [2]string{vonageNonce, newUUID()})
 	}
+	// The parameters as sent: the old timestamp, nonce and sig replaced.
+	signed := slices.DeleteFunc(params, func(p formPair) bool {
+		return string(p.name) == vonageSig || slices.ContainsFunc(add, func(kv [2]string) bool { return kv[0] == string(p.name) })
+	})
 	for _, kv := range add {
-		params[kv[0]] = kv[1]
+		signed = append(signed, formPair{[]byte(kv[0]), []byte(kv[1])})
 	}
-	delete(params, vonageSig)
-	add = append(add, [2]string{vonageSig, s.digest(c.Secrets[0], vonageString(params))})
+	sortFormPairs(signed)
+	add = append(add, [2]string{vonageSig, hex.EncodeToString(s.digestParams(nil, c.Secrets[0], signed))})
 
 	switch {
 	case strings.EqualFold(req.Method, "GET") || len(req.Body) == 0 && req.Method == "":
@@ -222,24 +282,26 @@ func (s *vonageScheme) Verify(req *Request, c Credentials) Result {
 	if err != nil {
 		return invalid(h, ReasonMalformed, "cannot read the parameters: %v", err)
 	}
-	given := strings.ToLower(strings.TrimSpace(params[vonageSig]))
+	given := strings.ToLower(strings.TrimSpace(paramValue(params, vonageSig)))
 	if given == "" {
 		return invalid(h, ReasonMissing, "no sig parameter: the request is not signed (Vonage signs webhooks only when signing is enabled for the account)")
 	}
-	timestamp := strings.TrimSpace(params[vonageTimestamp])
+	timestamp := strings.TrimSpace(paramValue(params, vonageTimestamp))
 	if timestamp == "" {
 		return invalid(h, ReasonMissingTimestamp, "no timestamp parameter: Vonage signs one with every signed webhook")
 	}
-	signed := vonageString(params)
+	var sum [sha512.Size]byte
+	var hexSum [2 * sha512.Size]byte
 	for i, secret := range c.Secrets {
-		if subtle.ConstantTimeCompare([]byte(s.digest(secret, signed)), []byte(given)) != 1 {
+		n := hex.Encode(hexSum[:], s.digestParams(sum[:0], secret, params))
+		if subtle.ConstantTimeCompare(hexSum[:n], []byte(given)) != 1 {
 			continue
 		}
 		if r := checkUnixHeader("the timestamp parameter", timestamp, req.now(), s.spec.tolerance()); r != nil {
 			r.Header = h
 			return *r
 		}
-		r := valid(h, "valid "+s.Describe())
+		r := valid(h, s.validMessage)
 		r.Encoding, r.SecretIndex = EncodingHex, i
 		return r
 	}

@@ -27,6 +27,8 @@ else $XDG_CONFIG_HOME/smshook/config.yaml (~/.config/smshook/config.yaml).
   smshook config list
   smshook config show dexatel-dev`,
 		Args: cmdutil.Args(cobra.NoArgs),
+		// Runnable so that a mistyped subcommand is an error, not the help.
+		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(newCmdInit(f), newCmdList(f), newCmdShow(f))
 	return cmd
@@ -44,7 +46,8 @@ file is left alone unless --force is given.
 ` + cmdutil.ExitStatusHelp,
 		Example: `  smshook config init
   smshook config init --config ./smshook.yaml --force`,
-		Args: cmdutil.Args(cobra.NoArgs),
+		Args:              cmdutil.Args(cobra.NoArgs),
+		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path := f.Viper.GetString(cmdutil.KeyConfig)
 			if path == "" {
@@ -61,16 +64,20 @@ file is left alone unless --force is given.
 	return cmd
 }
 
+// outputFormats are what list and show print; the first is the default.
+var outputFormats = []string{"text", "json"}
+
 func newCmdList(f *cmdutil.Factory) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List the profiles in the config file, secrets redacted",
 		Long:  "List the profiles in the config file with their provider, URL and where their secret comes from.\n\n" + cmdutil.ExitStatusHelp,
 		Example: `  smshook config list
   smshook config list --output json`,
-		Args: cmdutil.Args(cobra.NoArgs),
+		Args:              cmdutil.Args(cobra.NoArgs),
+		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			format, err := f.OutputFormat("text", "json")
+			format, err := f.OutputFormat(outputFormats...)
 			if err != nil {
 				return err
 			}
@@ -103,6 +110,8 @@ func newCmdList(f *cmdutil.Factory) *cobra.Command {
 			return tw.Flush()
 		},
 	}
+	cmdutil.SetOutputFormats(cmd, outputFormats...)
+	return cmd
 }
 
 // credentialSource says where a profile's credentials come from, never what they are.
@@ -123,15 +132,16 @@ func credentialSource(p config.Profile) string {
 }
 
 func newCmdShow(f *cmdutil.Factory) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "show PROFILE",
 		Short: "Show one profile, secrets redacted",
 		Long:  "Show one profile's settings with secret values redacted.\n\n" + cmdutil.ExitStatusHelp,
 		Example: `  smshook config show dexatel-dev
   smshook config show dexatel-dev --output json`,
-		Args: cmdutil.Args(cobra.ExactArgs(1)),
+		Args:              cmdutil.Args(cobra.ExactArgs(1)),
+		ValidArgsFunction: cmdutil.CompleteFirstArg(f.ProfileCandidates),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			format, err := f.OutputFormat("text", "json")
+			format, err := f.OutputFormat(outputFormats...)
 			if err != nil {
 				return err
 			}
@@ -166,4 +176,6 @@ func newCmdShow(f *cmdutil.Factory) *cobra.Command {
 			return nil
 		},
 	}
+	cmdutil.SetOutputFormats(cmd, outputFormats...)
+	return cmd
 }

@@ -10,8 +10,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -32,6 +34,8 @@ sign with and the matching public key to verify with.
 		Example: `  smshook keys generate telnyx
   smshook keys generate telnyx --out-dir ./keys`,
 		Args: cmdutil.Args(cobra.NoArgs),
+		// Runnable so that a mistyped subcommand is an error, not the help.
+		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(NewCmdGenerate(f, nil))
 	return cmd
@@ -72,14 +76,15 @@ portal. Existing files are kept unless --force is given.
   smshook keys generate telnyx --out-dir ./keys --force
   smshook sign telnyx --secret-file telnyx-private.key --event inbound
   smshook verify telnyx --secret-file telnyx-public.key --request req.http`,
-		Args: cmdutil.Args(cobra.ExactArgs(1)),
+		Args:              cmdutil.Args(cobra.ExactArgs(1)),
+		ValidArgsFunction: cmdutil.CompleteFirstArg(keyProviderNames),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Provider = args[0]
 			if !keyProviders[opts.Provider] {
 				return cmdutil.UsageErrorf("%s has no key pair to generate: only telnyx signs with a private key; other providers share a secret (pass it with --secret)", opts.Provider)
 			}
 			var err error
-			if opts.Output, err = f.OutputFormat("text", "json"); err != nil {
+			if opts.Output, err = f.OutputFormat(outputFormats...); err != nil {
 				return err
 			}
 			if runF != nil {
@@ -90,7 +95,19 @@ portal. Existing files are kept unless --force is given.
 	}
 	cmd.Flags().StringVarP(&opts.OutDir, "out-dir", "d", ".", "`DIR` to write the key files into (created if missing)")
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "replace existing key files")
+	if err := cmd.MarkFlagDirname("out-dir"); err != nil {
+		panic(err) // the flag is defined just above
+	}
+	cmdutil.SetOutputFormats(cmd, outputFormats...)
 	return cmd
+}
+
+// outputFormats are what generate prints; the first is the default.
+var outputFormats = []string{"text", "json"}
+
+// keyProviderNames lists keyProviders, sorted, for completion.
+func keyProviderNames() []string {
+	return slices.Sorted(maps.Keys(keyProviders))
 }
 
 // generated is what `keys generate --output json` prints.

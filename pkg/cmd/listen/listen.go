@@ -105,7 +105,8 @@ validation_key and the request's differs.
 --forward-to URL (or a profile's forward_to) sends the exact bytes and
 headers (less hop-by-hop ones) to your app and relays its answer; 502 when
 it cannot be reached. --respond, --respond-body and --delay play a failing
-or slow endpoint instead, to exercise a provider's retries.
+or slow endpoint instead, to exercise a provider's retries (--respond leaves
+the handshake alone, and beats a profile's forward_to).
 
 Capture: one JSON object per line (JSON Lines), appended to --capture
 (default ./` + DefaultCapturePath + `, mode 0600: it holds auth headers):
@@ -267,13 +268,16 @@ func ParseSize(s string) (int64, error) {
 	return int64(n * float64(mult)), nil
 }
 
-// FormatSize prints a byte count for people: 512 B, 1.5 KiB, 1 MiB.
+// FormatSize prints a byte count for people: 512 B, 1.5 KiB, 32 MiB.
 func FormatSize(n int64) string {
+	unit := func(div float64, name string) string {
+		return strings.TrimSuffix(strconv.FormatFloat(float64(n)/div, 'f', 1, 64), ".0") + " " + name
+	}
 	switch {
 	case n >= 1<<20:
-		return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MiB"
+		return unit(1<<20, "MiB")
 	case n >= 1<<10:
-		return strconv.FormatFloat(float64(n)/(1<<10), 'f', 1, 64) + " KiB"
+		return unit(1<<10, "KiB")
 	}
 	return strconv.FormatInt(n, 10) + " B"
 }

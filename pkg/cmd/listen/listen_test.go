@@ -369,3 +369,37 @@ func atoi(s string) int {
 	}
 	return n
 }
+
+func TestCopyPasteLines(t *testing.T) {
+	f, _, _ := testFactory(t, nil, "")
+	o := &ListenOptions{Config: f.Config, Registry: f.Registry, Getenv: f.Getenv}
+	eps, err := o.endpoints()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := map[string]string{}
+	for _, e := range eps {
+		for _, r := range e.Routes() {
+			lines[r.Path] = sendLine(r, "http://127.0.0.1:8787")
+			if r.Kind == nil {
+				lines["curl "+r.Path] = curlLine(r, "http://127.0.0.1:8787")
+			}
+		}
+	}
+	want := map[string]string{
+		// At the default address, send --demo needs no --to.
+		"/dexatel":         "smshook send dexatel --demo",
+		"/cellcast/status": "smshook send cellcast --demo --event status",
+		"curl /dexatel":    "smshook sign dexatel --secret smshook-demo-dexatel-secret --event delivery --url http://127.0.0.1:8787/dexatel --output curl | sh",
+		"curl /cellcast":   "smshook sign cellcast --username smshook-demo --password smshook-demo-cellcast-password --event receive --url http://127.0.0.1:8787/cellcast --output curl | sh",
+	}
+	for path, w := range want {
+		if lines[path] != w {
+			t.Errorf("%s: %q, want %q", path, lines[path], w)
+		}
+	}
+	r := eps[0].Routes()[0]
+	if got := sendLine(r, "http://127.0.0.1:9999"); !strings.HasSuffix(got, " --to http://127.0.0.1:9999"+r.Path) {
+		t.Errorf("another port needs --to: %q", got)
+	}
+}

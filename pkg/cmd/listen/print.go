@@ -1,6 +1,7 @@
 package listen
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -36,6 +37,12 @@ type printer struct {
 	stats
 	full     chan struct{} // closed when --max-events requests have come
 	fullDone bool
+	// out carries formatted output to the goroutine that writes stdout, so
+	// that a request never waits on the terminal and a burst of lines
+	// takes one write.
+	out     chan []byte
+	stopped bool          // out is closed: late events are counted, not printed
+	written chan struct{} // closed once everything sent on out is written
 }
 
 type stats struct {
@@ -51,11 +58,38 @@ func newPrinter(o *ListenOptions, endpoints []*server.Endpoint) *printer {
 		ecs:       o.IO.ErrColorScheme(),
 		colors:    o.IO.ColorEnabled(),
 		full:      make(chan struct{}),
+		out:       make(chan []byte, 1024),
+		written:   make(chan struct{}),
 	}
 	for _, e := range endpoints {
 		p.nameWidth = max(p.nameWidth, len(e.Name))
 	}
+	go p.writeOut()
 	return p
+}
+
+// writeOut writes what events send, flushing whenever it has caught up.
+func (p *printer) writeOut() {
+	defer close(p.written)
+	w := bufio.NewWriterSize(p.o.IO.Out, 64<<10)
+	for block := range p.out {
+		w.Write(block)
+		if len(p.out) == 0 {
+			w.Flush()
+		}
+	}
+	w.Flush()
+}
+
+// stop writes out what is queued; events after it are only counted.
+func (p *printer) stop() {
+	p.mu.Lock()
+	if !p.stopped {
+		p.stopped = true
+		close(p.out)
+	}
+	p.mu.Unlock()
+	<-p.written
 }
 
 // lockedWriter serializes the HTTP server's own log lines with ours.
@@ -109,7 +143,9 @@ func (p *printer) event(ev *server.Event) {
 		fmt.Fprintf(p.o.IO.ErrOut, "%s %v: answered 500 so that the provider retries\n",
 			p.ecs.Red("smshook: capture failed:"), ev.CaptureErr)
 	}
-	p.o.IO.Out.Write(out.Bytes())
+	if !p.stopped {
+		p.out <- out.Bytes()
+	}
 	if p.o.MaxEvents > 0 && p.events >= p.o.MaxEvents && !p.fullDone {
 		p.fullDone = true
 		close(p.full)

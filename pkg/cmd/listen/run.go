@@ -36,6 +36,7 @@ func listenRun(o *ListenOptions) error {
 		return err
 	}
 	p := newPrinter(o, endpoints)
+	defer p.stop() // idempotent; the normal path stops it before the summary
 
 	var writer *capture.Writer
 	var store server.Appender
@@ -128,6 +129,7 @@ func listenRun(o *ListenOptions) error {
 		srv.Close()
 	}
 	captureErr := closeCapture()
+	p.stop()
 	p.summary(writer)
 
 	switch {

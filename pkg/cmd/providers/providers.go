@@ -30,9 +30,14 @@ and where its documents are.
 		Args: cmdutil.Args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error { return listRun(f) },
 	}
+	cmdutil.SetOutputFormats(cmd, outputFormats...)
 	cmd.AddCommand(newCmdShow(f))
 	return cmd
 }
+
+// outputFormats are what providers and providers show print; the first is
+// the default.
+var outputFormats = []string{"text", "json"}
 
 // summary is a provider as `providers --output json` prints it.
 type summary struct {
@@ -44,7 +49,7 @@ type summary struct {
 }
 
 func listRun(f *cmdutil.Factory) error {
-	format, err := f.OutputFormat("text", "json")
+	format, err := f.OutputFormat(outputFormats...)
 	if err != nil {
 		return err
 	}
@@ -93,7 +98,7 @@ func authSummary(s signing.Scheme) string {
 }
 
 func newCmdShow(f *cmdutil.Factory) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "show PROVIDER",
 		Short: "Show a provider's auth, event kinds and example payloads",
 		Long: `Show how a provider authenticates, each event kind with its content type and
@@ -103,9 +108,12 @@ provider's handshake if it has one, and notes for building a handler.
 ` + cmdutil.ExitStatusHelp,
 		Example: `  smshook providers show cellcast
   smshook providers show dexatel --output json`,
-		Args: cmdutil.Args(cobra.ExactArgs(1)),
-		RunE: func(cmd *cobra.Command, args []string) error { return showRun(f, args[0]) },
+		Args:              cmdutil.Args(cobra.ExactArgs(1)),
+		ValidArgsFunction: cmdutil.CompleteFirstArg(f.ProviderCandidates),
+		RunE:              func(cmd *cobra.Command, args []string) error { return showRun(f, args[0]) },
 	}
+	cmdutil.SetOutputFormats(cmd, outputFormats...)
+	return cmd
 }
 
 // detail is a provider as `providers show --output json` prints it.
@@ -133,7 +141,7 @@ func exampleJSON(fixture []byte) any {
 }
 
 func showRun(f *cmdutil.Factory, name string) error {
-	format, err := f.OutputFormat("text", "json")
+	format, err := f.OutputFormat(outputFormats...)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ package replay
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -35,6 +36,7 @@ type ReplayOptions struct {
 	Out    string
 
 	To         string
+	Demo       bool
 	AsCaptured bool
 	DryRun     bool
 	Encoding   string
@@ -93,7 +95,8 @@ line numbers and skipped; the run then exits 1 unless --skip-invalid.
   smshook replay captures.jsonl --to http://127.0.0.1:3000/hook --as-captured --expect 2xx --report junit.xml
   smshook replay captures.jsonl --export har --out captures.har
   smshook replay --import-har session.har --profile dexatel-dev --dry-run -o curl`,
-		Args: cmdutil.Args(cobra.MaximumNArgs(1)),
+		Args:              cmdutil.Args(cobra.MaximumNArgs(1)),
+		ValidArgsFunction: completeCapture,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				opts.Input = args[0]
@@ -110,8 +113,9 @@ line numbers and skipped; the run then exits 1 unless --skip-invalid.
 	}
 
 	fl := cmd.Flags()
-	fl.StringVar(&opts.To, "to", "", "the handler's `URL` (default: the profile's url)")
+	fl.StringVar(&opts.To, "to", "", "the handler's `URL`; a URL with no path keeps each record's path and query (default: the profile's url)")
 	fl.BoolVar(&opts.AsCaptured, "as-captured", false, "send the exact headers and bytes captured, without re-signing")
+	fl.BoolVar(&opts.Demo, "demo", false, "re-sign with the providers' demo credentials and, without --to, replay to the local listener")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the requests instead of sending them (--output http|curl|json)")
 	fl.StringVar(&opts.Encoding, "encoding", "", "signature encoding when re-signing: hex or base64 (HMAC providers)")
 	cmdutil.AddCredentialFlags(fl, &opts.Creds)
@@ -120,7 +124,7 @@ line numbers and skipped; the run then exits 1 unless --skip-invalid.
 	fl.StringSliceVar(&opts.Filter.Providers, "provider", nil, "only records of these `providers`")
 	fl.StringSliceVar(&opts.Filter.Profiles, "from-profile", nil, "only records captured under these `profiles`")
 	fl.StringSliceVar(&opts.Filter.Kinds, "kind", nil, "only these `kinds` (delivery, inbound, handshake, or a provider's kind name)")
-	fl.StringSliceVar(&opts.statuses, "status", nil, "only these normalized `statuses` ("+strings.Join(statusNames(), ", ")+")")
+	fl.StringSliceVar(&opts.statuses, "status", nil, "only these normalized `statuses` ("+strings.Join(cmdutil.StatusNames(), ", ")+")")
 	fl.StringVar(&opts.since, "since", "", "only records received at or after `TIME` (RFC 3339, 2024-05-01, 2024-05-01 10:00, or a duration ago: 2h)")
 	fl.StringVar(&opts.until, "until", "", "only records received before `TIME`")
 	fl.BoolVar(&opts.verified, "verified", false, "only records whose signature was valid")
@@ -142,15 +146,79 @@ line numbers and skipped; the run then exits 1 unless --skip-invalid.
 	fl.StringVar(&opts.Report, "report", "", "write a JUnit XML report to `FILE`")
 	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "print a line per request")
 	fl.BoolVar(&opts.ShowSecrets, "show-secrets", false, "print credential header values in dry runs and exports")
+
+	cmdutil.SetOutputFormats(cmd, outputFormats...)
+	cmdutil.SetDryRunOutputFormats(cmd, dryRunOutputFormats...)
+	cmdutil.CompleteCredentialFlags(cmd)
+	cmdutil.MarkFileFlags(cmd, "out", "report")
+	if err := cmd.MarkFlagFilename("import-har", "har"); err != nil {
+		panic(err) // the flag is defined just above
+	}
+	cmdutil.RegisterFlagCompletions(cmd, map[string]cobra.CompletionFunc{
+		"provider":     cmdutil.CompleteList(func(*cobra.Command) []string { return f.ProviderCandidates() }),
+		"from-profile": cmdutil.CompleteList(func(*cobra.Command) []string { return f.ProfileCandidates() }),
+		"kind":         cmdutil.CompleteList(kindCandidates(f)),
+		"status":       cmdutil.CompleteList(func(*cobra.Command) []string { return cmdutil.StatusNames() }),
+		"export":       cmdutil.CompleteValues("har\tHTTP Archive 1.2", "curl\ta shell script of curl commands"),
+		"encoding":     cmdutil.CompleteEncodings,
+		"expect":       cmdutil.CompleteValues("2xx", "200", "200,202", "4xx"),
+		"to":           cobra.NoFileCompletions,
+		"id":           cobra.NoFileCompletions,
+		"since":        cobra.NoFileCompletions,
+		"until":        cobra.NoFileCompletions,
+		"grep":         cobra.NoFileCompletions,
+		"limit":        cobra.NoFileCompletions,
+		"concurrency":  cobra.NoFileCompletions,
+		"rate":         cobra.NoFileCompletions,
+		"retries":      cobra.NoFileCompletions,
+		"timeout":      cobra.NoFileCompletions,
+	})
 	return cmd
 }
 
-func statusNames() []string {
-	names := make([]string, len(codec.Statuses))
-	for i, s := range codec.Statuses {
-		names[i] = string(s)
+// What replay prints: a summary of the replies, or with --dry-run the
+// requests. The first of each is the default.
+var (
+	outputFormats       = []string{"text", "json"}
+	dryRunOutputFormats = []string{"http", "curl", "json"}
+)
+
+// completeCapture completes the CAPTURE argument with file names.
+func completeCapture(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
-	return names
+	return nil, cobra.ShellCompDirectiveDefault
+}
+
+// kindCandidates are what --kind matches: the normalized kinds, and the
+// kind names of the providers --provider selects (else of every provider).
+func kindCandidates(f *cmdutil.Factory) func(cmd *cobra.Command) []string {
+	return func(cmd *cobra.Command) []string {
+		out := []string{
+			string(codec.KindDelivery) + "\tdelivery reports, any provider",
+			string(codec.KindInbound) + "\tinbound messages, any provider",
+			string(codec.KindHandshake) + "\tvalidation handshakes",
+		}
+		reg, err := f.Registry()
+		if err != nil {
+			return out
+		}
+		selected, _ := cmd.Flags().GetStringSlice("provider")
+		seen := map[string]bool{}
+		for _, p := range reg.All() {
+			if len(selected) > 0 && !slices.ContainsFunc(selected, func(s string) bool { return strings.EqualFold(s, p.Name) }) {
+				continue
+			}
+			for _, name := range p.KindNames() {
+				if !seen[name] && codec.Kind(name) != codec.KindDelivery && codec.Kind(name) != codec.KindInbound {
+					seen[name] = true
+					out = append(out, name+"\t"+p.Name+"'s kind")
+				}
+			}
+		}
+		return out
+	}
 }
 
 // check refuses bad flag combinations before anything is read.
@@ -164,8 +232,8 @@ func (o *ReplayOptions) check() error {
 		return cmdutil.UsageErrorf("--out goes with --export")
 	case o.Export != "" && o.DryRun:
 		return cmdutil.UsageErrorf("--export writes the records; --dry-run prints requests: use one")
-	case o.AsCaptured && (o.Creds != config.CredentialFlags{} || o.Encoding != ""):
-		return cmdutil.UsageErrorf("--as-captured sends the captured signature: drop --secret, --username, --password and --encoding, or drop --as-captured")
+	case o.AsCaptured && (o.Creds != config.CredentialFlags{} || o.Encoding != "" || o.Demo):
+		return cmdutil.UsageErrorf("--as-captured sends the captured signature: drop --secret, --username, --password, --encoding and --demo, or drop --as-captured")
 	case o.Creds.Secret != "" && o.Creds.SecretFile != "":
 		return cmdutil.UsageErrorf("--secret and --secret-file both give the secret: keep one")
 	case o.verified && o.invalid:

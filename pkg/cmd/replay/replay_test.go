@@ -265,7 +265,7 @@ func TestReplayUsageErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"replay", path, "--to", "http://127.0.0.1:1/x", "--provider", "dexatel"}, "cannot re-sign dexatel records: no secret for dexatel: pass --secret"},
-		{[]string{"replay", path, "--to", "http://127.0.0.1:1/x", "--provider", "dexatel"}, "or use --as-captured"},
+		{[]string{"replay", path, "--to", "http://127.0.0.1:1/x", "--provider", "dexatel"}, "or --demo for the listener's demo credentials, or --as-captured to send the captured signature"},
 		{[]string{"replay", path}, "no target: pass --to URL, or --profile P with a url"},
 		{[]string{"replay", filepath.Join(dir, "missing.jsonl"), "--to", "http://x"}, "cannot read " + filepath.Join(dir, "missing.jsonl") + ": no such file or directory"},
 		{[]string{"replay", path, "--to", "http://x", "--as-captured", "--secret", "s"}, "--as-captured sends the captured signature"},
@@ -307,6 +307,49 @@ func TestReplayProfileSkipsOtherProviders(t *testing.T) {
 		if r.Header.Get("X-Dexatel-Signature") != hmacB64("s", r.Body) {
 			t.Errorf("not re-signed with the profile's secret: %v", r.Header)
 		}
+	}
+}
+
+// A target with no path keeps each record's own path and query, so that a
+// mixed capture replays to the same routes of another listener; records are
+// re-signed with the demo credentials (--demo) or with the config profile
+// they were captured under.
+func TestReplayKeepsRoutesAndFindsCredentials(t *testing.T) {
+	handshake := rec("r5", "mobtexting", "handshake", codec.StatusUnknown, true, 4*time.Hour, []byte(`{"validation_key":"k"}`), "Authorization", "Bearer x")
+	handshake.URL = "http://127.0.0.1:8787/mobtexting?token=k"
+	profiled := rec("r6", "dexatel", "delivery", codec.StatusDelivered, true, 5*time.Hour, deliveryBody)
+	profiled.Profile, profiled.URL = "dex-dev", "http://127.0.0.1:8787/dex-dev/delivery"
+	path := writeCapture(t, "",
+		rec("r1", "dexatel", "delivery", codec.StatusFailed, true, 0, deliveryBody),
+		rec("r3", "cellcast", "status", codec.StatusDelivered, true, time.Hour, []byte(`{"type":"send"}`)),
+		handshake, profiled)
+	cfg := filepath.Join(t.TempDir(), "config.yaml")
+	os.WriteFile(cfg, []byte("profiles:\n  dex-dev:\n    provider: dexatel\n    secret: profile-secret\n"), 0o600)
+
+	s, url := newSink(t, 200)
+	base := strings.TrimSuffix(url, "/hook")
+	_, stderr, code := run(t, nil, "replay", path, "--to", base, "--demo", "--config", cfg)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	got := s.requests()
+	if len(got) != 4 {
+		t.Fatalf("%d requests", len(got))
+	}
+	wantPaths := []string{"/dexatel", "/cellcast", "/mobtexting?token=k", "/dex-dev/delivery"}
+	for i, r := range got {
+		if r.Path != wantPaths[i] {
+			t.Errorf("request %d went to %s, want %s", i, r.Path, wantPaths[i])
+		}
+	}
+	if sig := got[0].Header.Get("X-Dexatel-Signature"); sig != hmacB64("smshook-demo-dexatel-secret", deliveryBody) {
+		t.Errorf("--demo: dexatel not signed with the demo secret: %s", sig)
+	}
+	if got[1].Header.Get("Authorization") != "Basic "+base64.StdEncoding.EncodeToString([]byte("smshook-demo:smshook-demo-cellcast-password")) {
+		t.Errorf("--demo: cellcast not signed with the demo user: %v", got[1].Header)
+	}
+	if sig := got[3].Header.Get("X-Dexatel-Signature"); sig != hmacB64("profile-secret", deliveryBody) {
+		t.Errorf("a record captured under profile dex-dev was not re-signed with its secret: %s", sig)
 	}
 }
 

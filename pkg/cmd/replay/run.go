@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"net/url"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -13,6 +14,7 @@ import (
 	"github.com/smshook/smshook/pkg/capture"
 	"github.com/smshook/smshook/pkg/client"
 	"github.com/smshook/smshook/pkg/cmdutil"
+	"github.com/smshook/smshook/pkg/config"
 	"github.com/smshook/smshook/pkg/har"
 	"github.com/smshook/smshook/pkg/iostreams"
 	"github.com/smshook/smshook/pkg/provider"
@@ -218,8 +220,11 @@ func (o *ReplayOptions) newPlan(needTarget bool) (*plan, error) {
 			pl.target = t.Profile.URL
 		}
 	}
+	if pl.target == "" && o.Demo {
+		pl.target = cmdutil.DefaultLocalBase // each record to its own route of the local listener
+	}
 	if pl.target == "" && needTarget {
-		return nil, cmdutil.UsageErrorf("no target: pass --to URL, or --profile P with a url")
+		return nil, cmdutil.UsageErrorf("no target: pass --to URL, or --profile P with a url, or --demo for the local listener")
 	}
 	switch {
 	case o.Expect != "":
@@ -242,7 +247,8 @@ func (o *ReplayOptions) signerFor(pl *plan, rec *capture.Record) (*signer, error
 	if name == "" {
 		return nil, cmdutil.UsageErrorf("record %s names no provider (imported from HAR?): pass --profile P to re-sign it, or --as-captured", recordLabel(rec))
 	}
-	if s, ok := pl.signers[name]; ok {
+	key := name + "\x00" + rec.Profile
+	if s, ok := pl.signers[key]; ok {
 		return s, nil
 	}
 	if pl.profileProvider != "" && !strings.EqualFold(name, pl.profileProvider) {
@@ -257,16 +263,66 @@ func (o *ReplayOptions) signerFor(pl *plan, rec *capture.Record) (*signer, error
 		}
 		return nil, err
 	}
+	if t.Credentials.IsZero() && pl.profileProvider == "" {
+		// Replaying to the same setup: a record captured under a profile of
+		// the config file is re-signed with that profile's credentials.
+		if p := o.capturedProfile(rec, name); p != nil {
+			if t.Credentials, err = config.ResolveCredentials(p, o.Creds, o.Factory.Getenv); err != nil {
+				return nil, cmdutil.UsageError(err)
+			}
+			t.Profile = p
+		}
+	}
+	if t.Credentials.IsZero() && o.Demo {
+		t.Credentials = t.Provider.Demo
+	}
 	if err := t.RequireCredentials(); err != nil {
-		return nil, cmdutil.UsageErrorf("cannot re-sign %s records: %v; or use --as-captured to send the captured signature", name, err)
+		return nil, cmdutil.UsageErrorf("cannot re-sign %s records: %v; or --demo for the listener's demo credentials, or --as-captured to send the captured signature", name, err)
 	}
 	scheme, err := t.Scheme(o.Encoding)
 	if err != nil {
 		return nil, err
 	}
 	s := &signer{scheme: scheme, creds: t.Credentials}
-	pl.signers[name] = s
+	pl.signers[key] = s
 	return s, nil
+}
+
+// capturedProfile is the config profile a record was captured under, when
+// the config still has it for the same provider.
+func (o *ReplayOptions) capturedProfile(rec *capture.Record, providerName string) *config.Profile {
+	if rec.Profile == "" {
+		return nil
+	}
+	cfg, err := o.Factory.Config()
+	if err != nil {
+		return nil
+	}
+	p, ok := cfg.Profiles[rec.Profile]
+	if !ok || !strings.EqualFold(p.Provider, providerName) {
+		return nil
+	}
+	return p
+}
+
+// targetURL is where a record goes: the target as given, or, when the
+// target names only a host ("http://host:port"), that host with the path
+// and query the record was captured at, so that a mixed capture replays
+// to the same routes of another listener.
+func targetURL(target, captured string) string {
+	if target == "" {
+		return captured
+	}
+	t, err := url.Parse(target)
+	if err != nil || (t.Path != "" && t.Path != "/") || t.RawQuery != "" {
+		return target
+	}
+	c, err := url.Parse(captured)
+	if err != nil {
+		return target
+	}
+	t.Path, t.RawPath, t.RawQuery = c.Path, c.RawPath, c.RawQuery
+	return t.String()
 }
 
 func recordLabel(rec *capture.Record) string {
@@ -282,13 +338,10 @@ func recordLabel(rec *capture.Record) string {
 func (o *ReplayOptions) request(pl *plan, rec *capture.Record) (*client.Request, *signer, error) {
 	req := &client.Request{
 		Method: rec.Method,
-		URL:    pl.target,
+		URL:    targetURL(pl.target, rec.URL),
 		Header: client.ResendHeader(rec.Headers),
 		Body:   rec.Body(),
 		Name:   rec.ID,
-	}
-	if req.URL == "" {
-		req.URL = rec.URL
 	}
 	if rec.Event != nil && rec.Event.MessageID != "" {
 		req.Name = rec.Event.MessageID
@@ -326,7 +379,7 @@ func replayRun(o *ReplayOptions) error {
 }
 
 func (o *ReplayOptions) dryRun(in *input, pl *plan) error {
-	format, err := o.Factory.OutputFormat("http", "curl", "json")
+	format, err := o.Factory.OutputFormat(dryRunOutputFormats...)
 	if err != nil {
 		return err
 	}
@@ -378,7 +431,7 @@ func (o *ReplayOptions) dryRun(in *input, pl *plan) error {
 }
 
 func (o *ReplayOptions) send(in *input, pl *plan) error {
-	format, err := o.Factory.OutputFormat("text", "json")
+	format, err := o.Factory.OutputFormat(outputFormats...)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/smshook/smshook/pkg/cmd/completion"
 	configcmd "github.com/smshook/smshook/pkg/cmd/config"
 	"github.com/smshook/smshook/pkg/cmd/keys"
 	"github.com/smshook/smshook/pkg/cmd/listen"
@@ -47,7 +48,7 @@ func Run(args []string, io *iostreams.IOStreams, getenv func(string) string) int
 	if err == nil {
 		return cmdutil.ExitOK
 	}
-	if strings.HasPrefix(err.Error(), "unknown command ") {
+	if strings.HasPrefix(err.Error(), "unknown command ") && !strings.Contains(err.Error(), "--help')") {
 		err = cmdutil.UsageErrorf("%v (see 'smshook --help')", err)
 	}
 	if errors.Is(err, context.Canceled) || ctx.Err() != nil && cmdutil.ExitCode(err) == cmdutil.ExitFailure {
@@ -70,7 +71,8 @@ func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 		Use:   "smshook <command>",
 		Short: "Sign, verify, send, replay and listen for SMS providers' webhooks",
 		Long: `smshook is a toolkit for developing against SMS providers' webhooks:
-delivery reports and inbound messages from Dexatel, MOBtexting and Cellcast.
+delivery reports and inbound messages from Dexatel, MOBtexting, Cellcast,
+Twilio, Telnyx, Vonage and more (see 'smshook providers').
 
 Sign a test payload and paste the header into curl, listen locally while you
 build a handler, send or replay events at it, and smoke-test it in CI.
@@ -83,7 +85,9 @@ config file ($XDG_CONFIG_HOME/smshook/config.yaml; see 'smshook config init').
 		Example: `  smshook providers
   smshook sign dexatel --secret S body.json
   smshook verify dexatel --secret S --signature 'tfoh…=' body.json
-  smshook listen`,
+  smshook listen
+  smshook send dexatel --demo
+  smshook completion zsh > "${fpath[1]}/_smshook"`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		Version:       version.String(),
@@ -104,22 +108,39 @@ config file ($XDG_CONFIG_HOME/smshook/config.yaml; see 'smshook config init').
 	pf := cmd.PersistentFlags()
 	pf.String(cmdutil.KeyConfig, "", "config file (default $XDG_CONFIG_HOME/smshook/config.yaml)")
 	pf.StringP(cmdutil.KeyProfile, "p", "", "profile from the config file")
-	pf.StringP(cmdutil.KeyOutput, "o", "", "output format: text or json (sign also: curl, http)")
+	pf.StringP(cmdutil.KeyOutput, "o", "", "output format: text or json (sign, and send or replay with --dry-run: also curl, http)")
 	pf.String(cmdutil.KeyColor, "auto", "color: auto, always or never (NO_COLOR and CLICOLOR_FORCE are honoured)")
 	for _, key := range []string{cmdutil.KeyConfig, cmdutil.KeyProfile, cmdutil.KeyOutput, cmdutil.KeyColor} {
 		_ = f.Viper.BindPFlag(key, pf.Lookup(key)) // cannot fail: the flag was just defined
 	}
 
+	_ = cmd.MarkPersistentFlagFilename(cmdutil.KeyConfig, "yaml", "yml") // cannot fail: the flag was just defined
+	cmdutil.RegisterFlagCompletions(cmd, map[string]cobra.CompletionFunc{
+		cmdutil.KeyProfile: f.CompleteProfile,
+		cmdutil.KeyOutput:  cmdutil.CompleteOutput,
+		cmdutil.KeyColor: cmdutil.CompleteValues(
+			string(iostreams.ColorAuto)+"\tcolor on a terminal unless NO_COLOR is set",
+			string(iostreams.ColorAlways)+"\tcolor even on a pipe (JSON stays plain)",
+			string(iostreams.ColorNever)+"\tno color",
+		),
+	})
+
+	listenCmd := listen.NewCmdListen(f, nil)
+	// For --output completion until listen declares its formats itself.
+	if cmdutil.OutputFormats(listenCmd) == nil {
+		cmdutil.SetOutputFormats(listenCmd, "text", "json")
+	}
 	cmd.AddCommand(
 		sign.NewCmdSign(f, nil),
 		verify.NewCmdVerify(f, nil),
 		send.NewCmdSend(f, nil),
-		listen.NewCmdListen(f, nil),
+		listenCmd,
 		replay.NewCmdReplay(f, nil),
 		providers.NewCmdProviders(f),
 		configcmd.NewCmdConfig(f),
 		keys.NewCmdKeys(f),
-		version.NewCmdVersion(f),
+		version.NewCmdVersion(f, nil),
+		completion.NewCmdCompletion(f, nil),
 	)
 	return cmd
 }

@@ -111,7 +111,8 @@ with a warning, since the documents are unclear about it.
   smshook send dexatel --to URL --count 1000 --concurrency 16 --rate 200 --report junit.xml
   smshook send mobtexting --handshake --to URL --validation-key 9012XX
   smshook send dexatel --demo --dry-run --output curl`,
-		Args: cmdutil.Args(cobra.MaximumNArgs(1)),
+		Args:              cmdutil.Args(cobra.MaximumNArgs(1)),
+		ValidArgsFunction: cmdutil.CompleteFirstArg(f.ProviderCandidates),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				opts.ProviderArg = args[0]
@@ -151,8 +152,36 @@ with a warning, since the documents are unclear about it.
 	fl.BoolVar(&opts.Insecure, "insecure", false, "skip TLS certificate verification")
 	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "print the request and reply headers (stderr) and the reply body")
 	fl.BoolVar(&opts.ShowSecrets, "show-secrets", false, "print Authorization values (Basic, Bearer) instead of redacting them")
+
+	cmdutil.SetOutputFormats(cmd, outputFormats...)
+	cmdutil.SetDryRunOutputFormats(cmd, dryRunOutputFormats...)
+	cmdutil.CompleteCredentialFlags(cmd)
+	// --data takes @FILE: bash completes the name after the @.
+	cmdutil.MarkFileFlags(cmd, "report", "data")
+	cmdutil.RegisterFlagCompletions(cmd, map[string]cobra.CompletionFunc{
+		"event":          f.CompleteEventKinds,
+		"encoding":       cmdutil.CompleteEncodings,
+		"method":         cmdutil.CompleteMethods,
+		"expect":         cmdutil.CompleteValues("2xx", "200", "200,202", "4xx"),
+		"to":             cobra.NoFileCompletions,
+		"set":            cobra.NoFileCompletions,
+		"header":         cobra.NoFileCompletions,
+		"validation-key": cobra.NoFileCompletions,
+		"count":          cobra.NoFileCompletions,
+		"concurrency":    cobra.NoFileCompletions,
+		"rate":           cobra.NoFileCompletions,
+		"timeout":        cobra.NoFileCompletions,
+		"retries":        cobra.NoFileCompletions,
+	})
 	return cmd
 }
+
+// What send prints: a reply summary, or with --dry-run the requests. The
+// first of each is the default.
+var (
+	outputFormats       = []string{"text", "json"}
+	dryRunOutputFormats = []string{"http", "curl", "json"}
+)
 
 // validate refuses bad flag values and combinations before anything runs.
 func (o *SendOptions) validate(cmd *cobra.Command) error {
@@ -287,9 +316,9 @@ func sendRun(opts *SendOptions) error {
 
 func outputFormat(f *cmdutil.Factory, dryRun bool) (string, error) {
 	if dryRun {
-		return f.OutputFormat("http", "curl", "json")
+		return f.OutputFormat(dryRunOutputFormats...)
 	}
-	return f.OutputFormat("text", "json")
+	return f.OutputFormat(outputFormats...)
 }
 
 // readData reads --data: @FILE, - for stdin, or the text itself; nil when

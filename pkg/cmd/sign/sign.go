@@ -76,7 +76,8 @@ the provider (` + cmdutil.DefaultLocalURL("PROVIDER") + `).
   cat body.json | smshook sign mobtexting --secret-file ./token
   smshook sign cellcast --event status --username u --password p --output http
   smshook sign --profile dexatel-dev body.json --output json`,
-		Args: cmdutil.Args(cobra.RangeArgs(0, 2)),
+		Args:              cmdutil.Args(cobra.RangeArgs(0, 2)),
+		ValidArgsFunction: f.CompleteProviderAndFile,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
 			if opts.ProviderArg, opts.File, err = cmdutil.ProviderAndFile(f, args); err != nil {
@@ -111,6 +112,15 @@ the provider (` + cmdutil.DefaultLocalURL("PROVIDER") + `).
 	fl.StringVar(&opts.URL, "url", "", "`URL` the request goes to in curl, http and json output")
 	fl.StringVarP(&opts.Method, "method", "X", "", "HTTP method (default: the event kind's, POST)")
 	fl.BoolVar(&opts.ShowSecrets, "show-secrets", false, "print Basic and Bearer credentials instead of <redacted>")
+
+	cmdutil.SetOutputFormats(cmd, outputFormats...)
+	cmdutil.CompleteCredentialFlags(cmd)
+	cmdutil.RegisterFlagCompletions(cmd, map[string]cobra.CompletionFunc{
+		"event":    f.CompleteEventKinds,
+		"encoding": cmdutil.CompleteEncodings,
+		"url":      cobra.NoFileCompletions,
+		"method":   cmdutil.CompleteMethods,
+	})
 	return cmd
 }
 

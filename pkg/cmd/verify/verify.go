@@ -82,13 +82,14 @@ Here 1 means the signature or credentials are invalid; the reason is on stderr.`
   smshook verify cellcast --username u --password p --signature 'Basic dTpw' body.json
   smshook verify --profile dexatel-dev --request saved-request.http
   smshook sign dexatel --event delivery -o http | smshook verify dexatel --request -`,
-		Args: cmdutil.Args(cobra.RangeArgs(0, 2)),
+		Args:              cmdutil.Args(cobra.RangeArgs(0, 2)),
+		ValidArgsFunction: f.CompleteProviderAndFile,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
 			if opts.ProviderArg, opts.File, err = cmdutil.ProviderAndFile(f, args); err != nil {
 				return err
 			}
-			if opts.Output, err = f.OutputFormat("text", "json"); err != nil {
+			if opts.Output, err = f.OutputFormat(outputFormats...); err != nil {
 				return err
 			}
 			if opts.Header, err = cmdutil.ParseHeaders(headerLines); err != nil {
@@ -112,8 +113,23 @@ Here 1 means the signature or credentials are invalid; the reason is on stderr.`
 	fl.StringVar(&opts.URL, "url", "", "`URL` the provider sent the request to, for schemes that sign it (default: the profile's url, else listen's; with --request, the request's own)")
 	fl.StringVarP(&opts.Method, "method", "X", "", "HTTP method the request came with (default POST)")
 	fl.DurationVar(&opts.Tolerance, "tolerance", 0, "how far a signed timestamp may be from now, either way (default 5m; negative: no age check, for old captures)")
+
+	cmdutil.SetOutputFormats(cmd, outputFormats...)
+	cmdutil.CompleteCredentialFlags(cmd)
+	cmdutil.MarkFileFlags(cmd, "request")
+	cmdutil.RegisterFlagCompletions(cmd, map[string]cobra.CompletionFunc{
+		"event":     f.CompleteEventKinds,
+		"signature": cobra.NoFileCompletions,
+		"header":    cobra.NoFileCompletions,
+		"url":       cobra.NoFileCompletions,
+		"method":    cmdutil.CompleteMethods,
+		"tolerance": cobra.NoFileCompletions,
+	})
 	return cmd
 }
+
+// outputFormats are what verify prints; the first is the default.
+var outputFormats = []string{"text", "json"}
 
 // checkInputs refuses combinations that give the body or auth value twice,
 // or not at all.

@@ -6,7 +6,7 @@
 // latency of each, their ratio, and lost = 2xx answers − capture records
 // answered 2xx, which must be 0.
 //
-//	go run ./scripts/bench/listen [-d 5s] [-c 64] [-threads 2] [-tool wrk|hey]
+//	go run ./scripts/bench/listen [-d 5s] [-c 64] [-threads 2] [-tool wrk|hey] [-bin PATH]
 package main
 
 import (
@@ -53,14 +53,15 @@ func main() {
 	conns := flag.Int("c", 64, "concurrent connections")
 	threads := flag.Int("threads", 2, "wrk threads")
 	tool := flag.String("tool", "", "wrk or hey (default: wrk when on PATH)")
+	bin := flag.String("bin", "", "smshook binary to measure (default: build ./cmd/smshook)")
 	flag.Parse()
-	if err := run(*duration, *conns, *threads, *tool); err != nil {
+	if err := run(*duration, *conns, *threads, *tool, *bin); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(duration time.Duration, conns, threads int, tool string) error {
+func run(duration time.Duration, conns, threads int, tool, bin string) error {
 	if tool == "" {
 		tool = "hey"
 		if _, err := exec.LookPath("wrk"); err == nil {
@@ -72,10 +73,12 @@ func run(duration time.Duration, conns, threads int, tool string) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	bin := filepath.Join(dir, "smshook")
-	fmt.Fprintln(os.Stderr, "building smshook…")
-	if out, err := exec.Command("go", "build", "-o", bin, "./cmd/smshook").CombinedOutput(); err != nil {
-		return fmt.Errorf("go build: %v\n%s", err, out)
+	if bin == "" {
+		bin = filepath.Join(dir, "smshook")
+		fmt.Fprintln(os.Stderr, "building smshook…")
+		if out, err := exec.Command("go", "build", "-o", bin, "./cmd/smshook").CombinedOutput(); err != nil {
+			return fmt.Errorf("go build: %v\n%s", err, out)
+		}
 	}
 	sig := sign(body)
 	load := func(url string) (result, error) {

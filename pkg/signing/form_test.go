@@ -1,0 +1,197 @@
+package signing
+
+import (
+	"bytes"
+	"net/url"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/tidwall/gjson"
+)
+
+// The reference readers below are the straightforward forms of the twilio
+// and vonage parameter rules, written with url.ParseQuery, maps and sorts.
+// The schemes read parameters without copying the body; these tests hold
+// them to the same answers.
+
+func refTwilioParams(req *Request) string {
+	if strings.EqualFold(req.Method, "GET") || len(req.Body) == 0 || isJSONBody(req) {
+		return ""
+	}
+	form, err := url.ParseQuery(string(req.Body))
+	if err != nil {
+		return ""
+	}
+	names := make([]string, 0, len(form))
+	for name := range form {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	for _, name := range names {
+		values := append([]string(nil), form[name]...)
+		sort.Strings(values)
+		for _, v := range values {
+			b.WriteString(name + v)
+		}
+	}
+	return b.String()
+}
+
+func refVonageParams(req *Request) (map[string]string, error) {
+	params := map[string]string{}
+	if u, err := url.Parse(req.URL); err == nil {
+		for k, v := range u.Query() {
+			params[k] = v[0]
+		}
+	}
+	if len(req.Body) == 0 || strings.EqualFold(req.Method, "GET") {
+		return params, nil
+	}
+	if isJSONBody(req) {
+		body := gjson.ParseBytes(req.Body)
+		if !body.IsObject() {
+			return nil, errFormSemicolon // any error: only its presence is compared
+		}
+		body.ForEach(func(k, v gjson.Result) bool {
+			switch v.Type {
+			case gjson.Null:
+			case gjson.String:
+				params[k.String()] = v.String()
+			default:
+				params[k.String()] = v.Raw
+			}
+			return true
+		})
+		return params, nil
+	}
+	form, err := url.ParseQuery(string(req.Body))
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range form {
+		params[k] = v[0]
+	}
+	return params, nil
+}
+
+func refVonageString(params map[string]string) string {
+	names := make([]string, 0, len(params))
+	for k, v := range params {
+		if k != vonageSig && strings.TrimSpace(v) != "" {
+			names = append(names, k)
+		}
+	}
+	sort.Strings(names)
+	clean := strings.NewReplacer("&", "_", "=", "_")
+	var b strings.Builder
+	for _, k := range names {
+		b.WriteString("&" + clean.Replace(k) + "=" + clean.Replace(params[k]))
+	}
+	return b.String()
+}
+
+func pairsString(pairs []formPair) string {
+	var b strings.Builder
+	for _, p := range pairs {
+		b.Write(p.name)
+		b.Write(p.value)
+	}
+	return b.String()
+}
+
+var formSeeds = []string{
+	"",
+	"a=1&b=2",
+	"MessageStatus=delivered&To=%2B15558675310&Body=hello+world",
+	"b=2&a=1&a=0&a=",
+	"x=%zz&y=1",
+	"x=1;y=2&z=3",
+	"&&=&a&=b&c==d",
+	"k%26=v%3D&sig=abc&timestamp=1461605396&nonce=n",
+	"%e2%82%ac=%ff&+=+",
+	"a=1&A=2&%41=3",
+}
+
+func TestAppendFormPairsMatchesParseQuery(t *testing.T) {
+	for _, form := range formSeeds {
+		checkFormPairs(t, form)
+	}
+}
+
+func FuzzFormPairs(f *testing.F) {
+	for _, form := range formSeeds {
+		f.Add(form)
+	}
+	f.Fuzz(checkFormPairs)
+}
+
+// checkFormPairs: the pairs are ParseQuery's, name by name in order, with
+// the same error or none, and the input is not changed.
+func checkFormPairs(t *testing.T, form string) {
+	input := []byte(form)
+	pairs, err := appendFormPairs(nil, input)
+	want, wantErr := url.ParseQuery(form)
+	if (err == nil) != (wantErr == nil) {
+		t.Fatalf("%q: error %v, ParseQuery's %v", form, err, wantErr)
+	}
+	got := url.Values{}
+	for _, p := range pairs {
+		got[string(p.name)] = append(got[string(p.name)], string(p.value))
+	}
+	if got.Encode() != want.Encode() {
+		t.Fatalf("%q: pairs %v, ParseQuery's %v", form, got, want)
+	}
+	if string(input) != form {
+		t.Fatalf("%q: reading changed the input to %q", form, input)
+	}
+}
+
+func TestTwilioAndVonageParamsMatchReference(t *testing.T) {
+	for _, form := range formSeeds {
+		for _, ct := range []string{"", "application/x-www-form-urlencoded", "application/json"} {
+			checkParamsReference(t, "https://e.com/hook?"+form, form, ct)
+		}
+	}
+	checkParamsReference(t, "https://e.com/?a=9&sig=q", `{"a":1,"b":"x&y","c":null,"a":"2","sig":"S"}`, "application/json")
+	checkParamsReference(t, "::", `[1]`, "")
+}
+
+func FuzzParamsReference(f *testing.F) {
+	for _, form := range formSeeds {
+		f.Add("https://e.com/hook?"+form, form, "")
+	}
+	f.Add("https://e.com/?a=9&sig=q", `{"a":1,"b":"x&y","c":null,"a":"2","sig":"S"}`, "application/json")
+	f.Fuzz(checkParamsReference)
+}
+
+// checkParamsReference: twilio's and vonage's signed strings are the
+// reference readers', and vonage fails where the reference fails.
+func checkParamsReference(t *testing.T, rawURL, body, contentType string) {
+	for _, method := range []string{"POST", "GET"} {
+		req := &Request{Method: method, URL: rawURL, Header: map[string][]string{}, Body: []byte(body)}
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
+		}
+		if got, want := pairsString(twilioParams(req)), refTwilioParams(req); got != want {
+			t.Fatalf("twilio %s %q %q: signs %q, want %q", method, rawURL, body, got, want)
+		}
+		params, err := vonageParams(req)
+		ref, refErr := refVonageParams(req)
+		if (err == nil) != (refErr == nil) {
+			t.Fatalf("vonage %s %q %q: error %v, reference %v", method, rawURL, body, err, refErr)
+		}
+		if err != nil {
+			continue
+		}
+		var b bytes.Buffer
+		writeVonageString(&b, params)
+		if want := refVonageString(ref); b.String() != want {
+			t.Fatalf("vonage %s %q %q: signs %q, want %q", method, rawURL, body, b.String(), want)
+		}
+		if got, want := paramValue(params, vonageSig), ref[vonageSig]; got != want {
+			t.Fatalf("vonage %s %q %q: sig %q, want %q", method, rawURL, body, got, want)
+		}
+	}
+}
