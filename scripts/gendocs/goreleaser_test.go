@@ -130,7 +130,7 @@ func TestGoreleaserShipsDocs(t *testing.T) {
 		installs[c.Dst+" "+c.Packager] = c.Src
 	}
 	for dst, src := range map[string]string{
-		"/usr/share/bash-completion/completions/smshook ": "./completions/" + CompletionFiles["bash"],
+		"/usr/share/bash-completion/completions/smshook ":    "./completions/" + CompletionFiles["bash"],
 		"/usr/share/fish/vendor_completions.d/smshook.fish ": "./completions/" + CompletionFiles["fish"],
 		"/usr/share/zsh/vendor-completions/_smshook deb":     "./completions/" + CompletionFiles["zsh"],
 		"/usr/share/zsh/site-functions/_smshook rpm":         "./completions/" + CompletionFiles["zsh"],

@@ -50,7 +50,7 @@ func complete(t *testing.T, env map[string]string, args ...string) ([]string, co
 var cobraNote = regexp.MustCompile(`(?m)^Completion ended with directive: \w+\n`)
 
 // withConfig writes a config file and returns an environment pointing at it.
-func withConfig(t *testing.T, yaml string) map[string]string {
+func withConfig(t testing.TB, yaml string) map[string]string {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "smshook"), 0o700); err != nil {

@@ -48,7 +48,10 @@ func Run(args []string, io *iostreams.IOStreams, getenv func(string) string) int
 	if err == nil {
 		return cmdutil.ExitOK
 	}
-	if strings.HasPrefix(err.Error(), "unknown command ") && !strings.Contains(err.Error(), "--help')") {
+	// cobra's own "unknown command" (a subcommand's is already a usage
+	// error, with its hint).
+	var typed *cmdutil.ExitError
+	if strings.HasPrefix(err.Error(), "unknown command ") && !errors.As(err, &typed) {
 		err = cmdutil.UsageErrorf("%v (see 'smshook --help')", err)
 	}
 	if errors.Is(err, context.Canceled) || ctx.Err() != nil && cmdutil.ExitCode(err) == cmdutil.ExitFailure {
@@ -109,7 +112,7 @@ config file ($XDG_CONFIG_HOME/smshook/config.yaml; see 'smshook config init').
 	pf.String(cmdutil.KeyConfig, "", "config file (default $XDG_CONFIG_HOME/smshook/config.yaml)")
 	pf.StringP(cmdutil.KeyProfile, "p", "", "profile from the config file")
 	pf.StringP(cmdutil.KeyOutput, "o", "", "output format: text or json (sign, and send or replay with --dry-run: also curl, http)")
-	pf.String(cmdutil.KeyColor, "auto", "color: auto, always or never (NO_COLOR and CLICOLOR_FORCE are honoured)")
+	pf.String(cmdutil.KeyColor, "auto", "color: auto, always or never (NO_COLOR, CLICOLOR_FORCE and TERM=dumb are honoured)")
 	for _, key := range []string{cmdutil.KeyConfig, cmdutil.KeyProfile, cmdutil.KeyOutput, cmdutil.KeyColor} {
 		_ = f.Viper.BindPFlag(key, pf.Lookup(key)) // cannot fail: the flag was just defined
 	}
