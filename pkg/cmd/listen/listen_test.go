@@ -403,3 +403,28 @@ func TestCopyPasteLines(t *testing.T) {
 		t.Errorf("another port needs --to: %q", got)
 	}
 }
+
+func TestBodyText(t *testing.T) {
+	ios, _, _, _ := iostreams.Test()
+	p := &printer{o: &ListenOptions{IO: ios}, cs: ios.ColorScheme()}
+	form := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
+	tests := []struct {
+		name   string
+		header http.Header
+		body   []byte
+		want   string
+	}{
+		{"json sent as a form by curl -d", form, []byte(`{"a":1}`), "{\n  \"a\": 1\n}\n"},
+		{"form fields, sorted", form, []byte("To=%2B1555&Body=hi+there&MessageStatus=delivered"), "Body: hi there\nMessageStatus: delivered\nTo: +1555\n"},
+		{"text", http.Header{}, []byte("plain"), "plain"},
+		{"binary", http.Header{}, []byte{0xff, 0}, "(2 bytes, not UTF-8)"},
+		{"empty", http.Header{}, nil, "(empty body)"},
+	}
+	for _, tt := range tests {
+		rec := &capture.Record{Headers: tt.header}
+		rec.SetBody(tt.body)
+		if got := p.bodyText(rec); got != tt.want {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}

@@ -268,6 +268,8 @@ func (p *printer) bodyText(rec *capture.Record) string {
 	switch {
 	case len(body) == 0:
 		return p.cs.Gray("(empty body)")
+	case json.Valid(body):
+		// JSON whatever the Content-Type says (curl -d sends JSON as a form).
 	case strings.Contains(rec.Headers.Get("Content-Type"), "x-www-form-urlencoded"):
 		if form, err := url.ParseQuery(string(body)); err == nil {
 			keys := make([]string, 0, len(form))
