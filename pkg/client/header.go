@@ -1,27 +1,27 @@
 package client
 
-import "net/http"
+import (
+	"net/http"
+	"strings"
+)
 
-// hopByHop are the headers that belong to one connection, not to the
-// request (RFC 9110 section 7.6.1), plus the ones the transport computes
-// for the new request: they are not carried when a request is sent again.
+// hopByHop are the headers that describe one connection, not the request
+// (RFC 9110 section 7.6.1): they are not passed on in either direction.
 var hopByHop = []string{
-	"Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization",
-	"Te", "Trailer", "Transfer-Encoding", "Upgrade",
-	"Host", "Content-Length",
+	"Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization",
+	"Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
 }
 
-// ResendHeader returns a copy of h fit to send again to another address:
-// without hop-by-hop headers, those the Connection header names, Host and
-// Content-Length. Every other header keeps its values and their order.
-func ResendHeader(h http.Header) http.Header {
-	out := h.Clone()
-	if out == nil {
-		return http.Header{}
+// EndToEnd copies h without hop-by-hop headers, including those that the
+// Connection header names. Values are shared with h, never appended to.
+func EndToEnd(h http.Header) http.Header {
+	out := make(http.Header, len(h))
+	for name, values := range h {
+		out[name] = values
 	}
-	for _, v := range h.Values("Connection") {
-		for _, name := range splitComma(v) {
-			out.Del(name)
+	for _, c := range h.Values("Connection") {
+		for _, name := range strings.Split(c, ",") {
+			out.Del(strings.TrimSpace(name))
 		}
 	}
 	for _, name := range hopByHop {
@@ -30,26 +30,12 @@ func ResendHeader(h http.Header) http.Header {
 	return out
 }
 
-func splitComma(s string) []string {
-	var out []string
-	start := 0
-	for i := 0; i <= len(s); i++ {
-		if i == len(s) || s[i] == ',' {
-			if name := trimSpace(s[start:i]); name != "" {
-				out = append(out, name)
-			}
-			start = i + 1
-		}
-	}
+// ResendHeader is EndToEnd for a request sent again to another address:
+// Host and Content-Length go too, since the transport sets them for the
+// new request.
+func ResendHeader(h http.Header) http.Header {
+	out := EndToEnd(h)
+	out.Del("Host")
+	out.Del("Content-Length")
 	return out
-}
-
-func trimSpace(s string) string {
-	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
-		s = s[1:]
-	}
-	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
-		s = s[:len(s)-1]
-	}
-	return s
 }

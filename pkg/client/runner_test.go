@@ -378,3 +378,33 @@ func TestExpect(t *testing.T) {
 		t.Errorf("ExpectCodes(nil) = %s", got)
 	}
 }
+
+func TestEndToEndAndResendHeader(t *testing.T) {
+	h := http.Header{
+		"Connection":          {"keep-alive, X-Hop"},
+		"X-Hop":               {"1"},
+		"Keep-Alive":          {"timeout=5"},
+		"Transfer-Encoding":   {"chunked"},
+		"Host":                {"a.test"},
+		"Content-Length":      {"12"},
+		"Content-Type":        {"application/json"},
+		"X-Dexatel-Signature": {"sig="},
+		"X-Multi":             {"1", "2"},
+	}
+	e2e := EndToEnd(h)
+	for _, gone := range []string{"Connection", "X-Hop", "Keep-Alive", "Transfer-Encoding"} {
+		if _, ok := e2e[gone]; ok {
+			t.Errorf("EndToEnd kept %s", gone)
+		}
+	}
+	if e2e.Get("Host") != "a.test" || e2e.Get("X-Dexatel-Signature") != "sig=" || len(e2e["X-Multi"]) != 2 {
+		t.Errorf("EndToEnd dropped an end-to-end header: %v", e2e)
+	}
+	resend := ResendHeader(h)
+	if _, ok := resend["Host"]; ok || resend.Get("Content-Length") != "" || resend.Get("Content-Type") != "application/json" {
+		t.Errorf("ResendHeader = %v", resend)
+	}
+	if h.Get("Connection") == "" || h.Get("Host") == "" {
+		t.Error("the input was changed")
+	}
+}

@@ -8,36 +8,11 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/smshook/smshook/pkg/capture"
+	"github.com/smshook/smshook/pkg/client"
 )
-
-// hopByHop are the headers that describe one connection, not the request
-// (RFC 9110 section 7.6.1): they are not passed on in either direction.
-var hopByHop = []string{
-	"Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization",
-	"Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
-}
-
-// endToEnd copies h without hop-by-hop headers, including those that the
-// Connection header names.
-func endToEnd(h http.Header) http.Header {
-	out := make(http.Header, len(h))
-	for name, values := range h {
-		out[name] = values
-	}
-	for _, c := range h.Values("Connection") {
-		for _, name := range strings.Split(c, ",") {
-			out.Del(strings.TrimSpace(name))
-		}
-	}
-	for _, name := range hopByHop {
-		out.Del(name)
-	}
-	return out
-}
 
 // forwardURL is target with the request's query when target has none, so
 // that a handshake's ?token= reaches the app.
@@ -65,7 +40,7 @@ func (h *Handler) forward(r *http.Request, target string, rec *capture.Record, b
 	if err != nil {
 		return h.badGateway(fwd, fmt.Sprintf("cannot forward to %s: %v", dest, err))
 	}
-	out.Header = endToEnd(r.Header)
+	out.Header = client.EndToEnd(r.Header)
 	if _, ok := out.Header["User-Agent"]; !ok {
 		out.Header["User-Agent"] = []string{""} // Go would add its own; the app gets what was sent
 	}
@@ -88,7 +63,7 @@ func (h *Handler) forward(r *http.Request, target string, rec *capture.Record, b
 	if err != nil {
 		return h.badGateway(fwd, fmt.Sprintf("the app at %s answered %d but its reply could not be read: %s", dest, resp.StatusCode, forwardError(err)))
 	}
-	header := endToEnd(resp.Header)
+	header := client.EndToEnd(resp.Header)
 	header.Del("Content-Length") // written again for the exact bytes relayed
 	return reply{status: resp.StatusCode, header: header, body: respBody}
 }
