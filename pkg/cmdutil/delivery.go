@@ -199,3 +199,26 @@ func PrintRequest(io *iostreams.IOStreams, format string, req signing.Request, m
 	}
 	return err
 }
+
+// AuthSummary names a scheme in a few words, for tables (providers, the
+// listener's routes); Describe gives the full description.
+func AuthSummary(s signing.Scheme) string {
+	spec := s.Spec()
+	where := " in the signed parameters" // schemes with no header sign inside the request (Vonage's sig)
+	if headers := s.AuthHeaders(); len(headers) > 0 {
+		where = " in " + headers[0]
+	}
+	switch spec.Scheme {
+	case signing.SchemeHMAC:
+		alg := spec.Algorithm
+		if alg == "" {
+			alg = "sha256"
+		}
+		return "HMAC-" + strings.ToUpper(alg) + where
+	case signing.SchemeBasic:
+		return "Basic auth" + where
+	case signing.SchemeBearer:
+		return "Bearer token" + where
+	}
+	return spec.Scheme + where
+}

@@ -175,6 +175,23 @@ SIGTERM finishes the requests in flight, closes the capture file and exits
 	fl.DurationVar(&opts.Timeout, "timeout", 0, "exit after this long (1 when --max-events was not reached)")
 	fl.StringVar(&opts.PublicURL, "public-url", "", "the `URL` the provider was given (a tunnel), recorded and used for URL-signing schemes")
 	fl.StringVar(&opts.AddrFile, "addr-file", "", "write the bound host:port to `FILE` once listening (for scripts, with --port 0)")
+
+	cmd.ValidArgsFunction = cobra.NoFileCompletions
+	cmdutil.SetOutputFormats(cmd, "text", "json")
+	cmdutil.MarkFileFlags(cmd, "capture", "addr-file", "respond-body")
+	cmdutil.RegisterFlagCompletions(cmd, map[string]cobra.CompletionFunc{
+		"profile":    cmdutil.CompleteList(func(*cobra.Command) []string { return f.ProfileCandidates() }),
+		"print":      cmdutil.CompleteValues("body\tthe pretty body", "headers\tthe headers, credentials redacted", "all\tboth"),
+		"respond":    cmdutil.CompleteValues("200", "202", "400", "401", "404", "500", "502", "503"),
+		"max-body":   cmdutil.CompleteValues("64KiB", "1MiB", "4MiB"),
+		"host":       cmdutil.CompleteValues("127.0.0.1\tthis machine only", "0.0.0.0\tevery interface"),
+		"port":       cobra.NoFileCompletions,
+		"forward-to": cobra.NoFileCompletions,
+		"delay":      cobra.NoFileCompletions,
+		"max-events": cobra.NoFileCompletions,
+		"timeout":    cobra.NoFileCompletions,
+		"public-url": cobra.NoFileCompletions,
+	})
 	return cmd
 }
 

@@ -277,7 +277,7 @@ func TestRunInterruptFlushesAndSummarizes(t *testing.T) {
 		t.Errorf("invalid line missing:\n%s", out)
 	}
 	stderr := errOut.String()
-	for _, want := range []string{"smshook listening on " + base, "/dexatel/delivery", "smshook-demo-dexatel-secret",
+	for _, want := range []string{"smshook listening on " + base, "/dexatel[/delivery|/message]", "smshook-demo-dexatel-secret",
 		"smshook send dexatel --demo --to " + base + "/dexatel", "--output curl | sh",
 		"2 events: 1 ✓ verified, 1 ✗ invalid", "capture: 2 records appended to " + path} {
 		if !strings.Contains(stderr, want) {
@@ -391,7 +391,7 @@ func TestCopyPasteLines(t *testing.T) {
 		"/dexatel":         "smshook send dexatel --demo",
 		"/cellcast/status": "smshook send cellcast --demo --event status",
 		"curl /dexatel":    "smshook sign dexatel --secret smshook-demo-dexatel-secret --event delivery --url http://127.0.0.1:8787/dexatel --output curl | sh",
-		"curl /cellcast":   "smshook sign cellcast --username smshook-demo --password smshook-demo-cellcast-password --event receive --url http://127.0.0.1:8787/cellcast --output curl | sh",
+		"curl /cellcast":   "smshook sign cellcast --username smshook-demo --password smshook-demo-cellcast-password --event receive --url http://127.0.0.1:8787/cellcast --output curl --show-secrets | sh",
 	}
 	for path, w := range want {
 		if lines[path] != w {

@@ -389,15 +389,13 @@ func (p *printer) banner(addr string, routes []*server.Route) {
 		fmt.Fprintln(w, cs.Yellow("warning:")+" listening on every interface: other machines can reach it")
 	}
 
+	// One line per endpoint: /NAME takes any kind (read from the body),
+	// /NAME/KIND the one it names.
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "  "+cs.Bold("ROUTE\tPROVIDER\tKIND\tAUTH"))
-	for _, r := range routes {
-		auth := ""
-		if r.Kind == nil {
-			auth = endpointAuth(r.Endpoint)
-		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", r.Path, r.Endpoint.Provider.Name, r.KindLabel(), auth)
+	fmt.Fprintln(tw, "  "+cs.Bold("PATH\tPROVIDER\tAUTH"))
+	for _, e := range p.endpoints {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", endpointPaths(e), e.Provider.Name, endpointAuth(e))
 	}
 	tw.Flush()
 
@@ -409,18 +407,34 @@ func (p *printer) banner(addr string, routes []*server.Route) {
 	if p.o.PublicURL != "" {
 		local = strings.TrimSuffix(p.o.PublicURL, "/")
 	}
+	// The curl example shows a signature, so it prefers an endpoint whose
+	// auth is one.
+	var example *server.Route
 	for _, r := range routes {
+		if r.Kind != nil {
+			continue
+		}
+		if example == nil || carriesCredentials(example.Endpoint) && !carriesCredentials(r.Endpoint) {
+			example = r
+		}
 		fmt.Fprintf(w, "  %s\n", sendLine(r, local))
-		if r.Kind == nil && r.Endpoint.Provider.Handshake != nil {
+		if r.Endpoint.Provider.Handshake != nil {
 			fmt.Fprintf(w, "  %s\n", sendLine(r, local)+" --handshake")
 		}
 	}
-	for _, r := range routes {
-		if r.Kind == nil {
-			fmt.Fprintf(w, "  %s\n", curlLine(r, local))
-		}
+	if example != nil {
+		fmt.Fprintf(w, "  %s\n", curlLine(example, local))
 	}
 	fmt.Fprintln(w)
+}
+
+// endpointPaths is "/NAME[/kind1|/kind2]": the paths an endpoint serves.
+func endpointPaths(e *server.Endpoint) string {
+	kinds := e.Provider.KindNames()
+	if len(kinds) == 0 {
+		return "/" + e.Name
+	}
+	return "/" + e.Name + "[/" + strings.Join(kinds, "|/") + "]"
 }
 
 func endpointAuth(e *server.Endpoint) string {
@@ -432,9 +446,9 @@ func endpointAuth(e *server.Endpoint) string {
 	case e.Unchecked():
 		return "not checked (" + e.Provider.Name + " auth is optional and the profile sets none)"
 	case e.Demo:
-		return scheme.Describe() + ", demo credentials"
+		return cmdutil.AuthSummary(scheme) + ", demo credentials"
 	}
-	return scheme.Describe() + ", profile " + e.Name + "'s credentials"
+	return cmdutil.AuthSummary(scheme) + ", profile " + e.Name + "'s credentials"
 }
 
 // demoCredentials lists the demo values of the built-in routes.
@@ -522,8 +536,18 @@ func curlLine(r *server.Route, base string) string {
 	} else {
 		args = append(args, "--profile", cmdutil.ShellQuote(e.Name))
 	}
-	args = append(args, "--event", kind.Name, "--url", cmdutil.ShellQuote(url), "--output", "curl", "|", "sh")
-	return strings.Join(args, " ")
+	args = append(args, "--event", kind.Name, "--url", cmdutil.ShellQuote(url), "--output", "curl")
+	if carriesCredentials(e) {
+		args = append(args, "--show-secrets") // sign redacts Basic and Bearer values otherwise
+	}
+	return strings.Join(append(args, "|", "sh"), " ")
+}
+
+// carriesCredentials reports whether the endpoint's auth header is the
+// credentials themselves (Basic, Bearer) rather than a signature.
+func carriesCredentials(e *server.Endpoint) bool {
+	kind := e.Provider.Auth.Scheme
+	return kind == signing.SchemeBasic || kind == signing.SchemeBearer
 }
 
 // summary prints the counts at exit on stderr.

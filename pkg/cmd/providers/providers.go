@@ -12,7 +12,6 @@ import (
 	"github.com/smshook/smshook/pkg/cmdutil"
 	"github.com/smshook/smshook/pkg/iostreams"
 	"github.com/smshook/smshook/pkg/provider"
-	"github.com/smshook/smshook/pkg/signing"
 )
 
 // NewCmdProviders builds `smshook providers` and `providers show`.
@@ -69,32 +68,9 @@ func listRun(f *cmdutil.Factory) error {
 	tw := tabwriter.NewWriter(io.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, cs.Bold("NAME\tKINDS\tAUTH\tDOCS"))
 	for _, p := range reg.All() {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", cs.Cyan(p.Name), strings.Join(p.KindNames(), ", "), authSummary(p.Scheme()), p.DocsURL)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", cs.Cyan(p.Name), strings.Join(p.KindNames(), ", "), cmdutil.AuthSummary(p.Scheme()), p.DocsURL)
 	}
 	return tw.Flush()
-}
-
-// authSummary names a scheme in a few words for the table; `providers show`
-// and the JSON output give the full description.
-func authSummary(s signing.Scheme) string {
-	spec := s.Spec()
-	where := " in the signed parameters" // schemes with no header sign inside the request (Vonage's sig)
-	if headers := s.AuthHeaders(); len(headers) > 0 {
-		where = " in " + headers[0]
-	}
-	switch spec.Scheme {
-	case signing.SchemeHMAC:
-		alg := spec.Algorithm
-		if alg == "" {
-			alg = "sha256"
-		}
-		return "HMAC-" + strings.ToUpper(alg) + where
-	case signing.SchemeBasic:
-		return "Basic auth" + where
-	case signing.SchemeBearer:
-		return "Bearer token" + where
-	}
-	return spec.Scheme + where
 }
 
 func newCmdShow(f *cmdutil.Factory) *cobra.Command {

@@ -201,15 +201,12 @@ func TestCompleteDescriptions(t *testing.T) {
 
 // Every flag that takes a value says what completes it: values, a file, a
 // directory, or nothing (so that the shell does not offer file names for a
-// URL or a secret). listen is left to its owner.
+// URL or a secret).
 func TestEveryFlagCompletes(t *testing.T) {
 	io, _, _, _ := iostreams.Test()
 	root := NewCmdRoot(cmdutil.New(io, func(string) string { return "" }))
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
-		if c.Name() == "listen" {
-			return
-		}
 		c.LocalFlags().VisitAll(func(fl *pflag.Flag) {
 			if fl.Value.Type() == "bool" || fl.Name == "help" {
 				return

@@ -128,16 +128,11 @@ config file ($XDG_CONFIG_HOME/smshook/config.yaml; see 'smshook config init').
 		),
 	})
 
-	listenCmd := listen.NewCmdListen(f, nil)
-	// For --output completion until listen declares its formats itself.
-	if cmdutil.OutputFormats(listenCmd) == nil {
-		cmdutil.SetOutputFormats(listenCmd, "text", "json")
-	}
 	cmd.AddCommand(
 		sign.NewCmdSign(f, nil),
 		verify.NewCmdVerify(f, nil),
 		send.NewCmdSend(f, nil),
-		listenCmd,
+		listen.NewCmdListen(f, nil),
 		replay.NewCmdReplay(f, nil),
 		providers.NewCmdProviders(f),
 		configcmd.NewCmdConfig(f),
