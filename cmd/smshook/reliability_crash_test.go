@@ -165,4 +165,3 @@ func postSigned(client *http.Client, url, id string) (int, error) {
 	}
 	return resp.StatusCode, nil
 }
-

@@ -236,3 +236,103 @@ func TestShowSecretsShowsThem(t *testing.T) {
 		}
 	}
 }
+
+// TestListenPrintsNoSecret serves every profile of the fixture's config
+// (secrets from the file, a secret file and an env var; a Bearer token;
+// Basic credentials) and sends each valid and invalid requests, a
+// handshake and a forward to a dead app: listen's banner, request lines,
+// --print all and --output json never show a credential, nor do its
+// errors. (The capture file keeps the headers as received, by design:
+// replay --as-captured sends them again.)
+func TestListenPrintsNoSecret(t *testing.T) {
+	f := newSecretsFixture(t)
+	basic := func(pass string) string {
+		return "Basic " + base64.StdEncoding.EncodeToString([]byte("hook:"+pass))
+	}
+	requests := []struct {
+		path   string
+		header [2]string
+	}{
+		{"/dex", [2]string{"X-Dexatel-Signature", hmacBase64(secretProfile, dexatelBody)}},
+		{"/dex", [2]string{"X-Dexatel-Signature", hmacBase64(secretOld, dexatelBody)}},
+		{"/dex", [2]string{"X-Dexatel-Signature", hmacBase64("wrong", dexatelBody)}},
+		{"/dexfile", [2]string{"X-Dexatel-Signature", hmacBase64(secretFile, dexatelBody)}},
+		{"/dexenv", [2]string{"X-Dexatel-Signature", hmacBase64(secretProfileEnv, dexatelBody)}},
+		{"/dexenv", [2]string{"X-Other", "1"}},
+		{"/mob", [2]string{"Authorization", "Bearer " + tokenProfile}},
+		{"/mob", [2]string{"Authorization", "Bearer " + tokenFlag}},
+		{"/mob?token=9012XX", [2]string{"Authorization", "Bearer " + tokenProfile}},
+		{"/cell", [2]string{"Authorization", basic(passwordProfile)}},
+		{"/cell", [2]string{"Authorization", basic(passwordFlag)}},
+	}
+	for _, mode := range [][]string{{"--print", "all"}, {"-o", "json"}, {"--print", "headers", "--forward-to", f.closed}} {
+		t.Run(strings.Join(mode, " "), func(t *testing.T) {
+			listen := startListen(t, f.dir, f.env, filepath.Join(f.dir, "listen.jsonl"), mode...)
+			for _, r := range requests {
+				req, _ := http.NewRequest("POST", listen.url+r.path, strings.NewReader(dexatelBody))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set(r.header[0], r.header[1])
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+			}
+			if code := listen.interrupt(t); code != 130 {
+				t.Fatalf("listen exited %d after SIGINT:\n%s", code, listen.stderr)
+			}
+			for where, out := range map[string]string{"stdout": listen.stdout.String(), "stderr": listen.stderr.String()} {
+				for _, secret := range forbidden() {
+					if strings.Contains(out, secret) {
+						t.Errorf("listen's %s holds the credential %q:\n%s", where, secret, out)
+					}
+				}
+			}
+			if !strings.Contains(listen.stdout.String()+listen.stderr.String(), "dexfile") {
+				t.Fatalf("the requests did not show up:\n%s\n%s", listen.stdout, listen.stderr)
+			}
+		})
+	}
+
+	// One profile takes SMSHOOK_SECRET; errors at start say nothing secret.
+	env := append(append([]string(nil), f.env...), "SMSHOOK_SECRET="+secretEnv)
+	listen := startListen(t, f.dir, env, filepath.Join(f.dir, "one.jsonl"), "-p", "dex", "--print", "all")
+	if status, err := postWith(listen.url+"/dex", "X-Dexatel-Signature", hmacBase64(secretEnv, dexatelBody)); err != nil || status != 200 {
+		t.Fatalf("SMSHOOK_SECRET was not used: %d %v", status, err)
+	}
+	listen.interrupt(t)
+	for _, out := range []string{listen.stdout.String(), listen.stderr.String()} {
+		for _, secret := range forbidden() {
+			if strings.Contains(out, secret) {
+				t.Errorf("listen -p dex with SMSHOOK_SECRET prints %q:\n%s", secret, out)
+			}
+		}
+	}
+	for _, args := range [][]string{
+		{"listen", "-p", "nosuch", "--port", "0"},
+		{"listen", "-p", "dex", "--port", "0", "--respond", "99"},
+		{"listen", "-p", "dex", "--port", "0", "--capture", "/nonexistent/dir/c.jsonl"},
+	} {
+		res := runCLI(t, f.dir, env, args...)
+		if res.code != 2 {
+			t.Errorf("want exit 2: %s", res)
+		}
+		for _, secret := range forbidden() {
+			if strings.Contains(res.stdout+res.stderr, secret) {
+				t.Errorf("%s prints %q", res, secret)
+			}
+		}
+	}
+}
+
+func postWith(url, name, value string) (int, error) {
+	req, _ := http.NewRequest("POST", url, strings.NewReader(dexatelBody))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(name, value)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}

@@ -104,9 +104,12 @@ func parseRecord(line []byte) (*Record, error) {
 	if line[0] != '{' {
 		return nil, errors.New("not a JSON object")
 	}
-	rec := &Record{}
-	if err := json.Unmarshal(line, rec); err != nil {
-		return nil, fmt.Errorf("not a capture record: %v", jsonError(err))
+	rec, canonical := decodeCanonical(line) // the Writer's own lines, without reflection
+	if !canonical {
+		rec = &Record{}
+		if err := json.Unmarshal(line, rec); err != nil {
+			return nil, fmt.Errorf("not a capture record: %v", jsonError(err))
+		}
 	}
 	if err := rec.Validate(); err != nil {
 		return nil, err

@@ -35,8 +35,9 @@ type Env struct {
 	hey string // built on first use
 }
 
-// NewEnv builds smshook into a fresh scratch directory.
-func NewEnv(log io.Writer, deadline time.Time) (*Env, error) {
+// NewEnv makes a fresh scratch directory and builds smshook into it, or
+// takes the binary at bin when it is set (to compare two builds).
+func NewEnv(log io.Writer, deadline time.Time, bin string) (*Env, error) {
 	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}").Output()
 	if err != nil {
 		return nil, fmt.Errorf("finding the module root (run from inside the repository): %v", err)
@@ -46,6 +47,13 @@ func NewEnv(log io.Writer, deadline time.Time) (*Env, error) {
 		return nil, err
 	}
 	e := &Env{Root: strings.TrimSpace(string(out)), Dir: dir, Log: log, Deadline: deadline}
+	if bin != "" {
+		if e.Smshook, err = filepath.Abs(bin); err != nil {
+			e.Close()
+			return nil, err
+		}
+		return e, nil
+	}
 	e.Smshook = filepath.Join(dir, "smshook")
 	e.logf("building smshook")
 	if err := e.goCmd(nil, "build", "-o", e.Smshook, "./cmd/smshook"); err != nil {
@@ -152,11 +160,15 @@ type Server struct {
 }
 
 // startServer starts name with args, which must write its host:port to
-// addrFile, and waits for it (10 s at most).
-func startServer(env []string, addrFile, name string, args ...string) (*Server, error) {
+// addrFile, and waits for it (10 s at most). Its stdout is kept only with
+// keepStdout: a line per request would cost the bench process time to read.
+func startServer(env []string, addrFile string, keepStdout bool, name string, args ...string) (*Server, error) {
 	s := &Server{cmd: exec.Command(name, args...)}
 	s.cmd.Env = append(os.Environ(), env...)
-	s.cmd.Stdout, s.cmd.Stderr = &s.stdout, &s.stderr
+	s.cmd.Stderr = &s.stderr
+	if keepStdout {
+		s.cmd.Stdout = &s.stdout
+	}
 	if err := s.cmd.Start(); err != nil {
 		return nil, err
 	}

@@ -156,7 +156,7 @@ func (e *Env) runListen(load func(string) (Load, error), i int) (listenRun, erro
 	capturePath := e.Path(fmt.Sprintf("listen-%d.jsonl", i))
 	addrFile := e.Path("listen.addr")
 	os.Remove(addrFile)
-	srv, err := startServer(nil, addrFile, e.Smshook, "listen", "--port", "0", "--addr-file", addrFile, "--capture", capturePath)
+	srv, err := startServer(nil, addrFile, false, e.Smshook, "listen", "--port", "0", "--addr-file", addrFile, "--capture", capturePath)
 	if err != nil {
 		return listenRun{}, err
 	}

@@ -45,6 +45,7 @@ func Main(args []string) int {
 	timeout := fs.Duration("timeout", 10*time.Minute, "bound on the whole run")
 	quick := fs.Bool("quick", false, "a smoke run: tiny loads, one run each, figures not meaningful")
 	strict := fs.Bool("strict", false, "exit 1 when a target is missed")
+	bin := fs.String("bin", "", "measure the smshook binary at `PATH` instead of building ./cmd/smshook")
 	var sig SigningConfig
 	fs.StringVar(&sig.BenchTime, "benchtime", "100ms", "go test -benchtime for the signing benchmarks")
 	fs.IntVar(&sig.Count, "count", 5, "go test -count for the signing benchmarks (the median is kept)")
@@ -86,7 +87,7 @@ func Main(args []string) int {
 	}
 
 	start := time.Now()
-	env, err := NewEnv(os.Stderr, start.Add(*timeout))
+	env, err := NewEnv(os.Stderr, start.Add(*timeout), *bin)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		return 1

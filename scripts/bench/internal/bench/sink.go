@@ -76,7 +76,7 @@ func (e *Env) StartSink(name string) (*Server, error) {
 	}
 	addrFile := e.Path(name + ".addr")
 	os.Remove(addrFile)
-	return startServer([]string{sinkEnv + "=" + addrFile}, addrFile, self)
+	return startServer([]string{sinkEnv + "=" + addrFile}, addrFile, true, self)
 }
 
 // sinkHits reads the count a stopped sink printed.
