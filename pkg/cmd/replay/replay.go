@@ -71,7 +71,8 @@ func NewCmdReplay(f *cmdutil.Factory, runF func(*ReplayOptions) error) *cobra.Co
 		Short: "Send captured webhook requests again",
 		Long: `Send the requests in a capture file (written by 'smshook listen') to a
 handler again, as many times as you like. The file is streamed: any size
-replays in constant memory.
+replays in constant memory. With no file named, ./smshook-captures.jsonl is
+read; '-' reads stdin. A run that selects no record fails (exit 1).
 
 By default each request is re-signed with the target's credentials (--profile,
 --secret …), with fresh timestamps where the scheme has them; the body bytes

@@ -457,3 +457,29 @@ func TestReplayCurlExport(t *testing.T) {
 		t.Errorf("script:\n%s", stdout)
 	}
 }
+
+// A replay that selects nothing fails, so that a CI job cannot pass by
+// replaying nothing; with no file named, listen's default capture is read,
+// never an empty stdin.
+func TestReplayNothingSelectedFails(t *testing.T) {
+	path := standardCapture(t, "")
+	s, url := newSink(t, 200)
+	_, stderr, code := run(t, nil, "replay", path, "--to", url, "--as-captured", "--provider", "vonage")
+	if code != 1 || !strings.Contains(stderr, "no records selected, nothing was replayed: check the filters") || len(s.requests()) != 0 {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+
+	dir := t.TempDir()
+	wd, _ := os.Getwd()
+	defer os.Chdir(wd)
+	os.Chdir(dir)
+	_, stderr, code = run(t, nil, "replay", "--to", url, "--as-captured")
+	if code != 2 || !strings.Contains(stderr, "no capture to replay: give CAPTURE.jsonl, - for stdin") {
+		t.Errorf("no default file: exit %d, stderr %q", code, stderr)
+	}
+	b, _ := os.ReadFile(path)
+	os.WriteFile(filepath.Join(dir, "smshook-captures.jsonl"), b, 0o600)
+	if _, stderr, code := run(t, nil, "replay", "--to", url, "--as-captured"); code != 0 || len(s.requests()) != 4 {
+		t.Errorf("default file: exit %d, %d requests, stderr %q", code, len(s.requests()), stderr)
+	}
+}

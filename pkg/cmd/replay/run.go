@@ -56,14 +56,13 @@ func (o *ReplayOptions) open() (*input, error) {
 	if o.ImportHAR != "" {
 		path = o.ImportHAR
 	}
+	// No implicit stdin: in CI stdin is rarely a terminal, and an empty one
+	// would replay nothing and pass.
 	if path == "" {
-		if !o.IO.IsStdinTTY() {
-			path = "-"
-		} else if _, err := os.Stat(DefaultCapture); err == nil {
-			path = DefaultCapture
-		} else {
+		if _, err := os.Stat(DefaultCapture); err != nil {
 			return nil, cmdutil.UsageErrorf("no capture to replay: give CAPTURE.jsonl, - for stdin, or --import-har FILE ('smshook listen' writes ./%s)", DefaultCapture)
 		}
+		path = DefaultCapture
 	}
 	in := &input{name: path, read: &atomic.Int64{}, close: func() error { return nil }}
 	var r io.Reader = o.IO.In
@@ -501,16 +500,18 @@ func (o *ReplayOptions) send(in *input, pl *plan) error {
 		if err := iostreams.WriteJSON(o.IO.Out, sum, o.IO.JSONColorEnabled()); err != nil {
 			return err
 		}
-	} else {
-		if sum.Sent == 0 && !interrupted {
-			fmt.Fprintln(o.IO.ErrOut, "no records selected")
-		}
-		if err := sum.WriteText(o.IO.Out, o.IO.ColorScheme()); err != nil {
-			return err
-		}
+	} else if err := sum.WriteText(o.IO.Out, o.IO.ColorScheme()); err != nil {
+		return err
 	}
 	if interrupted {
 		return cmdutil.ErrInterrupted
+	}
+	// A replay that sent nothing must not pass a CI job by accident.
+	if sum.Sent == 0 && skips.count == 0 {
+		if err := bad.err(in.name, o.SkipInvalid); err != nil {
+			return err
+		}
+		return cmdutil.FailureErrorf("%s: no records selected, nothing was replayed: check the filters", in.name)
 	}
 	if err := cmdutil.RunError(sum, pl.target); err != nil {
 		return err
