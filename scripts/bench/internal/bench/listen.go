@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/smshook/smshook/pkg/capture"
@@ -25,8 +27,9 @@ type ListenConfig struct {
 type listenRun struct {
 	load   Load
 	rssKiB int64
-	// For smshook listen: what the capture file holds after the run.
-	records, answered2xx, verified, torn int
+	// For smshook listen: what the capture file holds after the run, and
+	// the fsyncs its summary counted.
+	records, answered2xx, verified, torn, fsyncs int
 }
 
 // MeasureListen drives a bare net/http handler and `smshook listen`
@@ -65,29 +68,34 @@ func (e *Env) MeasureListen(cfg ListenConfig) (Section, []Target, error) {
 		return e.heyLoad(r, cfg.Duration, 0, cfg.Conns)
 	}
 
-	var bare, listen []listenRun
+	var bare, listen, noCapture []listenRun
 	e.logf("listen: %s, %d connections, %s per run, %d runs of each server", tool, cfg.Conns, cfg.Duration, cfg.Runs)
 	for i := range cfg.Runs {
 		b, err := e.runBare(load)
 		if err != nil {
 			return Section{}, nil, err
 		}
-		l, err := e.runListen(load, i)
+		l, err := e.runListen(load, i, true)
 		if err != nil {
 			return Section{}, nil, err
 		}
-		bare, listen = append(bare, b), append(listen, l)
-		e.logf("listen: run %d: bare %.0f/s, listen %.0f/s, lost %d", i+1, b.load.RPS, l.load.RPS, l.lost())
+		n, err := e.runListen(load, i, false)
+		if err != nil {
+			return Section{}, nil, err
+		}
+		bare, listen, noCapture = append(bare, b), append(listen, l), append(noCapture, n)
+		e.logf("listen: run %d: bare %.0f/s, listen %.0f/s (lost %d), listen --no-capture %.0f/s", i+1, b.load.RPS, l.load.RPS, l.lost(), n.load.RPS)
 	}
 
-	br, lr := summarize(bare), summarize(listen)
-	lost, records, ok2xx, verified, torn := 0, 0, 0, 0, 0
+	br, lr, nr := summarize(bare), summarize(listen), summarize(noCapture)
+	lost, records, ok2xx, verified, torn, fsyncs := 0, 0, 0, 0, 0, 0
 	for _, l := range listen {
 		lost += l.lost()
 		records += l.records
 		ok2xx += l.load.OK2xx()
 		verified += l.verified
 		torn += l.torn
+		fsyncs += l.fsyncs
 	}
 	s := Section{
 		Title:   "2. `smshook listen` vs a bare net/http handler",
@@ -103,10 +111,18 @@ func (e *Env) MeasureListen(cfg ListenConfig) (Section, []Target, error) {
 		Rows: [][]string{
 			{"bare net/http (baseline)", count(br.rps), "1.00×", ms(br.p50), ms(br.p99), mib(br.rss), strconv.Itoa(br.non2xx), strconv.Itoa(br.errors)},
 			{"`smshook listen` (verify + durable capture)", count(lr.rps), ratio(lr.rps, br.rps), ms(lr.p50), ms(lr.p99), mib(lr.rss), strconv.Itoa(lr.non2xx), strconv.Itoa(lr.errors)},
+			{"`smshook listen --no-capture` (for comparison)", count(nr.rps), ratio(nr.rps, br.rps), ms(nr.p50), ms(nr.p99), mib(nr.rss), strconv.Itoa(nr.non2xx), strconv.Itoa(nr.errors)},
 		},
 	})
-	s.Notes = append(s.Notes, fmt.Sprintf("Over all %d listen runs: %d answers were 2xx, the capture files hold %d records "+
-		"(%d verified, %d torn lines); lost = %d.", cfg.Runs, ok2xx, records, verified, torn, lost))
+	s.Notes = append(s.Notes,
+		fmt.Sprintf("Over all %d listen runs: %d answers were 2xx, the capture files hold %d records "+
+			"(%d verified, %d torn lines); lost = %d. The records took %d fsyncs (%.1f records per fsync).",
+			cfg.Runs, ok2xx, records, verified, torn, lost, fsyncs, float64(records)/float64(max(fsyncs, 1))),
+		"Runs per server: "+rpsList(bare)+" (bare), "+rpsList(listen)+" (listen), "+rpsList(noCapture)+" (--no-capture) requests/s.",
+		"`--no-capture` is the same listener without the capture file: the gap between the two rows is the price of "+
+			"answering 2xx only once the record is fsynced. On this machine an append+fdatasync takes about 0.3 ms and, "+
+			"under load, about 0.1 ms of CPU in the calling thread plus the journal's work in the kernel, on the same two "+
+			"cores that run the load generator.")
 	targets := []Target{
 		{Measure: "`smshook listen` vs bare net/http (requests/s)", Goal: "≥ 0.5×",
 			Got: fmt.Sprintf("%s (%s vs %s)", ratio(lr.rps, br.rps), count(lr.rps), count(br.rps)), Met: lr.rps >= 0.5*br.rps},
@@ -152,11 +168,17 @@ func (e *Env) runBare(load func(string) (Load, error)) (listenRun, error) {
 	return listenRun{load: l, rssKiB: p.MaxRSSKiB}, nil
 }
 
-func (e *Env) runListen(load func(string) (Load, error), i int) (listenRun, error) {
+// runListen runs smshook listen under load, with its capture file or
+// (capture false) without one.
+func (e *Env) runListen(load func(string) (Load, error), i int, capture bool) (listenRun, error) {
 	capturePath := e.Path(fmt.Sprintf("listen-%d.jsonl", i))
 	addrFile := e.Path("listen.addr")
 	os.Remove(addrFile)
-	srv, err := startServer(nil, addrFile, false, e.Smshook, "listen", "--port", "0", "--addr-file", addrFile, "--capture", capturePath)
+	args := []string{"listen", "--port", "0", "--addr-file", addrFile, "--capture", capturePath}
+	if !capture {
+		args = []string{"listen", "--port", "0", "--addr-file", addrFile, "--no-capture"}
+	}
+	srv, err := startServer(nil, addrFile, false, e.Smshook, args...)
 	if err != nil {
 		return listenRun{}, err
 	}
@@ -169,9 +191,26 @@ func (e *Env) runListen(load func(string) (Load, error), i int) (listenRun, erro
 		return listenRun{}, fmt.Errorf("smshook listen exited %d after SIGINT, want 130:\n%s", p.ExitCode, p.Stderr)
 	}
 	r := listenRun{load: l, rssKiB: p.MaxRSSKiB}
+	if !capture {
+		return r, nil
+	}
+	if m := fsyncCount.FindSubmatch(p.Stderr); m != nil {
+		r.fsyncs, _ = strconv.Atoi(string(m[1]))
+	}
 	r.records, r.answered2xx, r.verified, r.torn, err = countCapture(capturePath)
 	defer os.Remove(capturePath)
 	return r, err
+}
+
+// fsyncCount reads listen's closing summary: "… appended to FILE (N fsyncs)".
+var fsyncCount = regexp.MustCompile(`\((\d+) fsyncs?\)`)
+
+func rpsList(runs []listenRun) string {
+	var parts []string
+	for _, r := range runs {
+		parts = append(parts, count(r.load.RPS))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // countCapture reads a capture file back with the capture package.

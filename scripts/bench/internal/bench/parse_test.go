@@ -1,0 +1,98 @@
+package bench
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+const heyOutput = `
+Summary:
+  Total:	0.8534 secs
+  Slowest:	0.0261 secs
+  Fastest:	0.0001 secs
+  Average:	0.0013 secs
+  Requests/sec:	23435.6843
+
+  Total data:	0 bytes
+  Size/request:	0 bytes
+
+Latency distribution:
+  10% in 0.0003 secs
+  50% in 0.0009 secs
+  99% in 0.0071 secs
+
+Status code distribution:
+  [200]	19968 responses
+  [401]	32 responses
+
+Error distribution:
+  [3]	Post "http://127.0.0.1:1/x": dial tcp 127.0.0.1:1: connect: connection refused
+  [1]	Post "http://127.0.0.1:1/x": EOF
+`
+
+func TestParseHey(t *testing.T) {
+	l, err := parseHey([]byte(heyOutput))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Load{Tool: "hey", Answers: 20000, Non2xx: 32, Errors: 4, RPS: 23435.6843, P50: 900 * time.Microsecond, P99: 7100 * time.Microsecond}
+	if l != want {
+		t.Fatalf("got %+v\nwant %+v", l, want)
+	}
+	if _, err := parseHey([]byte("garbage")); err == nil {
+		t.Fatal("no error for output without Requests/sec")
+	}
+}
+
+func TestParseWrk(t *testing.T) {
+	l, err := parseWrk([]byte("Running 5s test\nRESULT requests=100000 duration_us=5000000 non2xx=3 errors=2 p50_us=800 p99_us=4100\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Load{Tool: "wrk", Answers: 100000, Non2xx: 3, Errors: 2, RPS: 20000, P50: 800 * time.Microsecond, P99: 4100 * time.Microsecond}
+	if l != want || l.OK2xx() != 99997 {
+		t.Fatalf("got %+v\nwant %+v", l, want)
+	}
+	if _, err := parseWrk([]byte("RESULT requests=1 duration_us=0 non2xx=0 errors=0 p50_us=0 p99_us=0")); err == nil {
+		t.Fatal("no error for a run of no time")
+	}
+}
+
+func TestParseBenchmarks(t *testing.T) {
+	out := []byte(`goos: linux
+BenchmarkVerify/bare-hmac/4096-2         	  105226	      3000 ns/op	1171.66 MB/s	     504 B/op	       6 allocs/op
+BenchmarkVerify/bare-hmac/4096-2         	  119011	      2000 ns/op	1373.86 MB/s	     504 B/op	       6 allocs/op
+BenchmarkVerify/bare-hmac/4096-2         	  111411	      4000 ns/op	1331.44 MB/s	     504 B/op	       6 allocs/op
+BenchmarkSchemes/telnyx/bare/256         	    4638	    103054 ns/op	   2.48 MB/s	       0 B/op	       0 allocs/op
+PASS
+`)
+	got := parseBenchmarks(out)
+	if r := got["BenchmarkVerify/bare-hmac/4096"]; r != (benchResult{ns: 3000, bytes: 504, allocs: 6}) {
+		t.Fatalf("median: got %+v", r)
+	}
+	if r, ok := got["BenchmarkSchemes/telnyx/bare/256"]; !ok || r.ns != 103054 {
+		t.Fatalf("a name without the -N suffix: got %+v", r)
+	}
+}
+
+func TestSelectMeasures(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "signing listen send replay process"},
+		{[]string{"process", "signing"}, "signing process"},
+		{[]string{"send", "all"}, "signing listen send replay process"},
+	} {
+		got, err := selectMeasures(c.args)
+		if err != nil || joined(got) != c.want {
+			t.Errorf("%v: got %v %v, want %s", c.args, got, err, c.want)
+		}
+	}
+	if _, err := selectMeasures([]string{"nope"}); err == nil {
+		t.Error("an unknown measure is accepted")
+	}
+}
+
+func joined(s []string) string { return strings.Join(s, " ") }
