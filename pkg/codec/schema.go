@@ -97,16 +97,24 @@ func (p payload) get(path string) string {
 	return gjson.GetBytes(p.json, path).String()
 }
 
-// Matches reports whether a payload in format is selected by m.
+// Matches reports whether a payload in format is selected by m. JSON is
+// read without validating it first: gjson reads broken JSON safely, and
+// Decode validates once, so detecting a kind costs one lookup, not a pass
+// over the whole body per kind.
 func (m Match) Matches(format Format, raw []byte) bool {
 	if m.Path == "" {
 		return true
 	}
-	p, err := parse(format, raw)
-	if err != nil {
-		return false
+	var got string
+	if format == FormatForm {
+		p, err := parse(format, raw)
+		if err != nil {
+			return false
+		}
+		got = p.get(m.Path)
+	} else {
+		got = gjson.GetBytes(raw, m.Path).String()
 	}
-	got := p.get(m.Path)
 	for _, v := range m.Values {
 		if strings.EqualFold(got, v) {
 			return true
