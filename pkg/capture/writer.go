@@ -28,9 +28,12 @@ type Writer struct {
 
 	mu      sync.Mutex
 	pending *batch // lines waiting for the committer; nil when none
-	spare   []byte // the buffer of the last batch committed, for reuse
-	closed  bool
-	err     error // a failed write or sync: the file may end mid-line now
+	// spares are committed batches' buffers for reuse. One batch fills
+	// while another syncs, so two buffers take turns and appends under
+	// load do not grow a fresh buffer per batch.
+	spares [][]byte
+	closed bool
+	err    error // a failed write or sync: the file may end mid-line now
 
 	wake   chan struct{} // capacity 1: "there may be work"
 	exited chan struct{}
@@ -174,8 +177,10 @@ func (w *Writer) appendLine(line []byte) error {
 	}
 	b := w.pending
 	if b == nil {
-		b = &batch{buf: w.spare[:0], done: make(chan struct{})}
-		w.spare = nil
+		b = &batch{done: make(chan struct{})}
+		if n := len(w.spares); n > 0 {
+			b.buf, w.spares = w.spares[n-1][:0], w.spares[:n-1]
+		}
 		w.pending = b
 	}
 	b.buf = append(b.buf, line...)
@@ -232,8 +237,8 @@ func (w *Writer) commit(b *batch) {
 	if err != nil && w.err == nil {
 		w.err = err
 	}
-	if cap(b.buf) <= maxSpare {
-		w.spare = b.buf[:0]
+	if cap(b.buf) <= maxSpare && len(w.spares) < 2 {
+		w.spares = append(w.spares, b.buf[:0])
 	}
 	w.mu.Unlock()
 	b.err = err

@@ -377,6 +377,10 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, route *Route, r
 	if len(rep.body) > 0 {
 		w.Write(rep.body)
 	}
+	if f, ok := w.(http.Flusher); ok && h.opts.OnEvent != nil {
+		// The sender has its answer while the event is reported.
+		f.Flush()
+	}
 	if h.opts.OnEvent != nil {
 		h.opts.OnEvent(&Event{Record: rec, Route: route, Latency: h.opts.Now().Sub(start), CaptureErr: captureErr})
 	}

@@ -653,3 +653,32 @@ func TestRespondWithoutBodyStatus(t *testing.T) {
 		t.Errorf("recorded reply %+v", rec.Reply)
 	}
 }
+
+// TestAnswerLeavesBeforeTheEventIsReported: a slow terminal must not hold
+// the sender's answer, and the answer goes out whole, not chunked.
+func TestAnswerLeavesBeforeTheEventIsReported(t *testing.T) {
+	release := make(chan struct{})
+	fx := newFixture(t, func(o *Options) {
+		o.OnEvent = func(*Event) { <-release }
+	})
+	defer close(release)
+	req, err := http.NewRequest("POST", fx.srv.URL+"/dexatel", bytes.NewReader(dexatelBody))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("X-Dexatel-Signature", hmacBase64(dexatelSecret, dexatelBody))
+	client := fx.srv.Client()
+	client.Timeout = 5 * time.Second
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("no answer while the event was being reported: %v", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != 200 || !bytes.HasPrefix(body, []byte(`{"ok":true,"id":"`)) {
+		t.Fatalf("got %d %s (%v) while the event was being reported", resp.StatusCode, body, err)
+	}
+	if resp.ContentLength != int64(len(body)) || len(resp.TransferEncoding) > 0 {
+		t.Errorf("Content-Length %d, Transfer-Encoding %v for a %d-byte answer", resp.ContentLength, resp.TransferEncoding, len(body))
+	}
+}

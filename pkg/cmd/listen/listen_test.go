@@ -11,13 +11,19 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/smshook/smshook/pkg/capture"
 	"github.com/smshook/smshook/pkg/cmdutil"
+	"github.com/smshook/smshook/pkg/codec"
 	"github.com/smshook/smshook/pkg/iostreams"
+	"github.com/smshook/smshook/pkg/provider"
+	"github.com/smshook/smshook/pkg/server"
 )
 
 func testFactory(t *testing.T, env map[string]string, configYAML string) (*cmdutil.Factory, *bytes.Buffer, *bytes.Buffer) {
@@ -426,5 +432,88 @@ func TestBodyText(t *testing.T) {
 		if got := p.bodyText(rec); got != tt.want {
 			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
 		}
+	}
+}
+
+func TestTuneRuntimeRestores(t *testing.T) {
+	procs := runtime.GOMAXPROCS(0)
+	gc := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(gc)
+	noEnv := func(string) string { return "" }
+
+	restore := tuneRuntime(noEnv, true)
+	if got := runtime.GOMAXPROCS(0); got != 2*procs {
+		t.Errorf("GOMAXPROCS while capturing = %d, want %d", got, 2*procs)
+	}
+	if got := debug.SetGCPercent(listenGCPercent); got != listenGCPercent {
+		t.Errorf("GC percent while listening = %d, want %d", got, listenGCPercent)
+	}
+	// A second listener in the same process leaves the tuned runtime as it is.
+	tuneRuntime(noEnv, true)()
+	if got := runtime.GOMAXPROCS(0); got != 2*procs {
+		t.Errorf("a second listener changed GOMAXPROCS to %d", got)
+	}
+	restore()
+	if got := runtime.GOMAXPROCS(0); got != procs {
+		t.Errorf("GOMAXPROCS after = %d, want %d", got, procs)
+	}
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("GC percent after = %d, want 100", got)
+	}
+
+	// GOGC and GOMAXPROCS in the environment decide; without capture there
+	// is no committer to make room for.
+	tuneRuntime(func(k string) string { return map[string]string{"GOGC": "50", "GOMAXPROCS": "1"}[k] }, true)()
+	tuneRuntime(noEnv, false)()
+	if got := runtime.GOMAXPROCS(0); got != procs {
+		t.Errorf("GOMAXPROCS = %d, want %d", got, procs)
+	}
+}
+
+// TestLineColoredIsPlainPainted: the colored line is the plain one with
+// color codes added, field for field.
+func TestLineColoredIsPlainPainted(t *testing.T) {
+	reg := provider.Builtin()
+	dexatel, err := reg.Lookup("dexatel")
+	if err != nil {
+		t.Fatal(err)
+	}
+	route := &server.Route{Path: "/dexatel", Endpoint: &server.Endpoint{Name: "dexatel", Provider: dexatel}}
+	base := capture.Record{ID: "r1", ReceivedAt: time.Date(2026, 1, 2, 3, 4, 5, 6e6, time.UTC), Profile: "dexatel",
+		Provider: "dexatel", Kind: "delivery", Method: "POST", URL: "http://127.0.0.1:8787/dexatel",
+		Event:        &codec.Event{MessageID: "m-1", From: "sender", To: "15550002", Status: codec.StatusFailed},
+		Verification: capture.Verification{Valid: true}, Reply: capture.Reply{Status: 200}}
+	invalid := base
+	invalid.Verification = capture.Verification{Reason: "mismatch"}
+	invalid.Reply.Status = 401
+	forwarded := base
+	forwarded.Forward = &capture.Forward{Status: 502, DurationMS: 12.5}
+	noRoute := base
+	noRoute.URL, noRoute.Event, noRoute.Reply.Status = "http://127.0.0.1:8787/nowhere?x=1", nil, 404
+	events := []*server.Event{
+		{Record: &base, Route: route, Latency: 850 * time.Microsecond},
+		{Record: &invalid, Route: route, Latency: 1200 * time.Microsecond},
+		{Record: &forwarded, Route: route, Latency: 2 * time.Second, CaptureErr: errors.New("disk full")},
+		{Record: &noRoute, Latency: 3 * time.Millisecond},
+	}
+	ansi := regexp.MustCompile("\x1b\\[[0-9;]*m")
+	for _, ev := range events {
+		lines := map[iostreams.ColorMode]string{}
+		for _, mode := range []iostreams.ColorMode{iostreams.ColorNever, iostreams.ColorAlways} {
+			ios, _, _, _ := iostreams.Test()
+			ios.SetColorMode(mode)
+			p := &printer{o: &ListenOptions{IO: ios}, cs: ios.ColorScheme(), colors: ios.ColorEnabled(), nameWidth: 10}
+			lines[mode] = string(p.appendLine(nil, ev))
+		}
+		plain, colored := lines[iostreams.ColorNever], lines[iostreams.ColorAlways]
+		if colored == plain || ansi.ReplaceAllString(colored, "") != plain {
+			t.Errorf("colored line %q is not the plain line %q painted", colored, plain)
+		}
+	}
+	ios, _, _, _ := iostreams.Test()
+	p := &printer{o: &ListenOptions{IO: ios}, cs: ios.ColorScheme(), nameWidth: 10}
+	want := base.ReceivedAt.Local().Format("15:04:05.000") + "  dexatel     delivery   m-1  sender → 15550002  failed  ✓  200  850µs"
+	if got := string(p.appendLine(nil, events[0])); got != want {
+		t.Errorf("line\n got %q\nwant %q", got, want)
 	}
 }

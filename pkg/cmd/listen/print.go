@@ -41,6 +41,7 @@ type printer struct {
 	// that a request never waits on the terminal and a burst of lines
 	// takes one write.
 	out     chan []byte
+	free    chan []byte   // written blocks, for reuse
 	stopped bool          // out is closed: late events are counted, not printed
 	written chan struct{} // closed once everything sent on out is written
 }
@@ -59,6 +60,7 @@ func newPrinter(o *ListenOptions, endpoints []*server.Endpoint) *printer {
 		colors:    o.IO.ColorEnabled(),
 		full:      make(chan struct{}),
 		out:       make(chan []byte, 1024),
+		free:      make(chan []byte, 1024),
 		written:   make(chan struct{}),
 	}
 	for _, e := range endpoints {
@@ -77,8 +79,27 @@ func (p *printer) writeOut() {
 		if len(p.out) == 0 {
 			w.Flush()
 		}
+		if cap(block) <= maxFreeBlock {
+			select {
+			case p.free <- block[:0]:
+			default:
+			}
+		}
 	}
 	w.Flush()
+}
+
+// maxFreeBlock bounds the blocks kept for reuse: --print can make big ones.
+const maxFreeBlock = 4 << 10
+
+// block returns an empty buffer for one event's output.
+func (p *printer) block() []byte {
+	select {
+	case b := <-p.free:
+		return b
+	default:
+		return make([]byte, 0, 256)
+	}
 }
 
 // stop writes out what is queued; events after it are only counted.
@@ -116,13 +137,12 @@ func (p *printer) warn(msg string) {
 // goroutine; many finish at once when a capture batch is synced, so the
 // output is formatted before taking the lock that keeps lines whole.
 func (p *printer) event(ev *server.Event) {
-	var out bytes.Buffer
+	out := bytes.NewBuffer(p.block())
 	if p.o.Output == "json" {
-		p.jsonLine(&out, ev)
+		p.jsonLine(out, ev)
 	} else {
-		out.WriteString(p.line(ev))
-		out.WriteByte('\n')
-		p.details(&out, ev)
+		out.Write(append(p.appendLine(out.AvailableBuffer(), ev), '\n'))
+		p.details(out, ev)
 	}
 
 	rec := ev.Record
@@ -180,35 +200,48 @@ func routeScheme(r *server.Route) signing.Scheme {
 	return r.Endpoint.Provider.Scheme()
 }
 
-// line is one request for people:
+// appendLine appends one request for people, without the newline:
 // time  profile  kind  message-id  from → to  status  ✓  200  1.2ms
-// It is built once per request, so it skips the color work when color is off.
-func (p *printer) line(ev *server.Event) string {
+// It runs once per request, so it appends to one buffer and skips the
+// color work when color is off.
+func (p *printer) appendLine(b []byte, ev *server.Event) []byte {
 	rec, cs := ev.Record, p.cs
+	start := len(b)
+	sep := func() {
+		if len(b) > start {
+			b = append(b, "  "...)
+		}
+	}
+	add := func(s string) { sep(); b = append(b, s...) }
 	paint := func(color func(string) string, s string) string {
 		if !p.colors {
 			return s
 		}
 		return color(s)
 	}
-	var b strings.Builder
-	add := func(s string) {
-		if b.Len() > 0 {
-			b.WriteString("  ")
-		}
-		b.WriteString(s)
+	if p.colors {
+		add(cs.Gray(rec.ReceivedAt.Local().Format(lineTimeLayout)))
+	} else {
+		b = rec.ReceivedAt.Local().AppendFormat(b, lineTimeLayout)
 	}
-	add(paint(cs.Gray, rec.ReceivedAt.In(time.Local).Format("15:04:05.000")))
 	if ev.Route == nil {
-		add(pad("-", p.nameWidth))
+		sep()
+		b = appendPadded(b, "-", p.nameWidth)
 		add(paint(cs.Yellow, rec.Method+" "+pathOf(rec.URL)))
 	} else {
-		add(paint(cs.Cyan, pad(rec.Profile, p.nameWidth)))
-		add(pad(orDash(rec.Kind), 9))
+		sep()
+		if p.colors {
+			b = append(b, cs.Cyan(pad(rec.Profile, p.nameWidth))...)
+		} else {
+			b = appendPadded(b, rec.Profile, p.nameWidth)
+		}
+		sep()
+		b = appendPadded(b, orDash(rec.Kind), 9)
 		if ev := rec.Event; ev != nil && rec.Kind != "handshake" {
 			add(orDash(ev.MessageID))
-			if route := fromTo(ev); route != "" {
-				add(route)
+			if ev.From != "" || ev.To != "" {
+				sep()
+				b = appendFromTo(b, ev)
 			}
 			add(p.status(ev.Status))
 		}
@@ -222,20 +255,31 @@ func (p *printer) line(ev *server.Event) string {
 	case capture.VerdictUnchecked:
 		add(paint(cs.Gray, "– not checked"))
 	}
-	add(p.replyStatus(rec.Reply.Status))
-	add(paint(cs.Gray, formatLatency(ev.Latency)))
+	sep()
+	b = p.appendReplyStatus(b, rec.Reply.Status)
+	if p.colors {
+		add(cs.Gray(formatLatency(ev.Latency)))
+	} else {
+		sep()
+		b = appendLatency(b, ev.Latency)
+	}
 	if f := rec.Forward; f != nil {
 		if f.Error != "" {
 			add(paint(cs.Red, "→ app unreachable"))
 		} else {
-			add("→ app " + p.replyStatus(f.Status) + " in " + formatLatency(time.Duration(f.DurationMS*float64(time.Millisecond))))
+			add("→ app ")
+			b = p.appendReplyStatus(b, f.Status)
+			b = append(b, " in "...)
+			b = appendLatency(b, time.Duration(f.DurationMS*float64(time.Millisecond)))
 		}
 	}
 	if ev.CaptureErr != nil {
 		add(paint(cs.Red, "NOT CAPTURED"))
 	}
-	return b.String()
+	return b
 }
+
+const lineTimeLayout = "15:04:05.000"
 
 // details prints what --print asks for under the line.
 func (p *printer) details(out io.Writer, ev *server.Event) {
@@ -316,6 +360,13 @@ func (p *printer) status(s codec.Status) string {
 	return p.cs.Gray(string(s))
 }
 
+func (p *printer) appendReplyStatus(b []byte, code int) []byte {
+	if !p.colors {
+		return strconv.AppendInt(b, int64(code), 10)
+	}
+	return append(b, p.replyStatus(code)...)
+}
+
 func (p *printer) replyStatus(code int) string {
 	s := strconv.Itoa(code)
 	if !p.colors {
@@ -330,16 +381,17 @@ func (p *printer) replyStatus(code int) string {
 	return p.cs.Yellow(s)
 }
 
-func fromTo(ev *codec.Event) string {
+// appendFromTo appends "from → to", "→ to" or "from →".
+func appendFromTo(b []byte, ev *codec.Event) []byte {
 	switch {
 	case ev.From != "" && ev.To != "":
-		return ev.From + " → " + ev.To
+		return append(append(append(b, ev.From...), " → "...), ev.To...)
 	case ev.To != "":
-		return "→ " + ev.To
+		return append(append(b, "→ "...), ev.To...)
 	case ev.From != "":
-		return ev.From + " →"
+		return append(append(b, ev.From...), " →"...)
 	}
-	return ""
+	return b
 }
 
 func pathOf(raw string) string {
@@ -350,10 +402,16 @@ func pathOf(raw string) string {
 }
 
 func pad(s string, width int) string {
-	if n := utf8.RuneCountInString(s); n < width {
-		return s + strings.Repeat(" ", width-n)
+	return string(appendPadded(nil, s, width))
+}
+
+// appendPadded appends s and spaces up to width runes.
+func appendPadded(b []byte, s string, width int) []byte {
+	b = append(b, s...)
+	for n := utf8.RuneCountInString(s); n < width; n++ {
+		b = append(b, ' ')
 	}
-	return s
+	return b
 }
 
 func orDash(s string) string {
@@ -363,14 +421,17 @@ func orDash(s string) string {
 	return s
 }
 
-func formatLatency(d time.Duration) string {
+func formatLatency(d time.Duration) string { return string(appendLatency(nil, d)) }
+
+// appendLatency appends d as 850µs, 1.2ms or 2.5s.
+func appendLatency(b []byte, d time.Duration) []byte {
 	switch {
 	case d < time.Millisecond:
-		return fmt.Sprintf("%dµs", d.Microseconds())
+		return append(strconv.AppendInt(b, d.Microseconds(), 10), "µs"...)
 	case d < time.Second:
-		return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000)
+		return append(strconv.AppendFloat(b, float64(d.Microseconds())/1000, 'f', 1, 64), "ms"...)
 	}
-	return d.Round(time.Millisecond).String()
+	return append(b, d.Round(time.Millisecond).String()...)
 }
 
 // banner tells, on stderr, where the listener is, what it serves, and how
