@@ -45,15 +45,18 @@ type ListenOptions struct {
 	NoCapture     bool
 	MaxBody       int64
 	AcceptInvalid bool
-	ForwardTo     string
-	Respond       int
-	RespondBody   []byte
-	Delay         time.Duration
-	Print         string
-	MaxEvents     int
-	Timeout       time.Duration
-	PublicURL     string
-	AddrFile      string
+	// Tolerance overrides how old or new a signed timestamp may be, for
+	// every served provider that signs one.
+	Tolerance   time.Duration
+	ForwardTo   string
+	Respond     int
+	RespondBody []byte
+	Delay       time.Duration
+	Print       string
+	MaxEvents   int
+	Timeout     time.Duration
+	PublicURL   string
+	AddrFile    string
 
 	// listening, when set (tests), is told the bound address.
 	listening func(addr string)
@@ -95,7 +98,10 @@ profile is served. Providers whose auth is optional (MOBtexting, Cellcast)
 and that have no credentials are accepted and marked "not checked".
 
 Answers: 200 when valid; 401 with a JSON reason when not (--accept-invalid
-answers as if valid, but the record and the line still say invalid); 404
+answers as if valid, but the record and the line still say invalid;
+--tolerance widens, or with a negative value drops, the 5-minute window
+in which a signed timestamp is accepted, for events sent again as they
+were captured); 404
 with the list of routes; 405 for a method the provider does not use; 413
 beyond --max-body (still captured, with the part read, marked truncated);
 500 when the capture file cannot be written (never a 2xx that is not on
@@ -166,6 +172,7 @@ SIGTERM finishes the requests in flight, closes the capture file and exits
 	fl.BoolVar(&opts.NoCapture, "no-capture", false, "do not write a capture file")
 	fl.StringVar(&maxBody, "max-body", "1MiB", "largest body read (e.g. 512KiB, 4MiB); larger requests get 413")
 	fl.BoolVar(&opts.AcceptInvalid, "accept-invalid", false, "answer requests that fail verification as if they passed (they are still marked invalid)")
+	fl.DurationVar(&opts.Tolerance, "tolerance", 0, "how far a signed timestamp may be from now, either way, for providers that sign one (default 5m; negative: no age check)")
 	fl.StringVar(&opts.ForwardTo, "forward-to", "", "forward each accepted request to your app at `URL` and relay its answer")
 	fl.IntVar(&opts.Respond, "respond", 0, "answer accepted requests with this HTTP `STATUS` (e.g. 500, to test retries)")
 	fl.StringVar(&respondBody, "respond-body", "", "answer with this body (@FILE reads a file); implies --respond 200 when not given")
@@ -191,6 +198,7 @@ SIGTERM finishes the requests in flight, closes the capture file and exits
 		"max-events": cobra.NoFileCompletions,
 		"timeout":    cobra.NoFileCompletions,
 		"public-url": cobra.NoFileCompletions,
+		"tolerance":  cmdutil.CompleteValues("1m", "15m", "1h", "-1s\tno age check"),
 	})
 	return cmd
 }
@@ -357,7 +365,37 @@ func (o *ListenOptions) endpoints() ([]*server.Endpoint, error) {
 			eps = append(eps, &server.Endpoint{Name: p.Name, Provider: p, Credentials: p.Demo, Demo: true})
 		}
 	}
+	if o.Tolerance != 0 {
+		if err := setTolerance(eps, o.Tolerance); err != nil {
+			return nil, err
+		}
+	}
 	return eps, nil
+}
+
+// setTolerance gives every endpoint whose scheme signs a timestamp the
+// tolerance d; the others have no age to check.
+func setTolerance(eps []*server.Endpoint, d time.Duration) error {
+	timed := 0
+	for _, ep := range eps {
+		scheme := ep.Scheme
+		if scheme == nil {
+			scheme = ep.Provider.Scheme()
+		}
+		if scheme == nil || !scheme.Spec().UsesTimestamp() {
+			continue
+		}
+		s, err := cmdutil.WithTolerance(scheme, d)
+		if err != nil {
+			return err
+		}
+		ep.Scheme = s
+		timed++
+	}
+	if timed == 0 {
+		return cmdutil.UsageErrorf("--tolerance applies to signatures with a timestamp, and no provider served here signs one: drop --tolerance")
+	}
+	return nil
 }
 
 func profileEndpoint(reg *provider.Registry, p *config.Profile, getenv func(string) string) (*server.Endpoint, error) {

@@ -24,6 +24,7 @@ import (
 	"github.com/smshook/smshook/pkg/iostreams"
 	"github.com/smshook/smshook/pkg/provider"
 	"github.com/smshook/smshook/pkg/server"
+	"github.com/smshook/smshook/pkg/signing"
 )
 
 func testFactory(t *testing.T, env map[string]string, configYAML string) (*cmdutil.Factory, *bytes.Buffer, *bytes.Buffer) {
@@ -515,5 +516,55 @@ func TestLineColoredIsPlainPainted(t *testing.T) {
 	want := base.ReceivedAt.Local().Format("15:04:05.000") + "  dexatel     delivery   m-1  sender → 15550002  failed  ✓  200  850µs"
 	if got := string(p.appendLine(nil, events[0])); got != want {
 		t.Errorf("line\n got %q\nwant %q", got, want)
+	}
+}
+
+// TestRunTolerance: an event sent again as captured an hour later is too old
+// by default and accepted with --tolerance; providers without timestamps
+// are served as before.
+func TestRunTolerance(t *testing.T) {
+	sw, err := provider.Builtin().Lookup("standard-webhooks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kind := sw.Kinds[0]
+	signed := func(base string) *http.Request {
+		t.Helper()
+		req := &signing.Request{Method: "POST", URL: base + "/standard-webhooks", Body: kind.Fixture,
+			Header: http.Header{"Content-Type": {kind.ContentType()}}, Now: time.Now().Add(-time.Hour)}
+		if err := sw.Scheme().Sign(req, sw.Demo); err != nil {
+			t.Fatal(err)
+		}
+		r, _ := http.NewRequest("POST", req.URL, bytes.NewReader(req.Body))
+		r.Header = req.Header
+		return r
+	}
+	for _, tt := range []struct {
+		tolerance time.Duration
+		want      int
+	}{{0, 401}, {2 * time.Hour, 200}, {-time.Second, 200}} {
+		f, _, _ := testFactory(t, nil, "")
+		ctx, cancel := context.WithCancel(context.Background())
+		base, done := running(t, f, ctx, func(o *ListenOptions) { o.Tolerance = tt.tolerance; o.NoCapture = true })
+		resp, err := http.DefaultClient.Do(signed(base))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tt.want {
+			t.Errorf("--tolerance %v: an hour-old signature got %d, want %d", tt.tolerance, resp.StatusCode, tt.want)
+		}
+		if got := post(t, base+"/dexatel", body, "X-Dexatel-Signature", sign("smshook-demo-dexatel-secret", body)); got != 200 {
+			t.Errorf("--tolerance %v: dexatel (no timestamp) got %d", tt.tolerance, got)
+		}
+		cancel()
+		<-done
+	}
+
+	// Only providers without timestamps: the flag has nothing to apply to.
+	f, _, _ := testFactory(t, nil, "profiles:\n  dx:\n    provider: dexatel\n    secret: s\n")
+	o := &ListenOptions{IO: f.IOStreams, Config: f.Config, Registry: f.Registry, Getenv: f.Getenv, Tolerance: time.Minute}
+	if _, err := o.endpoints(); cmdutil.ExitCode(err) != 2 || !strings.Contains(err.Error(), "drop --tolerance") {
+		t.Errorf("--tolerance with no timestamped provider: %v", err)
 	}
 }
