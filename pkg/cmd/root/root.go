@@ -140,5 +140,27 @@ config file ($XDG_CONFIG_HOME/smshook/config.yaml; see 'smshook config init').
 		version.NewCmdVersion(f, nil),
 		completion.NewCmdCompletion(f, nil),
 	)
+	refuseUnknownHelpTopics(cmd)
 	return cmd
+}
+
+// refuseUnknownHelpTopics makes 'smshook help TOPIC' a usage error (exit 2)
+// when there is no such command: cobra's own help prints the usage and
+// exits 0, which a script cannot tell from success.
+func refuseUnknownHelpTopics(root *cobra.Command) {
+	root.InitDefaultHelpCmd()
+	for _, c := range root.Commands() {
+		if c.Name() != "help" {
+			continue
+		}
+		show := c.Run
+		c.Run = nil
+		c.RunE = func(c *cobra.Command, args []string) error {
+			if target, _, err := c.Root().Find(args); target == nil || err != nil {
+				return cmdutil.UsageErrorf("no help topic %q: 'smshook --help' lists the commands", strings.Join(args, " "))
+			}
+			show(c, args)
+			return nil
+		}
+	}
 }
