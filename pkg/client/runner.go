@@ -8,6 +8,8 @@ import (
 	"iter"
 	"math/rand/v2"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -196,7 +198,7 @@ type worker struct {
 func (w *worker) send(ctx context.Context, res *Result) {
 	for attempt := 1; ; attempt++ {
 		res.Attempts = attempt
-		status, err := w.attempt(ctx, res)
+		status, retryAfter, err := w.attempt(ctx, res)
 		res.Status, res.Err = status, err
 		if err == nil {
 			res.ErrKind, res.ErrText = "", ""
@@ -217,16 +219,21 @@ func (w *worker) send(ctx context.Context, res *Result) {
 				return
 			}
 		}
-		if !w.wait(ctx, attempt) {
+		if !w.wait(ctx, attempt, retryAfter) {
 			return
 		}
 	}
 }
 
+// MaxRetryAfter caps the wait a reply's Retry-After asks for, so that a
+// handler asking for an hour does not hang a CI job.
+const MaxRetryAfter = time.Minute
+
 // wait sleeps before retry number n (1-based): Backoff·2^(n-1), capped,
-// with half of it jittered so that workers do not retry in step. It
+// with half of it jittered so that workers do not retry in step, or the
+// reply's Retry-After when that is longer (up to MaxRetryAfter). It
 // returns false when ctx ends first.
-func (w *worker) wait(ctx context.Context, n int) bool {
+func (w *worker) wait(ctx context.Context, n int, retryAfter time.Duration) bool {
 	base, ceiling := w.Backoff, w.MaxBackoff
 	if base <= 0 {
 		base = DefaultBackoff
@@ -240,6 +247,7 @@ func (w *worker) wait(ctx context.Context, n int) bool {
 	}
 	d = min(d, ceiling)
 	d = d/2 + rand.N(d/2+1)
+	d = max(d, min(retryAfter, MaxRetryAfter))
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -258,8 +266,9 @@ func (w *worker) timeout() time.Duration {
 }
 
 // attempt sends the request once and reads the whole reply, so that the
-// connection goes back to the pool.
-func (w *worker) attempt(ctx context.Context, res *Result) (int, error) {
+// connection goes back to the pool. retryAfter is what the reply's
+// Retry-After header asks for, if anything.
+func (w *worker) attempt(ctx context.Context, res *Result) (status int, retryAfter time.Duration, err error) {
 	req := res.Request
 	actx, cancel := context.WithTimeout(ctx, w.timeout())
 	defer cancel()
@@ -269,7 +278,7 @@ func (w *worker) attempt(ctx context.Context, res *Result) (int, error) {
 	}
 	hreq, err := http.NewRequestWithContext(actx, req.Method, req.URL, body)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	hreq.Header = req.Header
 	if host := req.Header.Get("Host"); host != "" {
@@ -278,7 +287,7 @@ func (w *worker) attempt(ctx context.Context, res *Result) (int, error) {
 	start := time.Now()
 	resp, err := w.Client.Do(hreq)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if w.KeepReply {
 		limit := w.MaxReplyBody
@@ -296,7 +305,26 @@ func (w *worker) attempt(ctx context.Context, res *Result) (int, error) {
 	resp.Body.Close()
 	res.Latency = time.Since(start)
 	if err != nil {
-		return 0, fmt.Errorf("reading the reply: %w", err)
+		return 0, 0, fmt.Errorf("reading the reply: %w", err)
 	}
-	return resp.StatusCode, nil
+	return resp.StatusCode, parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()), nil
+}
+
+// parseRetryAfter reads a Retry-After value, seconds or an HTTP date, as a
+// wait from now; 0 when it is absent, malformed or in the past.
+func parseRetryAfter(value string, now time.Time) time.Duration {
+	value = strings.TrimSpace(value)
+	if value == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseInt(value, 10, 64); err == nil {
+		if secs <= 0 {
+			return 0
+		}
+		return time.Duration(min(secs, int64(MaxRetryAfter/time.Second)+1)) * time.Second
+	}
+	if at, err := http.ParseTime(value); err == nil && at.After(now) {
+		return at.Sub(now)
+	}
+	return 0
 }

@@ -408,3 +408,51 @@ func TestEndToEndAndResendHeader(t *testing.T) {
 		t.Error("the input was changed")
 	}
 }
+
+func TestParseRetryAfter(t *testing.T) {
+	now := time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC)
+	tests := []struct {
+		value string
+		want  time.Duration
+	}{
+		{"", 0},
+		{"2", 2 * time.Second},
+		{" 7 ", 7 * time.Second},
+		{"0", 0},
+		{"-3", 0},
+		{"soon", 0},
+		{"Sun, 22 Nov 2026 08:00:30 GMT", 30 * time.Second},
+		{"Sun, 22 Nov 2026 07:59:00 GMT", 0}, // in the past
+		{"99999999999", MaxRetryAfter + time.Second},
+	}
+	for _, tt := range tests {
+		if got := parseRetryAfter(tt.value, now); got != tt.want {
+			t.Errorf("parseRetryAfter(%q) = %v, want %v", tt.value, got, tt.want)
+		}
+	}
+}
+
+// TestRunnerHonoursRetryAfter: a 503 that asks for a second is retried no
+// sooner, although the backoff alone would retry at once.
+func TestRunnerHonoursRetryAfter(t *testing.T) {
+	var mu sync.Mutex
+	var at []time.Time
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		at = append(at, time.Now())
+		if len(at) == 1 {
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	}))
+	defer s.Close()
+	r := &Runner{Client: s.Client(), Retries: 1, Backoff: time.Millisecond, MaxBackoff: time.Millisecond}
+	sum, err := r.Run(context.Background(), fixed(s.URL, 1))
+	if err != nil || sum.OK != 1 {
+		t.Fatalf("run = %+v, %v", sum, err)
+	}
+	if len(at) != 2 || at[1].Sub(at[0]) < 900*time.Millisecond {
+		t.Errorf("retried after %v, want the second Retry-After asked for", at[len(at)-1].Sub(at[0]))
+	}
+}

@@ -88,7 +88,8 @@ to test that your handler rejects it.
 
 CI: --count N sends N requests (each with fresh values) over --concurrency
 connections at most --rate per second, retries connection errors and 5xx
-replies --retries times with exponential backoff (never 4xx), and prints a
+replies --retries times with exponential backoff, or after the reply's
+Retry-After when longer (at most a minute; never after 4xx), and prints a
 summary (replies by status, errors, latency p50/p95/p99, requests/s).
 --expect says which replies pass (default 2xx, or the provider's own
 success statuses: 200,202 for MOBtexting). --report writes JUnit XML.
