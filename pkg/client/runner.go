@@ -266,7 +266,7 @@ func (w *worker) timeout() time.Duration {
 }
 
 // attempt sends the request once and reads the whole reply, so that the
-// connection goes back to the pool. retryAfter is what the reply's
+// connection goes back to the pool. retryAfter is what a 5xx reply's
 // Retry-After header asks for, if anything.
 func (w *worker) attempt(ctx context.Context, res *Result) (status int, retryAfter time.Duration, err error) {
 	req := res.Request
@@ -307,7 +307,10 @@ func (w *worker) attempt(ctx context.Context, res *Result) (status int, retryAft
 	if err != nil {
 		return 0, 0, fmt.Errorf("reading the reply: %w", err)
 	}
-	return resp.StatusCode, parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()), nil
+	if resp.StatusCode >= 500 { // only a 5xx is retried
+		retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	}
+	return resp.StatusCode, retryAfter, nil
 }
 
 // parseRetryAfter reads a Retry-After value, seconds or an HTTP date, as a

@@ -289,7 +289,7 @@ func (h *Handler) verify(r *http.Request, ep *Endpoint, rec *capture.Record, bod
 		signedURL = rec.PublicURL
 	}
 	req := &signing.Request{Method: r.Method, URL: signedURL, Header: r.Header, Body: body, Now: rec.ReceivedAt}
-	scheme := ep.scheme()
+	scheme := ep.AuthScheme()
 	res := scheme.Verify(req, ep.Credentials)
 	if !res.Valid {
 		res = signing.Explain(scheme, req, ep.Credentials, res)
@@ -308,7 +308,7 @@ func (h *Handler) serveHandshake(r *http.Request, route *Route, rec *capture.Rec
 
 	// The platform may not send its secret with the check: only a request
 	// that carries auth headers is held to them.
-	if hasAny(r.Header, ep.scheme().AuthHeaders()) && !ep.Unchecked() {
+	if hasAny(r.Header, ep.AuthScheme().AuthHeaders()) && !ep.Unchecked() {
 		rec.Verification = h.verify(r, ep, rec, body)
 		if !rec.Verification.Valid && !h.opts.AcceptInvalid {
 			return jsonReply(http.StatusUnauthorized, problem{Error: "invalid credentials", Reason: rec.Verification.Reason, Message: rec.Verification.Message, ID: rec.ID})
@@ -377,11 +377,10 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, route *Route, r
 	if len(rep.body) > 0 {
 		w.Write(rep.body)
 	}
-	if f, ok := w.(http.Flusher); ok && h.opts.OnEvent != nil {
-		// The sender has its answer while the event is reported.
-		f.Flush()
-	}
 	if h.opts.OnEvent != nil {
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush() // the sender has its answer while the event is reported
+		}
 		h.opts.OnEvent(&Event{Record: rec, Route: route, Latency: h.opts.Now().Sub(start), CaptureErr: captureErr})
 	}
 }

@@ -72,7 +72,9 @@ func (e *Endpoint) Unchecked() bool {
 	return e.Provider.Auth.Optional && e.Credentials.IsZero()
 }
 
-func (e *Endpoint) scheme() signing.Scheme {
+// AuthScheme is the scheme requests are verified with: the endpoint's own,
+// else its provider's.
+func (e *Endpoint) AuthScheme() signing.Scheme {
 	if e.Scheme != nil {
 		return e.Scheme
 	}

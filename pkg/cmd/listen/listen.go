@@ -378,10 +378,7 @@ func (o *ListenOptions) endpoints() ([]*server.Endpoint, error) {
 func setTolerance(eps []*server.Endpoint, d time.Duration) error {
 	timed := 0
 	for _, ep := range eps {
-		scheme := ep.Scheme
-		if scheme == nil {
-			scheme = ep.Provider.Scheme()
-		}
+		scheme := ep.AuthScheme()
 		if scheme == nil || !scheme.Spec().UsesTimestamp() {
 			continue
 		}

@@ -194,10 +194,7 @@ func routeScheme(r *server.Route) signing.Scheme {
 	if r == nil {
 		return nil
 	}
-	if r.Endpoint.Scheme != nil {
-		return r.Endpoint.Scheme
-	}
-	return r.Endpoint.Provider.Scheme()
+	return r.Endpoint.AuthScheme()
 }
 
 // appendLine appends one request for people, without the newline:
@@ -499,10 +496,7 @@ func endpointPaths(e *server.Endpoint) string {
 }
 
 func endpointAuth(e *server.Endpoint) string {
-	scheme := e.Scheme
-	if scheme == nil {
-		scheme = e.Provider.Scheme()
-	}
+	scheme := e.AuthScheme()
 	switch {
 	case e.Unchecked():
 		return "not checked (" + e.Provider.Name + " auth is optional and the profile sets none)"
