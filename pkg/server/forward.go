@@ -14,9 +14,14 @@ import (
 	"github.com/smshook/smshook/pkg/client"
 )
 
-// forwardURL is target with the request's query when target has none, so
-// that a handshake's ?token= reaches the app.
-func forwardURL(target, rawQuery string) string {
+// forwardURL is target with the request's path and query when target names
+// only a host (as replay's --to), else target with the request's query when
+// target has none, so that a handshake's ?token= reaches the app.
+func forwardURL(target string, r *http.Request) string {
+	if u, ok := client.KeepRoute(target, requestURI(r)); ok {
+		return u
+	}
+	rawQuery := r.URL.RawQuery
 	if rawQuery == "" {
 		return target
 	}
@@ -30,7 +35,7 @@ func forwardURL(target, rawQuery string) string {
 // forward sends the exact body and end-to-end headers to the app and
 // returns its answer to relay; 502 when the app cannot be reached.
 func (h *Handler) forward(r *http.Request, target string, rec *capture.Record, body []byte) reply {
-	dest := forwardURL(target, r.URL.RawQuery)
+	dest := forwardURL(target, r)
 	fwd := &capture.Forward{URL: dest}
 	rec.Forward = fwd
 

@@ -583,6 +583,48 @@ func TestNewRefusesDuplicatePaths(t *testing.T) {
 	}
 }
 
+// A forward target with no path keeps each request's path and query, as
+// replay's --to does; a target with a path gets every request there, with
+// the request's query when it has none of its own.
+func TestForwardKeepsThePathWhenTheTargetHasNone(t *testing.T) {
+	got := make(chan string, 1)
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.RequestURI
+	}))
+	defer app.Close()
+	sig := hmacBase64(dexatelSecret, dexatelBody)
+	tests := []struct {
+		target, path, want string
+		recorded           string // the forward URL recorded, when not the app's URL with want
+	}{
+		{app.URL, "/dexatel/delivery?attempt=2", "/dexatel/delivery?attempt=2", ""},
+		{app.URL + "/", "/dexatel", "/dexatel", ""},
+		{app.URL, "/dexatel?a=%20b&c=%2F", "/dexatel?a=%20b&c=%2F", ""},
+		{app.URL + "/hooks/dexatel", "/dexatel/delivery?attempt=2", "/hooks/dexatel?attempt=2", ""},
+		{app.URL + "/hooks?app=1", "/dexatel?attempt=2", "/hooks?app=1", ""},
+		{app.URL + "?app=1", "/dexatel?attempt=2", "/?app=1", app.URL + "?app=1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.target+" "+tt.path, func(t *testing.T) {
+			fx := newFixture(t, func(o *Options) { o.ForwardTo = tt.target })
+			resp := fx.do("POST", tt.path, dexatelBody, "X-Dexatel-Signature", sig)
+			if resp.status != 200 {
+				t.Fatalf("status %d: %s", resp.status, resp.body)
+			}
+			if uri := <-got; uri != tt.want {
+				t.Errorf("app got %s, want %s", uri, tt.want)
+			}
+			want := tt.recorded
+			if want == "" {
+				want = app.URL + tt.want
+			}
+			if rec := fx.records()[0]; rec.Forward == nil || rec.Forward.URL != want {
+				t.Errorf("recorded forward %+v, want the URL %s", rec.Forward, want)
+			}
+		})
+	}
+}
+
 func TestForwardAddsNoUserAgent(t *testing.T) {
 	got := make(chan http.Header, 1)
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
