@@ -70,6 +70,16 @@ type Record struct {
 // when no credentials were configured: it was accepted without a check.
 const ReasonNotChecked = "not_checked"
 
+// ReasonNoRoute marks a request whose path matched no route of the
+// listener (a browser's /favicon.ico, a stray curl): it is recorded, but it
+// is not an event of any provider.
+const ReasonNoRoute = "no_route"
+
+// Unrouted reports whether the request matched no route of the listener.
+func (r *Record) Unrouted() bool {
+	return r.Verification.Reason == ReasonNoRoute
+}
+
 // Verification is the outcome of checking the request's signature or
 // credentials. Valid is true only when a check ran and passed.
 type Verification struct {

@@ -28,7 +28,7 @@ const maxForwardReply = 16 << 20
 // Reasons the listener refuses a request before or instead of a signature
 // check, in the record's verification.
 const (
-	ReasonNoRoute          = "no_route"
+	ReasonNoRoute          = capture.ReasonNoRoute
 	ReasonMethod           = "method_not_allowed"
 	ReasonTooLarge         = "body_too_large"
 	ReasonReadError        = "read_error"

@@ -110,7 +110,9 @@ disk). MOBtexting's validation handshake (?token=KEY) is answered 200 with
 validation_key and the request's differs.
 --forward-to URL (or a profile's forward_to) sends the exact bytes and
 headers (less hop-by-hop ones) to your app and relays its answer; 502 when
-it cannot be reached. --respond, --respond-body and --delay play a failing
+it cannot be reached. A URL with no path (http://127.0.0.1:3000) keeps each
+request's path and query; with a path, every request goes there, with the
+request's query when the URL has none. --respond, --respond-body and --delay play a failing
 or slow endpoint instead, to exercise a provider's retries (--respond leaves
 the handshake alone, and beats a profile's forward_to).
 
@@ -126,15 +128,19 @@ latency); --output json prints one JSON object per line instead (the
 record, with credential values redacted). --print adds the body (pretty
 JSON or form fields) and/or the headers under each line.
 
-CI: --max-events N exits after N requests, 0 when none was invalid, else 1;
+Requests that match no route (a browser's /favicon.ico, a stray curl) are
+answered 404 and recorded, but are not events: --max-events and the
+counts of verified and invalid leave them out, and replay skips them.
+
+CI: --max-events N exits after N events, 0 when none was invalid, else 1;
 --timeout D exits after D, 1 when --max-events was not reached. SIGINT or
 SIGTERM finishes the requests in flight, closes the capture file and exits
 130. A summary goes to stderr at exit.
 
 ` + cmdutil.ExitStatusHelp + `
 
-  listen exits 1 when an event was invalid or could not be captured, or
-  --timeout passed before --max-events requests came.`,
+  listen exits 1 when an event was invalid or a request could not be captured, or
+  --timeout passed before --max-events events came.`,
 		Example: `  smshook listen
   smshook listen --port 0 --print body
   smshook listen --profile dexatel-dev --forward-to http://127.0.0.1:3000/webhooks/dexatel
@@ -173,12 +179,12 @@ SIGTERM finishes the requests in flight, closes the capture file and exits
 	fl.StringVar(&maxBody, "max-body", "1MiB", "largest body read (e.g. 512KiB, 4MiB); larger requests get 413")
 	fl.BoolVar(&opts.AcceptInvalid, "accept-invalid", false, "answer requests that fail verification as if they passed (they are still marked invalid)")
 	fl.DurationVar(&opts.Tolerance, "tolerance", 0, "how far a signed timestamp may be from now, either way, for providers that sign one (default 5m; negative: no age check)")
-	fl.StringVar(&opts.ForwardTo, "forward-to", "", "forward each accepted request to your app at `URL` and relay its answer")
+	fl.StringVar(&opts.ForwardTo, "forward-to", "", "forward each accepted request to your app at `URL` and relay its answer; a URL with no path keeps each request's path and query")
 	fl.IntVar(&opts.Respond, "respond", 0, "answer accepted requests with this HTTP `STATUS` (e.g. 500, to test retries)")
 	fl.StringVar(&respondBody, "respond-body", "", "answer with this body (@FILE reads a file); implies --respond 200 when not given")
 	fl.DurationVar(&opts.Delay, "delay", 0, "wait this long before each answer (e.g. 2s, to play a slow endpoint)")
 	fl.StringVar(&opts.Print, "print", "", "also print each request's body, headers or all (Authorization values redacted)")
-	fl.IntVar(&opts.MaxEvents, "max-events", 0, "exit after N requests: 0 when none was invalid, else 1")
+	fl.IntVar(&opts.MaxEvents, "max-events", 0, "exit after N events (requests that matched no route do not count): 0 when none was invalid, else 1")
 	fl.DurationVar(&opts.Timeout, "timeout", 0, "exit after this long (1 when --max-events was not reached)")
 	fl.StringVar(&opts.PublicURL, "public-url", "", "the `URL` the provider was given (a tunnel), recorded and used for URL-signing schemes")
 	fl.StringVar(&opts.AddrFile, "addr-file", "", "write the bound host:port to `FILE` once listening (for scripts, with --port 0)")

@@ -322,6 +322,40 @@ func TestRunMaxEvents(t *testing.T) {
 	}
 }
 
+// Requests that matched no route (a browser's /favicon.ico, a stray curl)
+// are recorded but are not events: they neither count toward --max-events
+// nor fail the run as invalid, and the summary counts them apart.
+func TestRunUnroutedAreNotEvents(t *testing.T) {
+	f, out, errOut := testFactory(t, nil, "")
+	var path string
+	base, done := running(t, f, context.Background(), func(o *ListenOptions) { path = o.CapturePath; o.MaxEvents = 1 })
+	resp, err := http.Get(base + "/favicon.ico")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := post(t, base+"/", nil); got != 404 {
+		t.Fatalf("POST /: %d, want 404", got)
+	}
+	if got := post(t, base+"/dexatel", body, "X-Dexatel-Signature", sign("smshook-demo-dexatel-secret", body)); got != 200 {
+		t.Fatalf("the event after two unrouted requests: %d, want 200 (did --max-events 1 stop the listener?)", got)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("run = %v, want exit 0: unrouted requests are not invalid events", err)
+	}
+	if n := countRecords(t, path); n != 3 {
+		t.Errorf("capture holds %d records, want all 3 requests", n)
+	}
+	if !strings.Contains(out.String(), "GET /favicon.ico") {
+		t.Errorf("the unrouted request is not printed:\n%s", out)
+	}
+	for _, want := range []string{"listen: 1 event: 1 ✓ verified, 0 ✗ invalid", "2 requests matched no route (not events)"} {
+		if !strings.Contains(errOut.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+}
+
 func TestRunTimeout(t *testing.T) {
 	f, _, _ := testFactory(t, nil, "")
 	_, done := running(t, f, context.Background(), func(o *ListenOptions) { o.MaxEvents = 5; o.Timeout = 50 * time.Millisecond; o.NoCapture = true })
@@ -365,7 +399,7 @@ func TestRunErrors(t *testing.T) {
 	if cmdutil.ExitCode(err) != 2 || !strings.Contains(err.Error(), "address already in use") || !strings.Contains(err.Error(), "--port") {
 		t.Errorf("port in use: %v", err)
 	}
-	post(t, base+"/nope", nil)
+	post(t, base+"/dexatel", body, "X-Dexatel-Signature", sign("smshook-demo-dexatel-secret", body))
 	<-done
 }
 

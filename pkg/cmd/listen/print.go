@@ -48,7 +48,10 @@ type printer struct {
 
 type stats struct {
 	events, verified, invalid, unchecked, captureFailed int
-	bodyBytes                                           int64
+	// unrouted counts the requests that matched no route: recorded, but
+	// not events of any provider, so outside every other count.
+	unrouted  int
+	bodyBytes int64
 }
 
 func newPrinter(o *ListenOptions, endpoints []*server.Endpoint) *printer {
@@ -148,14 +151,18 @@ func (p *printer) event(ev *server.Event) {
 	rec := ev.Record
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.events++
 	p.bodyBytes += int64(rec.BodyLen())
-	switch rec.Verification.Verdict() {
-	case capture.VerdictVerified:
+	switch {
+	case ev.Route == nil:
+		p.unrouted++
+	case rec.Verification.Verdict() == capture.VerdictVerified:
+		p.events++
 		p.verified++
-	case capture.VerdictUnchecked:
+	case rec.Verification.Verdict() == capture.VerdictUnchecked:
+		p.events++
 		p.unchecked++
 	default:
+		p.events++
 		p.invalid++
 	}
 	if ev.CaptureErr != nil {
@@ -613,6 +620,10 @@ func (p *printer) summary(w *capture.Writer) {
 	fmt.Fprintf(out, "\n%s %d %s: %d %s verified, %d %s invalid, %d %s not checked; %s of bodies received\n",
 		cs.Bold("listen:"), p.events, plural(p.events, "event", "events"),
 		p.verified, cs.SuccessIcon(), p.invalid, cs.FailureIcon(), p.unchecked, cs.Gray("–"), FormatSize(p.bodyBytes))
+	if p.unrouted > 0 {
+		fmt.Fprintf(out, "%s %d %s matched no route (not events)\n", cs.Bold("listen:"),
+			p.unrouted, plural(p.unrouted, "request", "requests"))
+	}
 	switch {
 	case w != nil:
 		st := w.Stats()
@@ -635,7 +646,8 @@ func (p *printer) verdict(timedOut bool) error {
 	case timedOut && p.o.MaxEvents > 0 && p.events < p.o.MaxEvents:
 		return cmdutil.FailureErrorf("timed out after %s with %d of %d events", p.o.Timeout, p.events, p.o.MaxEvents)
 	case p.captureFailed > 0:
-		return cmdutil.FailureErrorf("%d of %d events could not be captured", p.captureFailed, p.events)
+		n := p.events + p.unrouted
+		return cmdutil.FailureErrorf("%d of %d %s could not be captured", p.captureFailed, n, plural(n, "request", "requests"))
 	case p.invalid > 0:
 		return cmdutil.FailureErrorf("%d of %d events were invalid", p.invalid, p.events)
 	}
