@@ -28,16 +28,16 @@ func (o *ReplayOptions) export(in *input) error {
 		file, w = f, f
 		defer file.Close()
 	}
-	bad := &badLines{}
+	bad, skips := &badLines{}, &skipped{}
 	var (
 		n           int
 		anyRedacted bool
 		err         error
 	)
 	if o.Export == "har" {
-		n, anyRedacted, err = o.exportHAR(w, in, bad)
+		n, anyRedacted, err = o.exportHAR(w, in, bad, skips)
 	} else {
-		n, anyRedacted, err = o.exportCurl(w, in, bad)
+		n, anyRedacted, err = o.exportCurl(w, in, bad, skips)
 	}
 	if err != nil {
 		return err
@@ -54,6 +54,7 @@ func (o *ReplayOptions) export(in *input) error {
 	if anyRedacted {
 		fmt.Fprintln(o.IO.ErrOut, cmdutil.RedactedNote)
 	}
+	skips.noteUnrouted(o.IO.ErrOut)
 	return bad.err(in.name, o.SkipInvalid)
 }
 
@@ -71,13 +72,13 @@ func (o *ReplayOptions) redacted(rec *capture.Record) (*capture.Record, bool) {
 	return &clone, true
 }
 
-func (o *ReplayOptions) exportHAR(w io.Writer, in *input, bad *badLines) (int, bool, error) {
+func (o *ReplayOptions) exportHAR(w io.Writer, in *input, bad *badLines, skips *skipped) (int, bool, error) {
 	hw, err := har.NewWriter(w, har.Creator{Name: "smshook", Version: version.Read().Version})
 	if err != nil {
 		return 0, false, err
 	}
 	n, anyRedacted := 0, false
-	for rec, err := range o.selected(in, bad) {
+	for rec, err := range o.selected(in, bad, skips) {
 		if err != nil {
 			return n, anyRedacted, err
 		}
@@ -99,11 +100,11 @@ func (o *ReplayOptions) exportHAR(w io.Writer, in *input, bad *badLines) (int, b
 // exportCurl writes a POSIX shell script: one curl command per record that
 // sends its exact bytes and captured headers to --to, or to the URL it was
 // captured at.
-func (o *ReplayOptions) exportCurl(w io.Writer, in *input, bad *badLines) (int, bool, error) {
+func (o *ReplayOptions) exportCurl(w io.Writer, in *input, bad *badLines, skips *skipped) (int, bool, error) {
 	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, "#!/bin/sh\n# Requests from %s, exported by smshook replay --export curl.\nset -e\n", in.name)
 	n, anyRedacted := 0, false
-	for rec, err := range o.selected(in, bad) {
+	for rec, err := range o.selected(in, bad, skips) {
 		if err != nil {
 			return n, anyRedacted, err
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/smshook/smshook/pkg/codec"
 	"github.com/smshook/smshook/pkg/config"
 	"github.com/smshook/smshook/pkg/iostreams"
+	"github.com/smshook/smshook/pkg/signing"
 )
 
 // ReplayOptions are the inputs of `smshook replay`.
@@ -45,6 +46,9 @@ type ReplayOptions struct {
 	Filter      capture.Filter
 	Limit       int
 	SkipInvalid bool
+	// IncludeUnrouted selects the requests that matched no route of the
+	// listener too; by default they are passed over and counted.
+	IncludeUnrouted bool
 
 	Concurrency int
 	Rate        float64
@@ -72,12 +76,22 @@ func NewCmdReplay(f *cmdutil.Factory, runF func(*ReplayOptions) error) *cobra.Co
 		Long: `Send the requests in a capture file (written by 'smshook listen') to a
 handler again, as many times as you like. The file is streamed: any size
 replays in constant memory. With no file named, ./smshook-captures.jsonl is
-read; '-' reads stdin. A run that selects no record fails (exit 1).
+read; '-' reads stdin. A file is read only up to the size it had when replay
+started, so replaying to the listener that writes it ends. A run that
+selects no record fails (exit 1).
 
 By default each request is re-signed with the target's credentials (--profile,
 --secret …), with fresh timestamps where the scheme has them; the body bytes
 are sent unchanged. --as-captured sends the exact bytes and headers captured,
-old signature included.
+old signature included. Records the credentials given cannot re-sign
+(another provider's, or with --encoding one that is not HMAC-signed) are
+skipped, counted per reason on stderr, and the rest sent; the run then
+exits 1.
+
+Requests that matched no route of the listener (a browser's /favicon.ico,
+a stray curl) are recorded but are not events: they are skipped, and
+counted on stderr, without failing the run. --include-unrouted selects
+them too, to export them or send them --as-captured.
 
 Records are selected with filters; all given must match. --profile names the
 target profile (its provider, credentials and url); --from-profile filters on
@@ -133,6 +147,7 @@ line numbers and skipped; the run then exits 1 unless --skip-invalid.
 	fl.StringVar(&opts.Filter.BodyContains, "grep", "", "only records whose body contains `TEXT`")
 	fl.IntVar(&opts.Limit, "limit", 0, "stop after `N` selected records (0: all)")
 	fl.BoolVar(&opts.SkipInvalid, "skip-invalid", false, "do not fail the run for torn or invalid lines of the capture")
+	fl.BoolVar(&opts.IncludeUnrouted, "include-unrouted", false, "also select requests that matched no route of the listener (skipped by default)")
 
 	fl.StringVar(&opts.Export, "export", "", "write the selected records in `FORMAT` har or curl instead of sending")
 	fl.StringVar(&opts.Out, "out", "", "with --export: write to `FILE` instead of stdout")
@@ -239,6 +254,8 @@ func (o *ReplayOptions) check() error {
 		return cmdutil.UsageErrorf("--secret and --secret-file both give the secret: keep one")
 	case o.verified && o.invalid:
 		return cmdutil.UsageErrorf("--verified and --invalid exclude each other: give one")
+	case o.Encoding != "" && o.Encoding != signing.EncodingHex && o.Encoding != signing.EncodingBase64:
+		return cmdutil.UsageErrorf("--encoding %s: use %s or %s", o.Encoding, signing.EncodingHex, signing.EncodingBase64)
 	case o.Concurrency < 1:
 		return cmdutil.UsageErrorf("--concurrency must be at least 1")
 	case o.Limit < 0 || o.Retries < 0 || o.Rate < 0:

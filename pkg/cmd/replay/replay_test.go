@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -274,6 +275,7 @@ func TestReplayUsageErrors(t *testing.T) {
 		{[]string{"replay", path, "--to", "http://x", "--since", "yesterday"}, "--since: time \"yesterday\""},
 		{[]string{"replay", path, "--export", "pdf"}, "--export pdf: use har or curl"},
 		{[]string{"replay", path, "--import-har", "x.har"}, "give a capture file or --import-har, not both"},
+		{[]string{"replay", path, "--to", "http://x", "--secret", "s", "--encoding", "base32"}, "--encoding base32: use hex or base64"},
 	}
 	for _, tt := range tests {
 		_, stderr, code := run(t, nil, tt.args...)
@@ -300,7 +302,7 @@ func TestReplayProfileSkipsOtherProviders(t *testing.T) {
 	if n := len(s.requests()); n != 3 {
 		t.Errorf("sent %d, want the 3 dexatel records", n)
 	}
-	if !strings.Contains(stderr, `smshook: 1 record(s) not replayed: r3 is from cellcast, but profile "dex" re-signs dexatel: select records with --provider dexatel`) {
+	if !strings.Contains(stderr, `smshook: skipped 1 record (r3): from cellcast, but profile "dex" re-signs dexatel: select records with --provider dexatel, or use --as-captured`) {
 		t.Errorf("stderr: %s", stderr)
 	}
 	for _, r := range s.requests() {
@@ -481,5 +483,197 @@ func TestReplayNothingSelectedFails(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "smshook-captures.jsonl"), b, 0o600)
 	if _, stderr, code := run(t, nil, "replay", "--to", url, "--as-captured"); code != 0 || len(s.requests()) != 4 {
 		t.Errorf("default file: exit %d, %d requests, stderr %q", code, len(s.requests()), stderr)
+	}
+}
+
+// unrouted is a request that matched no route of the listener, as listen
+// records it: no profile, provider or event.
+func unrouted(id, method, path string, at time.Duration) *capture.Record {
+	r := &capture.Record{
+		ID: id, ReceivedAt: base.Add(at), Method: method, URL: "http://127.0.0.1:8787" + path,
+		Headers:      http.Header{"User-Agent": {"Mozilla/5.0"}, "X-Test-Id": {id}},
+		Verification: capture.Verification{Reason: capture.ReasonNoRoute, Message: "no route for " + method + " " + path},
+	}
+	r.SetBody(nil)
+	r.Reply.Status = 404
+	return r
+}
+
+// A capture holding several providers, unknown ones and requests that
+// matched no route: what the given credentials cannot re-sign is skipped,
+// counted in one line per reason, and fails the run at its end (exit 1)
+// while the rest is sent; unrouted requests are skipped and counted but do
+// not fail the run.
+func TestReplaySkipsWhatItCannotResign(t *testing.T) {
+	records := []*capture.Record{
+		unrouted("u1", "GET", "/favicon.ico", 0),
+		rec("d1", "dexatel", "delivery", codec.StatusFailed, true, time.Second, deliveryBody, "X-Test-Id", "d1"),
+	}
+	for i, id := range []string{"c1", "c2", "c3", "c4"} {
+		records = append(records, rec(id, "cellcast", "status", codec.StatusDelivered, true, time.Duration(2+i)*time.Second, []byte(`{"type":"send"}`), "X-Test-Id", id))
+	}
+	records = append(records,
+		rec("d2", "dexatel", "message", codec.StatusReceived, true, 10*time.Second, messageBody, "X-Test-Id", "d2"),
+		rec("x1", "nosuchprovider", "delivery", codec.StatusDelivered, true, 11*time.Second, []byte(`{}`), "X-Test-Id", "x1"),
+		unrouted("u2", "POST", "/", 12*time.Second),
+	)
+	path := writeCapture(t, "", records...)
+	noRoute := "smshook: skipped 2 requests that matched no route (--include-unrouted sends them)"
+	cellcastCreds := "smshook: skipped 4 records (c1, c2, c3, …): cannot re-sign cellcast records: no username and password for cellcast"
+	unknown := `smshook: skipped 1 record (x1): unknown provider "nosuchprovider"`
+	tests := []struct {
+		name     string
+		args     []string
+		wantExit int
+		wantSent []string // record ids, by their bodies' order
+		stderr   []string
+		lastLine string // the error root prints
+	}{
+		{"secret for one provider", []string{"--secret", "S"}, 1, []string{"d1", "d2"},
+			[]string{noRoute, cellcastCreds, unknown}, "smshook: 5 records not replayed, for the 2 reasons above"},
+		{"hex encoding on a mixed capture", []string{"--secret", "S", "--username", "u", "--password", "p", "--encoding", "hex"}, 1, []string{"d1", "d2"},
+			[]string{noRoute, "smshook: skipped 4 records (c1, c2, c3, …): cannot re-sign cellcast records with --encoding hex: cellcast uses basic auth, which has no encoding to choose: select records with --provider, or drop --encoding", unknown},
+			"smshook: 5 records not replayed, for the 2 reasons above"},
+		{"demo credentials", []string{"--demo"}, 1, []string{"d1", "c1", "c2", "c3", "c4", "d2"},
+			[]string{noRoute}, unknown},
+		{"demo, one provider", []string{"--demo", "--provider", "dexatel"}, 0, []string{"d1", "d2"}, nil, ""},
+		{"as captured", []string{"--as-captured"}, 0, []string{"d1", "c1", "c2", "c3", "c4", "d2", "x1"}, []string{noRoute}, noRoute},
+		{"as captured, unrouted included", []string{"--as-captured", "--include-unrouted"}, 0, []string{"u1", "d1", "c1", "c2", "c3", "c4", "d2", "x1", "u2"}, nil, ""},
+		{"unrouted included, re-signed", []string{"--demo", "--include-unrouted"}, 1, []string{"d1", "c1", "c2", "c3", "c4", "d2"},
+			[]string{"smshook: skipped 2 records (u1, u2): no provider named (imported from HAR?): pass --profile P to re-sign, or --as-captured", unknown},
+			"smshook: 3 records not replayed, for the 2 reasons above"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, url := newSink(t, 200)
+			args := append([]string{"replay", path, "--to", strings.TrimSuffix(url, "/hook")}, tt.args...)
+			_, stderr, code := run(t, nil, args...)
+			if code != tt.wantExit {
+				t.Fatalf("exit %d, want %d: %s", code, tt.wantExit, stderr)
+			}
+			var sent []string
+			for _, r := range s.requests() {
+				sent = append(sent, r.Header.Get("X-Test-Id"))
+			}
+			if strings.Join(sent, ",") != strings.Join(tt.wantSent, ",") {
+				t.Errorf("sent %v, want %v", sent, tt.wantSent)
+			}
+			for _, want := range tt.stderr {
+				if strings.Count(stderr, want) != 1 {
+					t.Errorf("stderr does not say once %q:\n%s", want, stderr)
+				}
+			}
+			lines := strings.Split(strings.TrimSpace(stderr), "\n")
+			if last := lines[len(lines)-1]; tt.lastLine != "" && !strings.HasPrefix(strings.TrimPrefix(last, "smshook: "), strings.TrimPrefix(tt.lastLine, "smshook: ")) {
+				t.Errorf("last line %q, want %q", last, tt.lastLine)
+			}
+			if len(lines) > 4 {
+				t.Errorf("stderr has a line per record, want one per reason:\n%s", stderr)
+			}
+		})
+	}
+}
+
+// Dry runs and exports pass over the same records: unrouted requests unless
+// --include-unrouted, and what cannot be re-signed.
+func TestReplayDryRunAndExportSkip(t *testing.T) {
+	path := writeCapture(t, "",
+		unrouted("u1", "GET", "/favicon.ico", 0),
+		rec("d1", "dexatel", "delivery", codec.StatusFailed, true, time.Second, deliveryBody),
+		rec("c1", "cellcast", "status", codec.StatusDelivered, true, 2*time.Second, []byte(`{"type":"send"}`)),
+	)
+	stdout, stderr, code := run(t, nil, "replay", path, "--dry-run", "--secret", "S")
+	if code != 1 || strings.Count(stdout, "POST ") != 1 || !strings.Contains(stderr, "skipped 1 record (c1): cannot re-sign cellcast records") ||
+		!strings.Contains(stderr, "skipped 1 request that matched no route") {
+		t.Errorf("dry run: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	stdout, stderr, code = run(t, nil, "replay", path, "--export", "curl")
+	if code != 0 || strings.Contains(stdout, "favicon") || strings.Count(stdout, "curl ") != 2 || !strings.Contains(stderr, "skipped 1 request that matched no route (--include-unrouted sends them)") {
+		t.Errorf("export: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	stdout, stderr, code = run(t, nil, "replay", path, "--export", "curl", "--include-unrouted")
+	if code != 0 || !strings.Contains(stdout, "/favicon.ico") || strings.Contains(stderr, "no route") {
+		t.Errorf("export --include-unrouted: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+}
+
+// appendingSink is the listener that writes the capture being replayed: it
+// appends a record to path for every request it gets, at most limit, which
+// only bounds the test when replay would read its own requests back.
+func appendingSink(t *testing.T, path string, limit int) (*sink, string) {
+	// Opened at the first request, as a listener started after replay
+	// would: that is when it ends a torn last line.
+	var w *capture.Writer
+	t.Cleanup(func() {
+		if w != nil {
+			w.Close()
+		}
+	})
+	s := &sink{status: 200}
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.got = append(s.got, received{r.Method, r.URL.RequestURI(), r.Header.Clone(), body})
+		n := len(s.got)
+		if n == 1 {
+			var err error
+			if w, err = capture.Open(path); err != nil {
+				t.Error(err)
+			}
+		}
+		if n <= limit && w != nil {
+			echo := rec(fmt.Sprintf("echo%d", n), "dexatel", "delivery", codec.StatusDelivered, true, time.Duration(n)*time.Minute, body)
+			if err := w.Append(echo); err != nil {
+				t.Error(err)
+			}
+		}
+		rw.WriteHeader(s.status)
+	}))
+	t.Cleanup(srv.Close)
+	return s, srv.URL
+}
+
+// Replay reads a capture only up to the size it had at the start: sent to
+// the listener that appends to that very file, it sends the records that
+// were there and ends, from a named file and from stdin redirected from it.
+func TestReplayDoesNotReadItsOwnRequestsBack(t *testing.T) {
+	for _, stdin := range []bool{false, true} {
+		t.Run(fmt.Sprintf("stdin=%v", stdin), func(t *testing.T) {
+			path := standardCapture(t, "")
+			s, url := appendingSink(t, path, 100)
+			var code int
+			var stderr string
+			if stdin {
+				f, err := os.Open(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer f.Close()
+				ios, _, _, errOut := iostreams.Test()
+				ios.In = f
+				code = root.Run([]string{"replay", "-", "--to", url, "--as-captured"}, ios, func(string) string { return "" })
+				stderr = errOut.String()
+			} else {
+				_, stderr, code = run(t, nil, "replay", path, "--to", url, "--as-captured")
+			}
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			if n := len(s.requests()); n != 4 {
+				t.Errorf("sent %d requests, want the 4 records the file held at the start", n)
+			}
+		})
+	}
+}
+
+// A last line cut at the start size because the listener was writing it
+// then is not a torn line of the file: it is passed over with a note.
+func TestReplayLineBeingWrittenAtStart(t *testing.T) {
+	path := standardCapture(t, `{"id":"half`)
+	s, url := appendingSink(t, path, 100) // the listener writes on after replay took the size
+	_, stderr, code := run(t, nil, "replay", path, "--to", url, "--as-captured")
+	if code != 0 || len(s.requests()) != 4 || !strings.Contains(stderr, "line 5 was still being written when replay started: not replayed") {
+		t.Errorf("exit %d, %d requests, stderr %q; want 0, 4 and a note on line 5", code, len(s.requests()), stderr)
 	}
 }

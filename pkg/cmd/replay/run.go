@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"iter"
-	"net/url"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -37,6 +36,32 @@ type input struct {
 	size  int64         // 0 when unknown (stdin)
 	read  *atomic.Int64 // bytes consumed so far, for the progress line
 	close func() error
+	// file is the regular file read, whose size was taken at the start;
+	// nil for a pipe.
+	file *os.File
+}
+
+// snapshot takes the size of f when it is a regular file.
+func (in *input) snapshot(f *os.File) {
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		return
+	}
+	pos, err := f.Seek(0, io.SeekCurrent)
+	if err != nil || pos > st.Size() {
+		return
+	}
+	in.file, in.size = f, st.Size()-pos
+}
+
+// grown says the file is now longer than when replay started: its last
+// line, cut at that size, was still being written then.
+func (in *input) grown() bool {
+	if in.file == nil {
+		return false
+	}
+	st, err := in.file.Stat()
+	return err == nil && st.Size() > in.size
 }
 
 // countingReader counts bytes as the decoder pulls them.
@@ -68,15 +93,23 @@ func (o *ReplayOptions) open() (*input, error) {
 	var r io.Reader = o.IO.In
 	if path == "-" {
 		in.name = "stdin"
+		if f, ok := o.IO.In.(*os.File); ok {
+			in.snapshot(f) // stdin redirected from a capture file: the same rule
+		}
 	} else {
 		f, err := os.Open(path)
 		if err != nil {
 			return nil, cmdutil.UsageErrorf("cannot read %s: %v", path, unwrapPath(err))
 		}
-		if st, err := f.Stat(); err == nil {
-			in.size = st.Size()
-		}
+		in.snapshot(f)
 		r, in.close = f, f.Close
+	}
+	if in.file != nil && o.ImportHAR == "" {
+		// A capture is read only up to the size it had when replay started:
+		// replaying to the listener that appends to this very file would
+		// otherwise read its own requests back and send them forever. (A
+		// HAR file is one JSON document that nothing appends to.)
+		r = io.LimitReader(r, in.size)
 	}
 	r = countingReader{r, in.read}
 	if o.ImportHAR != "" {
@@ -123,7 +156,7 @@ func (b *badLines) err(name string, skip bool) error {
 
 // selected yields the records the filters select, reporting the lines that
 // are not records on stderr as it goes.
-func (o *ReplayOptions) selected(in *input, bad *badLines) iter.Seq2[*capture.Record, error] {
+func (o *ReplayOptions) selected(in *input, bad *badLines, skips *skipped) iter.Seq2[*capture.Record, error] {
 	return func(yield func(*capture.Record, error) bool) {
 		taken := 0
 		for o.Limit == 0 || taken < o.Limit {
@@ -134,6 +167,11 @@ func (o *ReplayOptions) selected(in *input, bad *badLines) iter.Seq2[*capture.Re
 			var lineErr *capture.LineError
 			var entryErr *har.EntryError
 			switch {
+			case errors.As(err, &lineErr) && lineErr.Torn && in.grown():
+				// Cut at the size the file had at the start, while the
+				// listener was writing it: not a record of that moment.
+				fmt.Fprintf(o.IO.ErrOut, "smshook: %s: line %d was still being written when replay started: not replayed\n", in.name, lineErr.Line)
+				continue
 			case errors.As(err, &lineErr):
 				bad.add(fmt.Sprintf("line %d", lineErr.Line))
 				fmt.Fprintf(o.IO.ErrOut, "smshook: %s: %v: skipped\n", in.name, lineErr)
@@ -152,6 +190,10 @@ func (o *ReplayOptions) selected(in *input, bad *badLines) iter.Seq2[*capture.Re
 			if !o.Filter.Match(rec) {
 				continue
 			}
+			if rec.Unrouted() && !o.IncludeUnrouted {
+				skips.unrouted++ // not an event: no provider to re-sign it, no handler meant for it
+				continue
+			}
 			taken++
 			if !yield(rec, nil) {
 				return
@@ -160,33 +202,90 @@ func (o *ReplayOptions) selected(in *input, bad *badLines) iter.Seq2[*capture.Re
 	}
 }
 
-// skipped counts records the target cannot re-sign (another provider than
-// the profile's, or an unknown one): they are passed over, not sent, and
-// the run fails at its end.
+// skipped counts the selected records that are not sent: those the
+// target cannot re-sign (another provider than the profile's, an unknown
+// one, one the credentials given do not cover), by reason, which fail the
+// run at its end; and the requests that matched no route of the listener,
+// which are not events and only noted.
 type skipped struct {
+	count    int
+	reasons  []*skipReason // in the order first met
+	unrouted int
+}
+
+// skipReason is one reason and the records skipped for it.
+type skipReason struct {
+	reason string
 	count  int
-	reason string // the first one
+	ids    []string // the first few, for the message
 }
 
-func (s *skipped) add(err error) {
-	if s.count == 0 {
-		s.reason = err.Error()
-	}
+// maxSkipIDs bounds the record ids named per reason.
+const maxSkipIDs = 3
+
+func (s *skipped) add(rec *capture.Record, skip *skipError) {
 	s.count++
-}
-
-func (s *skipped) err() error {
-	if s.count == 0 {
-		return nil
+	var r *skipReason
+	for _, known := range s.reasons {
+		if known.reason == skip.reason {
+			r = known
+			break
+		}
 	}
-	return cmdutil.FailureErrorf("%d record(s) not replayed: %s", s.count, s.reason)
+	if r == nil {
+		r = &skipReason{reason: skip.reason}
+		s.reasons = append(s.reasons, r)
+	}
+	r.count++
+	if len(r.ids) < maxSkipIDs {
+		r.ids = append(r.ids, recordLabel(rec))
+	}
 }
 
-// skipError is a record that cannot be re-signed for the target while the
-// others can.
-type skipError struct{ msg string }
+func (r *skipReason) String() string {
+	more := ""
+	if r.count > len(r.ids) {
+		more = ", …"
+	}
+	return fmt.Sprintf("skipped %d %s (%s%s): %s", r.count, plural(r.count, "record", "records"), strings.Join(r.ids, ", "), more, r.reason)
+}
 
-func (e *skipError) Error() string { return e.msg }
+// noteUnrouted says how many requests that matched no route were passed over.
+func (s *skipped) noteUnrouted(w io.Writer) {
+	if s.unrouted > 0 {
+		fmt.Fprintf(w, "smshook: skipped %d %s that matched no route (--include-unrouted sends them)\n",
+			s.unrouted, plural(s.unrouted, "request", "requests"))
+	}
+}
+
+// err is the end-of-run failure for skipped records: the reason itself when
+// there is one, else one line per reason on w and a count.
+func (s *skipped) err(w io.Writer) error {
+	switch len(s.reasons) {
+	case 0:
+		return nil
+	case 1:
+		return cmdutil.FailureErrorf("%v", s.reasons[0])
+	}
+	for _, r := range s.reasons {
+		fmt.Fprintf(w, "smshook: %v\n", r)
+	}
+	return cmdutil.FailureErrorf("%d records not replayed, for the %d reasons above", s.count, len(s.reasons))
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// skipError is a record that cannot be re-signed for the target while
+// others may be. Its reason names no record, so that the records skipped
+// for one reason are counted together.
+type skipError struct{ reason string }
+
+func (e *skipError) Error() string { return e.reason }
 
 // signer re-signs one provider's records.
 type signer struct {
@@ -199,13 +298,15 @@ type plan struct {
 	target  string // "" means each record's own URL (dry runs, exports)
 	expect  client.Expect
 	signers map[string]*signer
+	// skips caches, per provider, why its records cannot be re-signed.
+	skips map[string]*skipError
 	// profileProvider is the --profile's provider, for records that carry
 	// none (imported from HAR).
 	profileProvider string
 }
 
 func (o *ReplayOptions) newPlan(needTarget bool) (*plan, error) {
-	pl := &plan{signers: map[string]*signer{}, target: o.To}
+	pl := &plan{signers: map[string]*signer{}, skips: map[string]*skipError{}, target: o.To}
 	f := o.Factory
 	var success []int
 	if f.ProfileName() != "" {
@@ -237,28 +338,43 @@ func (o *ReplayOptions) newPlan(needTarget bool) (*plan, error) {
 }
 
 // signerFor resolves, once per provider, the scheme and credentials that
-// re-sign its records.
+// re-sign its records, or why they cannot be (a *skipError).
 func (o *ReplayOptions) signerFor(pl *plan, rec *capture.Record) (*signer, error) {
 	name := rec.Provider
 	if name == "" {
 		name = pl.profileProvider
 	}
-	if name == "" {
-		return nil, cmdutil.UsageErrorf("record %s names no provider (imported from HAR?): pass --profile P to re-sign it, or --as-captured", recordLabel(rec))
-	}
 	key := name + "\x00" + rec.Profile
 	if s, ok := pl.signers[key]; ok {
 		return s, nil
 	}
+	if skip, ok := pl.skips[key]; ok {
+		return nil, skip
+	}
+	s, err := o.newSigner(pl, rec, name)
+	var skip *skipError
+	switch {
+	case errors.As(err, &skip):
+		pl.skips[key] = skip
+	case err == nil:
+		pl.signers[key] = s
+	}
+	return s, err
+}
+
+func (o *ReplayOptions) newSigner(pl *plan, rec *capture.Record, name string) (*signer, error) {
+	if name == "" {
+		return nil, &skipError{"no provider named (imported from HAR?): pass --profile P to re-sign, or --as-captured"}
+	}
 	if pl.profileProvider != "" && !strings.EqualFold(name, pl.profileProvider) {
-		return nil, &skipError{fmt.Sprintf("%s is from %s, but profile %q re-signs %s: select records with --provider %s, or use --as-captured",
-			recordLabel(rec), name, o.Factory.ProfileName(), pl.profileProvider, pl.profileProvider)}
+		return nil, &skipError{fmt.Sprintf("from %s, but profile %q re-signs %s: select records with --provider %s, or use --as-captured",
+			name, o.Factory.ProfileName(), pl.profileProvider, pl.profileProvider)}
 	}
 	t, err := o.Factory.ResolveTarget(name, o.Creds)
 	if err != nil {
 		var unknown *provider.UnknownError
 		if errors.As(err, &unknown) {
-			return nil, &skipError{fmt.Sprintf("%s: %v: use --as-captured to send it without re-signing", recordLabel(rec), unknown)}
+			return nil, &skipError{fmt.Sprintf("%v: use --as-captured to send without re-signing", unknown)}
 		}
 		return nil, err
 	}
@@ -276,15 +392,28 @@ func (o *ReplayOptions) signerFor(pl *plan, rec *capture.Record) (*signer, error
 		t.Credentials = t.Provider.Demo
 	}
 	if err := t.RequireCredentials(); err != nil {
-		return nil, cmdutil.UsageErrorf("cannot re-sign %s records: %v; or --demo for the listener's demo credentials, or --as-captured to send the captured signature", name, err)
+		msg := fmt.Sprintf("cannot re-sign %s records: %v; or --demo for the listener's demo credentials, or --as-captured to send the captured signature", name, err)
+		if !o.gaveCredentials() {
+			return nil, cmdutil.UsageErrorf("%s", msg) // none at all: say what to pass before anything is sent
+		}
+		return nil, &skipError{msg}
 	}
 	scheme, err := t.Scheme(o.Encoding)
+	if err != nil && o.Encoding != "" {
+		// --encoding (checked to be a known one) applies to HMAC signatures:
+		// another provider's records of a mixed capture are passed over.
+		return nil, &skipError{fmt.Sprintf("cannot re-sign %s records with --encoding %s: %v: select records with --provider, or drop --encoding", name, o.Encoding, err)}
+	}
 	if err != nil {
 		return nil, err
 	}
-	s := &signer{scheme: scheme, creds: t.Credentials}
-	pl.signers[key] = s
-	return s, nil
+	return &signer{scheme: scheme, creds: t.Credentials}, nil
+}
+
+// gaveCredentials says the run was given credentials to re-sign with:
+// flags, --demo or a --profile.
+func (o *ReplayOptions) gaveCredentials() bool {
+	return o.Creds != (config.CredentialFlags{}) || o.Demo || o.Factory.ProfileName() != ""
 }
 
 // capturedProfile is the config profile a record was captured under, when
@@ -312,16 +441,8 @@ func targetURL(target, captured string) string {
 	if target == "" {
 		return captured
 	}
-	t, err := url.Parse(target)
-	if err != nil || (t.Path != "" && t.Path != "/") || t.RawQuery != "" {
-		return target
-	}
-	c, err := url.Parse(captured)
-	if err != nil {
-		return target
-	}
-	t.Path, t.RawPath, t.RawQuery = c.Path, c.RawPath, c.RawQuery
-	return t.String()
+	u, _ := client.KeepRoute(target, captured)
+	return u
 }
 
 func recordLabel(rec *capture.Record) string {
@@ -385,15 +506,12 @@ func (o *ReplayOptions) dryRun(in *input, pl *plan) error {
 	bad, skips := &badLines{}, &skipped{}
 	anyRedacted := false
 	n := 0
-	for rec, err := range o.selected(in, bad) {
+	for rec, err := range o.selected(in, bad, skips) {
 		if err != nil {
 			return err
 		}
 		req, s, err := o.request(pl, rec)
-		var skip *skipError
-		if errors.As(err, &skip) {
-			skips.add(skip)
-			fmt.Fprintf(o.IO.ErrOut, "smshook: %v: skipped\n", skip)
+		if o.skip(skips, rec, err) {
 			continue
 		}
 		if err != nil {
@@ -420,13 +538,28 @@ func (o *ReplayOptions) dryRun(in *input, pl *plan) error {
 	if anyRedacted {
 		fmt.Fprintln(o.IO.ErrOut, cmdutil.RedactedNote)
 	}
+	skips.noteUnrouted(o.IO.ErrOut)
 	if n == 0 && skips.count == 0 {
 		fmt.Fprintln(o.IO.ErrOut, "no records selected")
 	}
-	if err := skips.err(); err != nil {
+	if err := skips.err(o.IO.ErrOut); err != nil {
 		return err
 	}
 	return bad.err(in.name, o.SkipInvalid)
+}
+
+// skip counts rec as skipped when err says it cannot be re-signed, with a
+// line per record under --verbose.
+func (o *ReplayOptions) skip(skips *skipped, rec *capture.Record, err error) bool {
+	var skip *skipError
+	if !errors.As(err, &skip) {
+		return false
+	}
+	skips.add(rec, skip)
+	if o.Verbose {
+		fmt.Fprintf(o.IO.ErrOut, "smshook: %s: skipped: %v\n", recordLabel(rec), skip)
+	}
+	return true
 }
 
 func (o *ReplayOptions) send(in *input, pl *plan) error {
@@ -506,6 +639,7 @@ func (o *ReplayOptions) send(in *input, pl *plan) error {
 	if interrupted {
 		return cmdutil.ErrInterrupted
 	}
+	skips.noteUnrouted(o.IO.ErrOut)
 	// A replay that sent nothing must not pass a CI job by accident.
 	if sum.Sent == 0 && skips.count == 0 {
 		if err := bad.err(in.name, o.SkipInvalid); err != nil {
@@ -516,7 +650,7 @@ func (o *ReplayOptions) send(in *input, pl *plan) error {
 	if err := cmdutil.RunError(sum, pl.target); err != nil {
 		return err
 	}
-	if err := skips.err(); err != nil {
+	if err := skips.err(o.IO.ErrOut); err != nil {
 		return err
 	}
 	return bad.err(in.name, o.SkipInvalid)
@@ -525,16 +659,13 @@ func (o *ReplayOptions) send(in *input, pl *plan) error {
 // requests turns the selected records into requests for the runner.
 func (o *ReplayOptions) requests(in *input, pl *plan, bad *badLines, skips *skipped) iter.Seq2[*client.Request, error] {
 	return func(yield func(*client.Request, error) bool) {
-		for rec, err := range o.selected(in, bad) {
+		for rec, err := range o.selected(in, bad, skips) {
 			if err != nil {
 				yield(nil, err)
 				return
 			}
 			req, _, err := o.request(pl, rec)
-			var skip *skipError
-			if errors.As(err, &skip) {
-				skips.add(skip)
-				fmt.Fprintf(o.IO.ErrOut, "smshook: %v: skipped\n", skip)
+			if o.skip(skips, rec, err) {
 				continue
 			}
 			if !yield(req, err) || err != nil {
