@@ -523,9 +523,9 @@ func TestReplaySkipsWhatItCannotResign(t *testing.T) {
 	unknown := `smshook: skipped 1 record (x1): unknown provider "nosuchprovider"`
 	tests := []struct {
 		name     string
-		args     []string
+		args     []string // flags, and SMSHOOK_*=value for the environment
 		wantExit int
-		wantSent []string // record ids, by their bodies' order
+		wantSent []string // record ids, in the order sent
 		stderr   []string
 		lastLine string // the error root prints
 	}{
@@ -542,12 +542,23 @@ func TestReplaySkipsWhatItCannotResign(t *testing.T) {
 		{"unrouted included, re-signed", []string{"--demo", "--include-unrouted"}, 1, []string{"d1", "c1", "c2", "c3", "c4", "d2"},
 			[]string{"smshook: skipped 2 records (u1, u2): no provider named (imported from HAR?): pass --profile P to re-sign, or --as-captured", unknown},
 			"smshook: 3 records not replayed, for the 2 reasons above"},
+		{"secret from SMSHOOK_SECRET", []string{"SMSHOOK_SECRET=S"}, 1, []string{"d1", "d2"},
+			[]string{noRoute, cellcastCreds, unknown}, "smshook: 5 records not replayed, for the 2 reasons above"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, url := newSink(t, 200)
-			args := append([]string{"replay", path, "--to", strings.TrimSuffix(url, "/hook")}, tt.args...)
-			_, stderr, code := run(t, nil, args...)
+			env := map[string]string{}
+			flags := []string{}
+			for _, a := range tt.args {
+				if name, value, ok := strings.Cut(a, "="); ok && strings.HasPrefix(name, "SMSHOOK_") {
+					env[name] = value
+				} else {
+					flags = append(flags, a)
+				}
+			}
+			args := append([]string{"replay", path, "--to", strings.TrimSuffix(url, "/hook")}, flags...)
+			_, stderr, code := run(t, env, args...)
 			if code != tt.wantExit {
 				t.Fatalf("exit %d, want %d: %s", code, tt.wantExit, stderr)
 			}

@@ -411,9 +411,17 @@ func (o *ReplayOptions) newSigner(pl *plan, rec *capture.Record, name string) (*
 }
 
 // gaveCredentials says the run was given credentials to re-sign with:
-// flags, --demo or a --profile.
+// flags, SMSHOOK_* variables, --demo or a --profile.
 func (o *ReplayOptions) gaveCredentials() bool {
-	return o.Creds != (config.CredentialFlags{}) || o.Demo || o.Factory.ProfileName() != ""
+	if o.Creds != (config.CredentialFlags{}) || o.Demo || o.Factory.ProfileName() != "" {
+		return true
+	}
+	for _, name := range []string{config.EnvSecret, config.EnvUsername, config.EnvPassword} {
+		if o.Factory.Getenv(name) != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // capturedProfile is the config profile a record was captured under, when
