@@ -518,7 +518,7 @@ func TestReplaySkipsWhatItCannotResign(t *testing.T) {
 		unrouted("u2", "POST", "/", 12*time.Second),
 	)
 	path := writeCapture(t, "", records...)
-	noRoute := "smshook: skipped 2 requests that matched no route (--include-unrouted sends them)"
+	noRoute := "smshook: skipped 2 requests that matched no route (--include-unrouted selects them)"
 	cellcastCreds := "smshook: skipped 4 records (c1, c2, c3, …): cannot re-sign cellcast records: no username and password for cellcast"
 	unknown := `smshook: skipped 1 record (x1): unknown provider "nosuchprovider"`
 	tests := []struct {
@@ -599,7 +599,7 @@ func TestReplayDryRunAndExportSkip(t *testing.T) {
 		t.Errorf("dry run: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	stdout, stderr, code = run(t, nil, "replay", path, "--export", "curl")
-	if code != 0 || strings.Contains(stdout, "favicon") || strings.Count(stdout, "curl ") != 2 || !strings.Contains(stderr, "skipped 1 request that matched no route (--include-unrouted sends them)") {
+	if code != 0 || strings.Contains(stdout, "favicon") || strings.Count(stdout, "curl ") != 2 || !strings.Contains(stderr, "skipped 1 request that matched no route (--include-unrouted selects them)") {
 		t.Errorf("export: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	stdout, stderr, code = run(t, nil, "replay", path, "--export", "curl", "--include-unrouted")

@@ -253,7 +253,7 @@ func (r *skipReason) String() string {
 // noteUnrouted says how many requests that matched no route were passed over.
 func (s *skipped) noteUnrouted(w io.Writer) {
 	if s.unrouted > 0 {
-		fmt.Fprintf(w, "smshook: skipped %d %s that matched no route (--include-unrouted sends them)\n",
+		fmt.Fprintf(w, "smshook: skipped %d %s that matched no route (--include-unrouted selects them)\n",
 			s.unrouted, plural(s.unrouted, "request", "requests"))
 	}
 }
