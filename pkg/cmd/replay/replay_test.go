@@ -688,3 +688,24 @@ func TestReplayLineBeingWrittenAtStart(t *testing.T) {
 		t.Errorf("exit %d, %d requests, stderr %q; want 0, 4 and a note on line 5", code, len(s.requests()), stderr)
 	}
 }
+
+// A capture naming a new unknown provider in every record makes a bounded
+// number of lines: ten reasons, then a count of the rest.
+func TestReplaySkipReasonsAreBounded(t *testing.T) {
+	var records []*capture.Record
+	for i := range 25 {
+		records = append(records, rec(fmt.Sprintf("x%d", i), fmt.Sprintf("unknown%d", i), "delivery", codec.StatusDelivered, true, time.Duration(i)*time.Second, []byte(`{}`)))
+	}
+	records = append(records, rec("d1", "dexatel", "delivery", codec.StatusFailed, true, time.Minute, deliveryBody))
+	path := writeCapture(t, "", records...)
+	s, url := newSink(t, 200)
+	_, stderr, code := run(t, nil, "replay", path, "--to", url, "--secret", "S")
+	if code != 1 || len(s.requests()) != 1 {
+		t.Fatalf("exit %d, %d sent; want 1 and the dexatel record: %s", code, len(s.requests()), stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	if len(lines) != 12 || !strings.Contains(stderr, "smshook: skipped 15 more records for other reasons\n") ||
+		lines[11] != "smshook: 25 records not replayed, for the reasons above" {
+		t.Errorf("%d lines:\n%s", len(lines), stderr)
+	}
+}

@@ -210,6 +210,7 @@ func (o *ReplayOptions) selected(in *input, bad *badLines, skips *skipped) iter.
 type skipped struct {
 	count    int
 	reasons  []*skipReason // in the order first met
+	others   int           // skipped for reasons beyond maxSkipReasons
 	unrouted int
 }
 
@@ -220,8 +221,12 @@ type skipReason struct {
 	ids    []string // the first few, for the message
 }
 
-// maxSkipIDs bounds the record ids named per reason.
-const maxSkipIDs = 3
+// maxSkipIDs bounds the record ids named per reason, and maxSkipReasons
+// the reasons told apart.
+const (
+	maxSkipIDs     = 3
+	maxSkipReasons = 10
+)
 
 func (s *skipped) add(rec *capture.Record, skip *skipError) {
 	s.count++
@@ -231,6 +236,10 @@ func (s *skipped) add(rec *capture.Record, skip *skipError) {
 			r = known
 			break
 		}
+	}
+	if r == nil && len(s.reasons) >= maxSkipReasons {
+		s.others++ // a capture naming ever new providers cannot grow this list
+		return
 	}
 	if r == nil {
 		r = &skipReason{reason: skip.reason}
@@ -261,14 +270,18 @@ func (s *skipped) noteUnrouted(w io.Writer) {
 // err is the end-of-run failure for skipped records: the reason itself when
 // there is one, else one line per reason on w and a count.
 func (s *skipped) err(w io.Writer) error {
-	switch len(s.reasons) {
-	case 0:
+	switch {
+	case s.count == 0:
 		return nil
-	case 1:
+	case len(s.reasons) == 1 && s.others == 0:
 		return cmdutil.FailureErrorf("%v", s.reasons[0])
 	}
 	for _, r := range s.reasons {
 		fmt.Fprintf(w, "smshook: %v\n", r)
+	}
+	if s.others > 0 {
+		fmt.Fprintf(w, "smshook: skipped %d more %s for other reasons\n", s.others, plural(s.others, "record", "records"))
+		return cmdutil.FailureErrorf("%d records not replayed, for the reasons above", s.count)
 	}
 	return cmdutil.FailureErrorf("%d records not replayed, for the %d reasons above", s.count, len(s.reasons))
 }
@@ -344,7 +357,12 @@ func (o *ReplayOptions) signerFor(pl *plan, rec *capture.Record) (*signer, error
 	if name == "" {
 		name = pl.profileProvider
 	}
-	key := name + "\x00" + rec.Profile
+	// Keyed by the captured profile only when the config has it (it may
+	// hold the credentials), so that the maps stay as small as the config.
+	key := strings.ToLower(name)
+	if o.capturedProfile(rec, name) != nil {
+		key += "\x00" + rec.Profile
+	}
 	if s, ok := pl.signers[key]; ok {
 		return s, nil
 	}
@@ -354,13 +372,16 @@ func (o *ReplayOptions) signerFor(pl *plan, rec *capture.Record) (*signer, error
 	s, err := o.newSigner(pl, rec, name)
 	var skip *skipError
 	switch {
-	case errors.As(err, &skip):
-		pl.skips[key] = skip
+	case errors.As(err, &skip) && len(pl.skips) < maxCachedSkips:
+		pl.skips[key] = skip // bounded: a hostile capture may name a new provider per record
 	case err == nil:
 		pl.signers[key] = s
 	}
 	return s, err
 }
+
+// maxCachedSkips bounds the providers whose skip reason is remembered.
+const maxCachedSkips = 64
 
 func (o *ReplayOptions) newSigner(pl *plan, rec *capture.Record, name string) (*signer, error) {
 	if name == "" {
