@@ -3,56 +3,33 @@ package cmdutil
 import (
 	"fmt"
 	"io"
-	"net/http"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/smshook/smshook/pkg/client"
 	"github.com/smshook/smshook/pkg/iostreams"
+	"github.com/smshook/smshook/pkg/redact"
 	"github.com/smshook/smshook/pkg/signing"
 )
 
 // What send and replay share: how requests are printed before sending, how a
 // run's outcome becomes an exit code, and the progress line.
 
-// RedactAuth hides the values of headers that carry credentials:
-// Authorization and Proxy-Authorization always, and the scheme's own headers
-// when they carry the password or token itself (Basic, Bearer). Signatures,
-// timestamps and ids are not secrets and stay. The auth scheme word stays, so
-// "Bearer <redacted>" still says what was sent. It reports whether anything
-// was hidden.
-func RedactAuth(h http.Header, scheme signing.Scheme) (http.Header, bool) {
-	names := []string{"Authorization", "Proxy-Authorization"}
-	if scheme != nil && carriesCredentials(scheme) {
-		names = append(names, scheme.AuthHeaders()...)
+// CredentialHeaders is the set of headers that carry credentials for any
+// provider smshook knows, built in or defined in the config file, plus
+// those that always do (Authorization, Proxy-Authorization, cookies). Show
+// a header map through its Redact, with the route's scheme when known.
+func (f *Factory) CredentialHeaders() (*redact.Headers, error) {
+	reg, err := f.Registry()
+	if err != nil {
+		return nil, err
 	}
-	out := h
-	redacted := false
-	for _, name := range names {
-		values := h.Values(name)
-		if len(values) == 0 {
-			continue
-		}
-		if !redacted {
-			out = h.Clone()
-			redacted = true
-		}
-		hidden := make([]string, len(values))
-		for i, v := range values {
-			hidden[i] = "<redacted>"
-			if word, _, ok := strings.Cut(v, " "); ok {
-				hidden[i] = word + " <redacted>"
-			}
-		}
-		out[http.CanonicalHeaderKey(name)] = hidden
+	var schemes []signing.Scheme
+	for _, p := range reg.All() {
+		schemes = append(schemes, p.Scheme())
 	}
-	return out, redacted
-}
-
-func carriesCredentials(s signing.Scheme) bool {
-	kind := s.Spec().Scheme
-	return kind == signing.SchemeBasic || kind == signing.SchemeBearer
+	return redact.NewHeaders(schemes...), nil
 }
 
 // RedactedNote is printed once after output with hidden credentials.

@@ -2,6 +2,7 @@ package redact
 
 import (
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -106,5 +107,38 @@ func TestRecord(t *testing.T) {
 	}
 	if rec.Forward.URL != "http://u:PASS@app/x" || rec.Headers.Get("X-Api-Token") != "Bearer T0k" {
 		t.Error("Record changed its input")
+	}
+}
+
+// TestRedactRoute: with no set, the route's own credential headers and the
+// ones that always are credentials are hidden, and nothing else.
+func TestRedactRoute(t *testing.T) {
+	tests := []struct {
+		name   string
+		scheme signing.Scheme
+		header http.Header
+		want   http.Header
+	}{
+		{"bearer token", mustScheme(t, signing.Spec{Scheme: signing.SchemeBearer}),
+			http.Header{"Authorization": {"Bearer s3cr3t"}}, http.Header{"Authorization": {"Bearer <redacted>"}}},
+		{"basic in a custom header", mustScheme(t, signing.Spec{Scheme: signing.SchemeBasic, Header: "X-Auth"}),
+			http.Header{"X-Auth": {"Basic dTpw"}}, http.Header{"X-Auth": {"Basic <redacted>"}}},
+		{"an hmac signature is not a secret", mustScheme(t, signing.Spec{Scheme: signing.SchemeHMAC, Header: "X-Sig"}),
+			http.Header{"X-Sig": {"abc="}, "Proxy-Authorization": {"tok"}}, http.Header{"X-Sig": {"abc="}, "Proxy-Authorization": {"<redacted>"}}},
+		{"no scheme: Authorization still hidden", nil,
+			http.Header{"Authorization": {"Basic dTpw"}, "Webhook-Id": {"msg_1"}}, http.Header{"Authorization": {"Basic <redacted>"}, "Webhook-Id": {"msg_1"}}},
+	}
+	for _, tt := range tests {
+		orig := tt.header.Clone()
+		got, redacted := (*Headers)(nil).Redact(tt.header, tt.scheme)
+		if !reflect.DeepEqual(got, tt.want) || !redacted {
+			t.Errorf("%s: got %v (%v), want %v", tt.name, got, redacted, tt.want)
+		}
+		if !reflect.DeepEqual(tt.header, orig) {
+			t.Errorf("%s: the input was changed", tt.name)
+		}
+	}
+	if _, redacted := (*Headers)(nil).Redact(http.Header{"Content-Type": {"x"}}, nil); redacted {
+		t.Error("nothing to redact, but redacted")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"time"
 
@@ -12,12 +13,19 @@ import (
 	"github.com/smshook/smshook/pkg/cmd/version"
 	"github.com/smshook/smshook/pkg/cmdutil"
 	"github.com/smshook/smshook/pkg/har"
+	"github.com/smshook/smshook/pkg/provider"
+	"github.com/smshook/smshook/pkg/redact"
+	"github.com/smshook/smshook/pkg/signing"
 )
 
 // export writes the selected records as HAR or as a curl script, to --out
-// or stdout. Credential headers (Authorization) are redacted unless
-// --show-secrets: an export is meant to be shared.
+// or stdout. Credentials (credential headers, URL userinfo) are redacted
+// unless --show-secrets: an export is meant to be shared.
 func (o *ReplayOptions) export(in *input) error {
+	sec, err := o.secrets()
+	if err != nil {
+		return err
+	}
 	var w io.Writer = o.IO.Out
 	var file *os.File
 	if o.Out != "" {
@@ -32,12 +40,11 @@ func (o *ReplayOptions) export(in *input) error {
 	var (
 		n           int
 		anyRedacted bool
-		err         error
 	)
 	if o.Export == "har" {
-		n, anyRedacted, err = o.exportHAR(w, in, bad)
+		n, anyRedacted, err = o.exportHAR(w, in, bad, sec)
 	} else {
-		n, anyRedacted, err = o.exportCurl(w, in, bad)
+		n, anyRedacted, err = o.exportCurl(w, in, bad, sec)
 	}
 	if err != nil {
 		return err
@@ -57,21 +64,60 @@ func (o *ReplayOptions) export(in *input) error {
 	return bad.err(in.name, o.SkipInvalid)
 }
 
-// redacted returns rec with credential headers hidden, unless --show-secrets.
-func (o *ReplayOptions) redacted(rec *capture.Record) (*capture.Record, bool) {
-	if o.ShowSecrets {
-		return rec, false
-	}
-	h, hidden := cmdutil.RedactAuth(rec.Headers, nil)
-	if !hidden {
-		return rec, false
-	}
-	clone := *rec
-	clone.Headers = h
-	return &clone, true
+// secrets hides credentials in what replay prints or exports: the
+// credential headers of every provider, and URL userinfo.
+type secrets struct {
+	show    bool // --show-secrets
+	headers *redact.Headers
+	reg     *provider.Registry
 }
 
-func (o *ReplayOptions) exportHAR(w io.Writer, in *input, bad *badLines) (int, bool, error) {
+func (o *ReplayOptions) secrets() (*secrets, error) {
+	if o.ShowSecrets {
+		return &secrets{show: true}, nil
+	}
+	headers, err := o.Factory.CredentialHeaders()
+	if err != nil {
+		return nil, err
+	}
+	reg, err := o.Factory.Registry()
+	if err != nil {
+		return nil, err
+	}
+	return &secrets{headers: headers, reg: reg}, nil
+}
+
+// scheme is the scheme of the record's provider, nil when unknown.
+func (s *secrets) scheme(rec *capture.Record) signing.Scheme {
+	if p, err := s.reg.Lookup(rec.Provider); err == nil && rec.Provider != "" {
+		return p.Scheme()
+	}
+	return nil
+}
+
+// record returns rec with its credentials hidden, and whether any were.
+func (s *secrets) record(rec *capture.Record) (*capture.Record, bool) {
+	if s.show {
+		return rec, false
+	}
+	return redact.Record(rec, s.headers, s.scheme(rec))
+}
+
+// request returns the header and URL of a request to print, credentials
+// hidden; route is the scheme that signed it, else the record's.
+func (s *secrets) request(h http.Header, rawURL string, route signing.Scheme, rec *capture.Record) (http.Header, string, bool) {
+	if s.show {
+		return h, rawURL, false
+	}
+	if route == nil {
+		route = s.scheme(rec)
+	}
+	h, hidden := s.headers.Redact(h, route)
+	shown := redact.URL(rawURL)
+	return h, shown, hidden || shown != rawURL
+}
+
+func (o *ReplayOptions) exportHAR(w io.Writer, in *input, bad *badLines, sec *secrets) (int, bool, error) {
 	hw, err := har.NewWriter(w, har.Creator{Name: "smshook", Version: version.Read().Version})
 	if err != nil {
 		return 0, false, err
@@ -81,7 +127,7 @@ func (o *ReplayOptions) exportHAR(w io.Writer, in *input, bad *badLines) (int, b
 		if err != nil {
 			return n, anyRedacted, err
 		}
-		rec, hidden := o.redacted(rec)
+		rec, hidden := sec.record(rec)
 		anyRedacted = anyRedacted || hidden
 		if o.To != "" {
 			retargeted := *rec
@@ -99,7 +145,7 @@ func (o *ReplayOptions) exportHAR(w io.Writer, in *input, bad *badLines) (int, b
 // exportCurl writes a POSIX shell script: one curl command per record that
 // sends its exact bytes and captured headers to --to, or to the URL it was
 // captured at.
-func (o *ReplayOptions) exportCurl(w io.Writer, in *input, bad *badLines) (int, bool, error) {
+func (o *ReplayOptions) exportCurl(w io.Writer, in *input, bad *badLines, sec *secrets) (int, bool, error) {
 	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, "#!/bin/sh\n# Requests from %s, exported by smshook replay --export curl.\nset -e\n", in.name)
 	n, anyRedacted := 0, false
@@ -107,7 +153,7 @@ func (o *ReplayOptions) exportCurl(w io.Writer, in *input, bad *badLines) (int, 
 		if err != nil {
 			return n, anyRedacted, err
 		}
-		rec, hidden := o.redacted(rec)
+		rec, hidden := sec.record(rec)
 		anyRedacted = anyRedacted || hidden
 		target := rec.URL
 		if o.To != "" {

@@ -382,6 +382,10 @@ func (o *ReplayOptions) dryRun(in *input, pl *plan) error {
 	if err != nil {
 		return err
 	}
+	sec, err := o.secrets()
+	if err != nil {
+		return err
+	}
 	bad, skips := &badLines{}, &skipped{}
 	anyRedacted := false
 	n := 0
@@ -399,21 +403,17 @@ func (o *ReplayOptions) dryRun(in *input, pl *plan) error {
 		if err != nil {
 			return err
 		}
-		h := req.Header
-		if !o.ShowSecrets {
-			var redacted bool
-			var scheme signing.Scheme
-			if s != nil {
-				scheme = s.scheme
-			}
-			h, redacted = cmdutil.RedactAuth(h, scheme)
-			anyRedacted = anyRedacted || redacted
+		var scheme signing.Scheme
+		if s != nil {
+			scheme = s.scheme
 		}
+		h, shownURL, redacted := sec.request(req.Header, req.URL, scheme, rec)
+		anyRedacted = anyRedacted || redacted
 		if n > 0 && format != "json" {
 			fmt.Fprintln(o.IO.Out)
 		}
 		n++
-		if err := cmdutil.PrintRequest(o.IO, format, signing.Request{Method: req.Method, URL: req.URL, Header: h, Body: req.Body}, true); err != nil {
+		if err := cmdutil.PrintRequest(o.IO, format, signing.Request{Method: req.Method, URL: shownURL, Header: h, Body: req.Body}, true); err != nil {
 			return err
 		}
 	}

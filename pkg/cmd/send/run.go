@@ -163,7 +163,7 @@ func (o *SendOptions) traceRequest(req *client.Request, scheme signing.Scheme) {
 	fmt.Fprintln(w, cs.Cyan("> Host: "+host))
 	h := req.Header
 	if !o.ShowSecrets {
-		h, _ = cmdutil.RedactAuth(h, scheme)
+		h, _ = o.credHeaders.Redact(h, scheme)
 	}
 	writeHeaders(w, cs, "> ", h)
 	fmt.Fprintln(w, cs.Cyan(">"))
@@ -185,7 +185,7 @@ func (o *SendOptions) traceReply(res *client.Result) {
 	fmt.Fprintln(w, cs.Cyan("< "+client.StatusText(res.Status)))
 	h := res.Header
 	if !o.ShowSecrets {
-		h, _ = cmdutil.RedactAuth(h, nil)
+		h, _ = o.credHeaders.Redact(h, nil)
 	}
 	writeHeaders(w, cs, "< ", h)
 	fmt.Fprintln(w, cs.Cyan("<"))
@@ -226,7 +226,7 @@ func dryRun(opts *SendOptions, format string, pl *plan, reqs iter.Seq2[*client.R
 		h := req.Header
 		if !opts.ShowSecrets {
 			var redacted bool
-			h, redacted = cmdutil.RedactAuth(h, pl.scheme)
+			h, redacted = opts.credHeaders.Redact(h, pl.scheme)
 			anyRedacted = anyRedacted || redacted
 		}
 		if !first && format != "json" {

@@ -17,6 +17,7 @@ import (
 	"github.com/smshook/smshook/pkg/config"
 	"github.com/smshook/smshook/pkg/iostreams"
 	"github.com/smshook/smshook/pkg/provider"
+	"github.com/smshook/smshook/pkg/redact"
 	"github.com/smshook/smshook/pkg/signing"
 )
 
@@ -28,6 +29,8 @@ type SendOptions struct {
 	// Context is the command's: canceled on Ctrl-C.
 	Context context.Context
 	factory *cmdutil.Factory
+	// credHeaders are the headers to redact unless --show-secrets.
+	credHeaders *redact.Headers
 
 	ProviderArg string
 	To          string
@@ -241,6 +244,9 @@ func sendRun(opts *SendOptions) error {
 	}
 	t, err := f.ResolveTarget(opts.ProviderArg, opts.Credentials)
 	if err != nil {
+		return err
+	}
+	if opts.credHeaders, err = f.CredentialHeaders(); err != nil {
 		return err
 	}
 	p := t.Provider
