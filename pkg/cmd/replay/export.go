@@ -147,7 +147,9 @@ func (o *ReplayOptions) exportHAR(w io.Writer, in *input, bad *badLines, sec *se
 // captured at.
 func (o *ReplayOptions) exportCurl(w io.Writer, in *input, bad *badLines, sec *secrets) (int, bool, error) {
 	bw := bufio.NewWriter(w)
-	fmt.Fprintf(bw, "#!/bin/sh\n# Requests from %s, exported by smshook replay --export curl.\nset -e\n", in.name)
+	// What came from the file (its name, ids, providers, kinds, headers,
+	// bodies) goes only through the shell door: comments and quoted words.
+	fmt.Fprintf(bw, "#!/bin/sh\n%s\nset -e\n", cmdutil.ShellComment("Requests from "+in.name+", exported by smshook replay --export curl."))
 	n, anyRedacted := 0, false
 	for rec, err := range o.selected(in, bad) {
 		if err != nil {
@@ -159,7 +161,7 @@ func (o *ReplayOptions) exportCurl(w io.Writer, in *input, bad *badLines, sec *s
 		if o.To != "" {
 			target = o.To
 		}
-		fmt.Fprintf(bw, "\n# %s  %s %s  %s\n", rec.ID, rec.Provider, rec.Kind, rec.ReceivedAt.UTC().Format(time.RFC3339))
+		fmt.Fprintf(bw, "\n%s\n", cmdutil.ShellComment(rec.ID, rec.Provider+" "+rec.Kind, rec.ReceivedAt.UTC().Format(time.RFC3339)))
 		fmt.Fprintln(bw, cmdutil.FormatCurl(rec.Method, target, client.ResendHeader(rec.Headers), rec.Body(), ""))
 		n++
 	}
