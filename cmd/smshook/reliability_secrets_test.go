@@ -208,6 +208,13 @@ func TestNoSecretInOutput(t *testing.T) {
 		{name: "send 500 report", args: []string{"send", "-p", "mob", "--to", f.failing, "-v", "--report", "send.xml"}, code: 1, files: []string{"send.xml"}},
 		{name: "send unreachable", args: []string{"send", "-p", "cell", "--to", f.closed, "-v", "--report", "send2.xml"}, code: 1, files: []string{"send2.xml"}},
 		{name: "send handshake fails", args: []string{"send", "-p", "mob", "--handshake", "-v"}, code: 1},
+		{name: "send to a URL with a password", args: []string{"send", "-p", "dex", "--to", strings.Replace(f.sink, "http://", "http://fwd:"+forwardPassword+"@", 1), "-v", "--report", "send3.xml"}, files: []string{"send3.xml"}},
+		{name: "send to a URL with a password, failing", args: []string{"send", "-p", "dex", "--to", strings.Replace(f.failing, "http://", "http://fwd:"+forwardPassword+"@", 1), "--count", "2", "-o", "json"}, code: 1},
+		{name: "send to a dead URL with a password", args: []string{"send", "-p", "dex", "--to", f.forwardTo}, code: 1},
+		{name: "send dry-run to a URL with a password", args: []string{"send", "-p", "dex", "--to", f.forwardTo, "--dry-run", "-o", "json"}},
+		{name: "replay to a URL with a password", args: []string{"replay", f.capture, "--as-captured", "--to", strings.Replace(f.sink, "http://", "http://fwd:"+forwardPassword+"@", 1), "-v", "--report", "replay2.xml", "-o", "json"}, files: []string{"replay2.xml"}},
+		{name: "replay to a dead URL with a password", args: []string{"replay", f.capture, "--as-captured", "--to", f.forwardTo}, code: 1},
+		{name: "send to a bad URL with a password", args: []string{"send", "-p", "dex", "--to", "ftp://fwd:" + forwardPassword + "@h/x"}, code: 2},
 		{name: "send bad count", args: []string{"send", "-p", "mob", "--count", "-1"}, code: 2},
 
 		// replay: re-signed, as captured (credential headers from the capture), dry runs, exports, failures.

@@ -48,7 +48,7 @@ func ResultLine(cs *iostreams.ColorScheme, res *client.Result, numbered bool) st
 		status = cs.Red(client.StatusText(res.Status))
 	}
 	req := res.Request
-	line := fmt.Sprintf("%s  %s  %s %s", status, client.FormatDuration(res.Latency), req.Method, req.URL)
+	line := fmt.Sprintf("%s  %s  %s %s", status, client.FormatDuration(res.Latency), req.Method, redact.URL(req.URL))
 	if numbered {
 		line = fmt.Sprintf("#%d  %s", res.Seq, line)
 		if req.Name != "" {
@@ -64,6 +64,7 @@ func ResultLine(cs *iostreams.ColorScheme, res *client.Result, numbered bool) st
 // ReachError says a URL could not be reached, and how often it was tried.
 // A refused certificate is the user's to fix (or skip): exit 2.
 func ReachError(target, kind, text string, retries int) error {
+	target = redact.URL(target)
 	if kind == client.ErrTLS {
 		return UsageErrorf("TLS with %s failed: %s: pass --insecure to skip certificate verification", target, text)
 	}
@@ -84,6 +85,7 @@ func RunError(sum *client.Summary, target string) error {
 	if sum.AllOK() {
 		return nil
 	}
+	target = redact.URL(target)
 	var parts []string
 	if n := sum.UnexpectedCount(); n > 0 {
 		parts = append(parts, fmt.Sprintf("%d replied %s, not %s", n, client.FormatCodeCounts(sum.Unexpected), sum.Expect))

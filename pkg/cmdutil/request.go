@@ -22,6 +22,7 @@ import (
 
 	"github.com/smshook/smshook/pkg/config"
 	"github.com/smshook/smshook/pkg/iostreams"
+	"github.com/smshook/smshook/pkg/redact"
 	"github.com/smshook/smshook/pkg/signing"
 )
 
@@ -185,7 +186,7 @@ func NewRequestJSON(req signing.Request) RequestJSON {
 func CheckHTTPURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("%q is not an http(s) URL such as http://127.0.0.1:3000/webhooks", raw)
+		return fmt.Errorf("%q is not an http(s) URL such as http://127.0.0.1:3000/webhooks", redact.URL(raw))
 	}
 	return nil
 }

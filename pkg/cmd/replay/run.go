@@ -18,6 +18,7 @@ import (
 	"github.com/smshook/smshook/pkg/har"
 	"github.com/smshook/smshook/pkg/iostreams"
 	"github.com/smshook/smshook/pkg/provider"
+	"github.com/smshook/smshook/pkg/redact"
 	"github.com/smshook/smshook/pkg/signing"
 )
 
@@ -450,7 +451,7 @@ func (o *ReplayOptions) send(in *input, pl *plan) error {
 			Class:      "replay",
 			Expect:     pl.expect,
 			Start:      o.Now(),
-			Properties: [][2]string{{"url", pl.target}, {"expect", pl.expect.String()}, {"capture", in.name}},
+			Properties: [][2]string{{"url", redact.URL(pl.target)}, {"expect", pl.expect.String()}, {"capture", in.name}},
 		})
 		if err != nil {
 			return cmdutil.UsageError(err)
