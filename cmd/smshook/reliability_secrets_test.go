@@ -180,6 +180,7 @@ func TestNoSecretInOutput(t *testing.T) {
 		{name: "sign basic curl", args: []string{"sign", "-p", "cell", "--event", "status", "-o", "curl"}},
 		{name: "sign basic flags json", args: []string{"sign", "cellcast", "--username", "hook", "--password", passwordFlag, "--event", "status", "-o", "json"}},
 		{name: "sign basic env", args: []string{"sign", "cellcast", "--username", "hook", "--event", "status", "-o", "http"}, env: []string{"SMSHOOK_PASSWORD=" + passwordEnv}},
+		{name: "sign to a URL with a password", args: []string{"sign", "-p", "dex", f.body, "--url", f.forwardTo, "-o", "curl"}},
 		{name: "sign bad encoding", args: []string{"sign", "dexatel", "--secret", secretFlag, "--encoding", "bogus", f.body}, code: 2},
 		{name: "sign missing file", args: []string{"sign", "-p", "dex", "missing.json"}, code: 2},
 		{name: "sign unknown profile", args: []string{"sign", "-p", "nosuch", f.body}, code: 2},

@@ -189,7 +189,11 @@ func signRun(opts *SignOptions) error {
 	// only when asked, so that a log of this command keeps no password.
 	if !opts.ShowSecrets {
 		var redacted bool
-		if req.Header, redacted = redact.NewHeaders(scheme).Redact(req.Header, scheme); redacted {
+		req.Header, redacted = redact.NewHeaders(scheme).Redact(req.Header, scheme)
+		if shown := redact.URL(req.URL); shown != req.URL {
+			req.URL, redacted = shown, true
+		}
+		if redacted {
 			defer fmt.Fprintln(opts.IO.ErrOut, cmdutil.RedactedNote)
 		}
 	}
