@@ -161,9 +161,16 @@ func (o *ReplayOptions) exportCurl(w io.Writer, in *input, bad *badLines, sec *s
 		if o.To != "" {
 			target = o.To
 		}
-		fmt.Fprintf(bw, "\n%s\n", cmdutil.ShellComment(rec.ID, rec.Provider+" "+rec.Kind, rec.ReceivedAt.UTC().Format(time.RFC3339)))
+		fmt.Fprintf(bw, "\n%s\n", cmdutil.ShellComment(orDash(rec.ID), orDash(rec.Provider)+" "+orDash(rec.Kind), rec.ReceivedAt.UTC().Format(time.RFC3339)))
 		fmt.Fprintln(bw, cmdutil.FormatCurl(rec.Method, target, client.ResendHeader(rec.Headers), rec.Body(), ""))
 		n++
 	}
 	return n, anyRedacted, bw.Flush()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
