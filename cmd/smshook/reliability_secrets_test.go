@@ -4,6 +4,8 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -31,14 +33,21 @@ const (
 	passwordEnv      = "EnvPassw0rd-Gg7h"
 	tokenCaptured    = "CapturedT0ken-Yy6u"
 	passwordCaptured = "CapturedPassw0rd-Ee4r"
+	// A config-defined provider sends a Bearer token in X-Api-Token, and a
+	// profile forwards to an app whose URL holds a password.
+	apiTokenProfile  = "ApiT0ken-Kk8s"
+	apiTokenCaptured = "CapturedApiT0ken-Ww5v"
+	forwardPassword  = "FwdPassw0rd-Uu3i"
+	cookieCaptured   = "CookieS3ssion-Oo1p"
 )
 
 // forbidden are the strings no output may hold: every credential, and the
 // Basic header values that carry a password in base64.
 func forbidden() []string {
 	list := []string{secretFlag, secretEnv, secretProfile, secretOld, secretFile, secretProfileEnv,
-		tokenProfile, tokenFlag, passwordProfile, passwordFlag, passwordEnv, tokenCaptured, passwordCaptured}
-	for _, userPass := range []string{"hook:" + passwordProfile, "hook:" + passwordFlag, "hook:" + passwordEnv, "hook:" + passwordCaptured} {
+		tokenProfile, tokenFlag, passwordProfile, passwordFlag, passwordEnv, tokenCaptured, passwordCaptured,
+		apiTokenProfile, apiTokenCaptured, forwardPassword, cookieCaptured}
+	for _, userPass := range []string{"hook:" + passwordProfile, "hook:" + passwordFlag, "hook:" + passwordEnv, "hook:" + passwordCaptured, "fwd:" + forwardPassword} {
 		list = append(list, base64.StdEncoding.EncodeToString([]byte(userPass)))
 	}
 	return list
@@ -46,17 +55,21 @@ func forbidden() []string {
 
 // secretsFixture is a directory with a config file of profiles whose
 // credentials come from the file itself, a secret file and an env var, a
-// body, and a capture holding requests with credential headers.
+// config-defined provider with a token in X-Api-Token, a forward_to with a
+// password, a body, and a capture holding requests with credential headers
+// (one no route claimed, one forwarded to a URL with a password).
 type secretsFixture struct {
 	dir, body, capture string
 	env                []string
 	sink, failing      string // servers answering 200 and 500
 	closed             string // nothing listens there
+	forwardTo          string // closed, with a password in its userinfo
 }
 
 func newSecretsFixture(t *testing.T) *secretsFixture {
 	t.Helper()
 	f := &secretsFixture{dir: t.TempDir(), sink: okServer(t, 200), failing: okServer(t, 500), closed: closedURL(t)}
+	f.forwardTo = strings.Replace(closedURL(t), "http://", "http://fwd:"+forwardPassword+"@", 1)
 	f.env = cliEnv(f.dir, "DEX_SECRET="+secretProfileEnv)
 	f.body = writeFile(t, f.dir, "body.json", dexatelBody)
 	writeFile(t, f.dir, "secret.txt", secretFile+"\n")
@@ -83,6 +96,18 @@ func newSecretsFixture(t *testing.T) *secretsFixture {
     username: hook
     password: `+passwordProfile+`
     url: `+f.sink+`/cellcast
+  tok:
+    provider: tokenapi
+    secret: `+apiTokenProfile+`
+    forward_to: `+f.forwardTo+`
+providers:
+  tokenapi:
+    auth: {scheme: bearer, header: X-Api-Token}
+    kinds:
+      - name: delivery
+        kind: delivery
+        fields: {message_id: id, status: status}
+        fixture: '{"id":"m-1","status":"delivered"}'
 `)
 	f.capture = filepath.Join(f.dir, "captures.jsonl")
 	w, err := capture.Open(f.capture)
@@ -94,6 +119,9 @@ func newSecretsFixture(t *testing.T) *secretsFixture {
 		{"dexatel", "delivery", "X-Dexatel-Signature", hmacBase64(secretProfile, dexatelBody)},
 		{"mobtexting", "dlr", "Authorization", "Bearer " + tokenCaptured},
 		{"cellcast", "status", "Authorization", "Basic " + base64.StdEncoding.EncodeToString([]byte("hook:"+passwordCaptured))},
+		{"tokenapi", "delivery", "X-Api-Token", "Bearer " + apiTokenCaptured},
+		{"", "", "X-Api-Token", "Bearer " + apiTokenCaptured}, // no route claimed it
+		{"", "", "Cookie", "session=" + cookieCaptured},
 	} {
 		rec := &capture.Record{ID: capture.NewID(at.Add(time.Duration(i))), ReceivedAt: at, Profile: r.provider, Provider: r.provider,
 			Kind: r.kind, Method: "POST", URL: "http://127.0.0.1:8787/" + r.provider,
@@ -101,6 +129,14 @@ func newSecretsFixture(t *testing.T) *secretsFixture {
 			Verification: capture.Verification{Valid: true, Message: "valid"}}
 		rec.SetBody([]byte(dexatelBody))
 		rec.Reply.Status = 200
+		if r.provider == "tokenapi" { // as an older smshook stored it, password and all
+			rec.Forward = &capture.Forward{URL: f.forwardTo, Status: 0, Error: "cannot reach the app at " + f.forwardTo + ": refused"}
+			rec.Reply.Status = 502
+		}
+		if r.provider == "" {
+			rec.Verification = capture.Verification{Reason: "no_route", Message: "no route"}
+			rec.Reply.Status = 404
+		}
 		if err := w.Append(rec); err != nil {
 			t.Fatal(err)
 		}
@@ -144,6 +180,7 @@ func TestNoSecretInOutput(t *testing.T) {
 		{name: "sign basic curl", args: []string{"sign", "-p", "cell", "--event", "status", "-o", "curl"}},
 		{name: "sign basic flags json", args: []string{"sign", "cellcast", "--username", "hook", "--password", passwordFlag, "--event", "status", "-o", "json"}},
 		{name: "sign basic env", args: []string{"sign", "cellcast", "--username", "hook", "--event", "status", "-o", "http"}, env: []string{"SMSHOOK_PASSWORD=" + passwordEnv}},
+		{name: "sign to a URL with a password", args: []string{"sign", "-p", "dex", f.body, "--url", f.forwardTo, "-o", "curl"}},
 		{name: "sign bad encoding", args: []string{"sign", "dexatel", "--secret", secretFlag, "--encoding", "bogus", f.body}, code: 2},
 		{name: "sign missing file", args: []string{"sign", "-p", "dex", "missing.json"}, code: 2},
 		{name: "sign unknown profile", args: []string{"sign", "-p", "nosuch", f.body}, code: 2},
@@ -172,15 +209,40 @@ func TestNoSecretInOutput(t *testing.T) {
 		{name: "send 500 report", args: []string{"send", "-p", "mob", "--to", f.failing, "-v", "--report", "send.xml"}, code: 1, files: []string{"send.xml"}},
 		{name: "send unreachable", args: []string{"send", "-p", "cell", "--to", f.closed, "-v", "--report", "send2.xml"}, code: 1, files: []string{"send2.xml"}},
 		{name: "send handshake fails", args: []string{"send", "-p", "mob", "--handshake", "-v"}, code: 1},
+		{name: "send to a URL with a password", args: []string{"send", "-p", "dex", "--to", strings.Replace(f.sink, "http://", "http://fwd:"+forwardPassword+"@", 1), "-v", "--report", "send3.xml"}, files: []string{"send3.xml"}},
+		{name: "send to a URL with a password, failing", args: []string{"send", "-p", "dex", "--to", strings.Replace(f.failing, "http://", "http://fwd:"+forwardPassword+"@", 1), "--count", "2", "-o", "json"}, code: 1},
+		{name: "send to a dead URL with a password", args: []string{"send", "-p", "dex", "--to", f.forwardTo}, code: 1},
+		{name: "send dry-run to a URL with a password", args: []string{"send", "-p", "dex", "--to", f.forwardTo, "--dry-run", "-o", "json"}},
+		{name: "replay to a URL with a password", args: []string{"replay", f.capture, "--as-captured", "--to", strings.Replace(f.sink, "http://", "http://fwd:"+forwardPassword+"@", 1), "-v", "--report", "replay2.xml", "-o", "json"}, files: []string{"replay2.xml"}},
+		{name: "replay to a dead URL with a password", args: []string{"replay", f.capture, "--as-captured", "--to", f.forwardTo}, code: 1},
+		{name: "send to a bad URL with a password", args: []string{"send", "-p", "dex", "--to", "ftp://fwd:" + forwardPassword + "@h/x"}, code: 2},
 		{name: "send bad count", args: []string{"send", "-p", "mob", "--count", "-1"}, code: 2},
 
 		// replay: re-signed, as captured (credential headers from the capture), dry runs, exports, failures.
 		{name: "replay re-signed", args: []string{"replay", f.capture, "-p", "dex", "--provider", "dexatel", "-v"}},
 		{name: "replay as captured", args: []string{"replay", f.capture, "--as-captured", "--to", f.sink, "-v", "-o", "json"}},
 		{name: "replay as captured dry-run curl", args: []string{"replay", f.capture, "--as-captured", "--to", f.sink, "--dry-run", "-o", "curl"}},
+		{name: "replay as captured dry-run http", args: []string{"replay", f.capture, "--as-captured", "--to", f.sink, "--dry-run", "-o", "http"}},
+		{name: "replay as captured dry-run json", args: []string{"replay", f.capture, "--as-captured", "--to", f.sink, "--dry-run", "-o", "json"}},
+		{name: "replay dry-run to a URL with a password", args: []string{"replay", f.capture, "--as-captured", "--to", f.forwardTo, "--dry-run", "-o", "curl"}},
+		{name: "replay re-signed token dry-run http", args: []string{"replay", f.capture, "-p", "tok", "--provider", "tokenapi", "--dry-run", "-o", "http"}},
 		{name: "replay re-signed dry-run http", args: []string{"replay", f.capture, "-p", "cell", "--provider", "cellcast", "--dry-run", "-o", "http"}},
 		{name: "replay export har", args: []string{"replay", f.capture, "--export", "har", "--out", "out.har"}, files: []string{"out.har"}},
 		{name: "replay export curl", args: []string{"replay", f.capture, "--export", "curl"}},
+		{name: "replay export curl file", args: []string{"replay", f.capture, "--export", "curl", "--out", "out.sh"}, files: []string{"out.sh"}},
+		{name: "replay export har stdout", args: []string{"replay", f.capture, "--export", "har"}},
+		{name: "replay export har of a har", args: []string{"replay", "--import-har", "out.har", "--export", "har"}},
+
+		// config: the profile with forward_to and a token, shown and listed.
+		{name: "config show", args: []string{"config", "show", "tok"}},
+		{name: "config show json", args: []string{"config", "show", "tok", "-o", "json"}},
+		{name: "config list", args: []string{"config", "list"}},
+		{name: "config list json", args: []string{"config", "list", "-o", "json"}},
+
+		// send with the config-defined token provider.
+		{name: "send token dry-run curl", args: []string{"send", "-p", "tok", "--to", f.sink, "--dry-run", "-o", "curl"}},
+		{name: "send token verbose", args: []string{"send", "-p", "tok", "--to", f.sink, "-v"}},
+		{name: "sign token curl", args: []string{"sign", "-p", "tok", "--event", "delivery", "-o", "curl"}},
 		{name: "replay 500 report", args: []string{"replay", f.capture, "-p", "mob", "--provider", "mobtexting", "--to", f.failing, "-v", "--report", "replay.xml"}, code: 1, files: []string{"replay.xml"}},
 		{name: "replay unreachable", args: []string{"replay", f.capture, "--as-captured", "--to", f.closed, "-v"}, code: 1},
 		{name: "replay bad rate", args: []string{"replay", f.capture, "-p", "dex", "--rate", "-1"}, code: 2},
@@ -224,6 +286,9 @@ func TestShowSecretsShowsThem(t *testing.T) {
 		{[]string{"sign", "-p", "cell", "--event", "status", "-o", "http", "--show-secrets"}, base64.StdEncoding.EncodeToString([]byte("hook:" + passwordProfile)), ""},
 		{[]string{"send", "-p", "mob", "--dry-run", "-o", "curl", "--show-secrets"}, tokenProfile, ""},
 		{[]string{"replay", f.capture, "--export", "har", "--out", "shown.har", "--show-secrets"}, tokenCaptured, "shown.har"},
+		{[]string{"replay", f.capture, "--export", "curl", "--show-secrets"}, apiTokenCaptured, ""},
+		{[]string{"replay", f.capture, "--export", "curl", "--show-secrets"}, cookieCaptured, ""},
+		{[]string{"replay", f.capture, "--as-captured", "--to", f.sink, "--dry-run", "-o", "http", "--show-secrets"}, apiTokenCaptured, ""},
 	} {
 		res := runCLI(t, f.dir, f.env, c.args...)
 		out := res.stdout
@@ -264,10 +329,20 @@ func TestListenPrintsNoSecret(t *testing.T) {
 		{"/mob?token=9012XX", [2]string{"Authorization", "Bearer " + tokenProfile}},
 		{"/cell", [2]string{"Authorization", basic(passwordProfile)}},
 		{"/cell", [2]string{"Authorization", basic(passwordFlag)}},
+		// The config-defined provider's token, forwarded to a dead app
+		// whose URL holds a password, and the same token where no route
+		// claims it (so no scheme is known).
+		{"/tok", [2]string{"X-Api-Token", "Bearer " + apiTokenProfile}},
+		{"/tok", [2]string{"X-Api-Token", "Bearer " + apiTokenCaptured}},
+		{"/nowhere", [2]string{"X-Api-Token", "Bearer " + apiTokenProfile}},
+		{"/", [2]string{"Cookie", "session=" + cookieCaptured}},
 	}
 	for _, mode := range [][]string{{"--print", "all"}, {"-o", "json"}, {"--print", "headers", "--forward-to", f.closed}} {
 		t.Run(strings.Join(mode, " "), func(t *testing.T) {
-			listen := startListen(t, f.dir, f.env, filepath.Join(f.dir, "listen.jsonl"), mode...)
+			capturePath := filepath.Join(f.dir, "listen.jsonl")
+			os.Remove(capturePath)
+			listen := startListen(t, f.dir, f.env, capturePath, mode...)
+			forwarded502 := 0
 			for _, r := range requests {
 				req, _ := http.NewRequest("POST", listen.url+r.path, strings.NewReader(dexatelBody))
 				req.Header.Set("Content-Type", "application/json")
@@ -276,7 +351,20 @@ func TestListenPrintsNoSecret(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				// What the (untrusted) sender reads back.
+				reply, _ := io.ReadAll(resp.Body)
 				resp.Body.Close()
+				if resp.StatusCode == 502 {
+					forwarded502++
+				}
+				for _, secret := range forbidden() {
+					if strings.Contains(string(reply), secret) || strings.Contains(fmt.Sprint(resp.Header), secret) {
+						t.Errorf("the reply to %s holds the credential %q: %d %s", r.path, secret, resp.StatusCode, reply)
+					}
+				}
+			}
+			if forwarded502 < 1 {
+				t.Errorf("the requests to /tok were not forwarded to the dead app (%d answered 502)", forwarded502)
 			}
 			if code := listen.interrupt(t); code != 130 {
 				t.Fatalf("listen exited %d after SIGINT:\n%s", code, listen.stderr)
@@ -287,6 +375,17 @@ func TestListenPrintsNoSecret(t *testing.T) {
 						t.Errorf("listen's %s holds the credential %q:\n%s", where, secret, out)
 					}
 				}
+			}
+			// The capture keeps request headers as received (replay
+			// --as-captured sends them again), but not the forward target's
+			// password.
+			stored, err := os.ReadFile(capturePath)
+			profileForward := !strings.Contains(strings.Join(mode, " "), "--forward-to")
+			if err != nil || profileForward && !strings.Contains(string(stored), `"forward":{"url":"http://fwd:xxxxx@`) {
+				t.Errorf("the capture does not hold the redacted forward URL (%v):\n%s", err, stored)
+			}
+			if strings.Contains(string(stored), forwardPassword) {
+				t.Errorf("the capture holds the forward_to password:\n%s", stored)
 			}
 			if !strings.Contains(listen.stdout.String()+listen.stderr.String(), "dexfile") {
 				t.Fatalf("the requests did not show up:\n%s\n%s", listen.stdout, listen.stderr)

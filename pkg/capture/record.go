@@ -186,9 +186,16 @@ func decodeBody(text *string, b64 string) ([]byte, error) {
 	return base64.StdEncoding.DecodeString(b64)
 }
 
-// Validate checks what a reader of the file relies on: exactly one body
-// field, and base64 that decodes.
+// Validate checks what a reader of the file relies on: an id of the shape
+// ids have, a request HTTP can carry, exactly one body field, and base64
+// that decodes.
 func (r *Record) Validate() error {
+	if err := checkID(r.ID); err != nil {
+		return err
+	}
+	if err := r.checkRequest(); err != nil {
+		return err
+	}
 	switch {
 	case r.BodyText != nil && r.BodyBase64 != "":
 		return errors.New("record has both body and body_base64")

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/smshook/smshook/pkg/provider"
+	"github.com/smshook/smshook/pkg/redact"
 	"github.com/smshook/smshook/pkg/signing"
 )
 
@@ -153,7 +154,7 @@ func (b *Builder) Requests(count int) iter.Seq2[*Request, error] {
 
 // label is how a request is named in reports and messages.
 func label(seq int, r *Request) string {
-	s := "#" + strconv.Itoa(seq) + " " + r.Method + " " + r.URL
+	s := "#" + strconv.Itoa(seq) + " " + r.Method + " " + redact.URL(r.URL)
 	if r.Name != "" {
 		s += " (" + r.Name + ")"
 	}

@@ -3,56 +3,33 @@ package cmdutil
 import (
 	"fmt"
 	"io"
-	"net/http"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/smshook/smshook/pkg/client"
 	"github.com/smshook/smshook/pkg/iostreams"
+	"github.com/smshook/smshook/pkg/redact"
 	"github.com/smshook/smshook/pkg/signing"
 )
 
 // What send and replay share: how requests are printed before sending, how a
 // run's outcome becomes an exit code, and the progress line.
 
-// RedactAuth hides the values of headers that carry credentials:
-// Authorization and Proxy-Authorization always, and the scheme's own headers
-// when they carry the password or token itself (Basic, Bearer). Signatures,
-// timestamps and ids are not secrets and stay. The auth scheme word stays, so
-// "Bearer <redacted>" still says what was sent. It reports whether anything
-// was hidden.
-func RedactAuth(h http.Header, scheme signing.Scheme) (http.Header, bool) {
-	names := []string{"Authorization", "Proxy-Authorization"}
-	if scheme != nil && carriesCredentials(scheme) {
-		names = append(names, scheme.AuthHeaders()...)
+// CredentialHeaders is the set of headers that carry credentials for any
+// provider smshook knows, built in or defined in the config file, plus
+// those that always do (Authorization, Proxy-Authorization, cookies). Show
+// a header map through its Redact, with the route's scheme when known.
+func (f *Factory) CredentialHeaders() (*redact.Headers, error) {
+	reg, err := f.Registry()
+	if err != nil {
+		return nil, err
 	}
-	out := h
-	redacted := false
-	for _, name := range names {
-		values := h.Values(name)
-		if len(values) == 0 {
-			continue
-		}
-		if !redacted {
-			out = h.Clone()
-			redacted = true
-		}
-		hidden := make([]string, len(values))
-		for i, v := range values {
-			hidden[i] = "<redacted>"
-			if word, _, ok := strings.Cut(v, " "); ok {
-				hidden[i] = word + " <redacted>"
-			}
-		}
-		out[http.CanonicalHeaderKey(name)] = hidden
+	var schemes []signing.Scheme
+	for _, p := range reg.All() {
+		schemes = append(schemes, p.Scheme())
 	}
-	return out, redacted
-}
-
-func carriesCredentials(s signing.Scheme) bool {
-	kind := s.Spec().Scheme
-	return kind == signing.SchemeBasic || kind == signing.SchemeBearer
+	return redact.NewHeaders(schemes...), nil
 }
 
 // RedactedNote is printed once after output with hidden credentials.
@@ -71,7 +48,7 @@ func ResultLine(cs *iostreams.ColorScheme, res *client.Result, numbered bool) st
 		status = cs.Red(client.StatusText(res.Status))
 	}
 	req := res.Request
-	line := fmt.Sprintf("%s  %s  %s %s", status, client.FormatDuration(res.Latency), req.Method, req.URL)
+	line := fmt.Sprintf("%s  %s  %s %s", status, client.FormatDuration(res.Latency), req.Method, redact.URL(req.URL))
 	if numbered {
 		line = fmt.Sprintf("#%d  %s", res.Seq, line)
 		if req.Name != "" {
@@ -87,6 +64,7 @@ func ResultLine(cs *iostreams.ColorScheme, res *client.Result, numbered bool) st
 // ReachError says a URL could not be reached, and how often it was tried.
 // A refused certificate is the user's to fix (or skip): exit 2.
 func ReachError(target, kind, text string, retries int) error {
+	target = redact.URL(target)
 	if kind == client.ErrTLS {
 		return UsageErrorf("TLS with %s failed: %s: pass --insecure to skip certificate verification", target, text)
 	}
@@ -107,6 +85,7 @@ func RunError(sum *client.Summary, target string) error {
 	if sum.AllOK() {
 		return nil
 	}
+	target = redact.URL(target)
 	var parts []string
 	if n := sum.UnexpectedCount(); n > 0 {
 		parts = append(parts, fmt.Sprintf("%d replied %s, not %s", n, client.FormatCodeCounts(sum.Unexpected), sum.Expect))

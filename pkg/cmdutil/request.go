@@ -16,65 +16,15 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/spf13/pflag"
 
 	"github.com/smshook/smshook/pkg/config"
 	"github.com/smshook/smshook/pkg/iostreams"
+	"github.com/smshook/smshook/pkg/redact"
 	"github.com/smshook/smshook/pkg/signing"
 )
-
-// maxInlineBody is the largest body FormatCurl puts in curl's own argument:
-// Linux refuses a single exec argument over 128 KiB, while the printf builtin
-// that feeds larger bodies through a pipe is not exec'd.
-const maxInlineBody = 64 << 10
-
-// FormatCurl returns a curl command that sends the request with exactly the
-// bytes of body. When bodyFile is set curl reads the body from that file
-// (--data-binary @FILE); otherwise printable UTF-8 text goes in single quotes,
-// and any other body (control bytes, invalid UTF-8, NUL, or too long for one
-// argument) is written as printf octal escapes piped into curl, which every
-// POSIX shell (dash included) turns back into the same bytes. Host,
-// Content-Length and Transfer-Encoding are left to curl: it derives them from
-// the URL and the body.
-func FormatCurl(method, rawURL string, h http.Header, body []byte, bodyFile string) string {
-	var b strings.Builder
-	pipe := bodyFile == "" && len(body) > 0 && (!isPrintableText(body) || len(body) > maxInlineBody)
-	if pipe {
-		b.WriteString("printf ")
-		b.WriteString(printfFormat(body))
-		b.WriteString(" | ")
-	}
-	b.WriteString("curl -X ")
-	b.WriteString(ShellQuote(method))
-	b.WriteString(" ")
-	b.WriteString(ShellQuote(rawURL))
-	for _, name := range headerOrder(h) {
-		for _, v := range h.Values(name) {
-			line := name + ": " + v
-			if v == "" {
-				line = name + ";" // curl drops "Name:" but sends "Name;" as an empty header
-			}
-			b.WriteString(" \\\n  -H ")
-			b.WriteString(ShellQuote(line))
-		}
-	}
-	switch {
-	case bodyFile != "":
-		b.WriteString(" \\\n  --data-binary ")
-		b.WriteString(ShellQuote("@" + bodyFile))
-	case pipe:
-		b.WriteString(" \\\n  --data-binary @-")
-	case len(body) > 0:
-		// --data-raw, unlike --data-binary, does not read a file when the
-		// body happens to start with '@'.
-		b.WriteString(" \\\n  --data-raw ")
-		b.WriteString(ShellQuote(string(body)))
-	}
-	return b.String()
-}
 
 // FormatHTTP returns the request as HTTP/1.1 puts it on the wire: request
 // line, Host, Content-Type, Content-Length, the other headers sorted by
@@ -125,75 +75,6 @@ func headerOrder(h http.Header) []string {
 		names = append([]string{"Content-Type"}, names...)
 	}
 	return names
-}
-
-// ShellQuote quotes s as one POSIX shell word: bare when it only holds
-// characters no shell treats specially, else in single quotes, where each
-// single quote inside is closed, backslash-escaped and reopened. Single
-// quotes keep every byte but NUL.
-func ShellQuote(s string) string {
-	if s != "" && strings.IndexFunc(s, func(r rune) bool { return !isShellSafe(r) }) < 0 {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
-func isShellSafe(r rune) bool {
-	return r < utf8.RuneSelf && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' ||
-		strings.ContainsRune("@%+=:,./-_", r))
-}
-
-// isPrintableText reports whether b is UTF-8 that shows as itself in a
-// terminal: printable characters, newlines and tabs.
-func isPrintableText(b []byte) bool {
-	for len(b) > 0 {
-		r, size := utf8.DecodeRune(b)
-		if r == utf8.RuneError && size <= 1 {
-			return false
-		}
-		if r != '\n' && r != '\t' && !unicode.IsPrint(r) {
-			return false
-		}
-		b = b[size:]
-	}
-	return true
-}
-
-// printfFormat writes body as a single-quoted printf format that prints
-// exactly body: printable characters as themselves, '%' and '\' doubled,
-// newline and tab as \n and \t, and every other byte as a three-digit octal
-// escape (POSIX printf reads \ddd in the format in every shell).
-func printfFormat(body []byte) string {
-	var b strings.Builder
-	b.WriteByte('\'')
-	for i := 0; i < len(body); {
-		r, size := utf8.DecodeRune(body[i:])
-		switch {
-		case r == utf8.RuneError && size <= 1:
-			fmt.Fprintf(&b, `\%03o`, body[i])
-		case r == '\'':
-			b.WriteString(`'\''`)
-		case r == '%':
-			b.WriteString("%%")
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == '-' && i == 0:
-			b.WriteString(`\055`) // a format starting with '-' would read as an option
-		case unicode.IsPrint(r):
-			b.Write(body[i : i+size])
-		default:
-			for _, c := range body[i : i+size] {
-				fmt.Fprintf(&b, `\%03o`, c)
-			}
-		}
-		i += size
-	}
-	b.WriteByte('\'')
-	return b.String()
 }
 
 // ParseRawRequest reads a whole HTTP/1.x request as saved in a file: request
@@ -305,7 +186,7 @@ func NewRequestJSON(req signing.Request) RequestJSON {
 func CheckHTTPURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("%q is not an http(s) URL such as http://127.0.0.1:3000/webhooks", raw)
+		return fmt.Errorf("%q is not an http(s) URL such as http://127.0.0.1:3000/webhooks", redact.URL(raw))
 	}
 	return nil
 }

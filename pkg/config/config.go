@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"github.com/spf13/viper"
+
+	"github.com/smshook/smshook/pkg/redact"
 )
 
 // Profile is one named setup: a provider and what talking to it takes.
@@ -37,9 +39,11 @@ type Profile struct {
 }
 
 // Redacted is the profile with secret values replaced, safe to print. Names
-// of env vars and files stay: they are not secrets.
+// of env vars and files stay: they are not secrets. URLs have the credentials in
+// their userinfo hidden.
 func (p Profile) Redacted() Profile {
-	const mask = "<redacted>"
+	const mask = redact.Mask
+	p.URL, p.ForwardTo = redact.URL(p.URL), redact.URL(p.ForwardTo)
 	if p.Secret != "" {
 		p.Secret = mask
 	}

@@ -138,14 +138,18 @@ func TestSecretFileErrorsNeverShowTheContent(t *testing.T) {
 }
 
 func TestRedacted(t *testing.T) {
-	p := Profile{Name: "p", Secret: "s3cr3t", Password: "pw", PreviousSecrets: []string{"old"}, SecretEnv: "ENV_NAME", Username: "u"}
+	p := Profile{Name: "p", Secret: "s3cr3t", Password: "pw", PreviousSecrets: []string{"old"}, SecretEnv: "ENV_NAME", Username: "u",
+		URL: "http://tok3n@h/x", ForwardTo: "http://app:fwdpass@127.0.0.1:3000/hook"}
 	r := p.Redacted()
-	for _, leaked := range []string{"s3cr3t", "pw", "old"} {
-		if strings.Contains(strings.Join([]string{r.Secret, r.Password, strings.Join(r.PreviousSecrets, ",")}, " "), leaked) {
+	for _, leaked := range []string{"s3cr3t", "pw", "old", "tok3n", "fwdpass"} {
+		if strings.Contains(strings.Join([]string{r.Secret, r.Password, strings.Join(r.PreviousSecrets, ","), r.URL, r.ForwardTo}, " "), leaked) {
 			t.Errorf("redacted profile still holds %q", leaked)
 		}
 	}
-	if r.SecretEnv != "ENV_NAME" || r.Username != "u" || p.Secret != "s3cr3t" {
+	if r.ForwardTo != "http://app:xxxxx@127.0.0.1:3000/hook" {
+		t.Errorf("forward_to shown as %q", r.ForwardTo)
+	}
+	if r.SecretEnv != "ENV_NAME" || r.Username != "u" || p.Secret != "s3cr3t" || p.ForwardTo != "http://app:fwdpass@127.0.0.1:3000/hook" {
 		t.Error("Redacted must keep names and leave the original alone")
 	}
 }

@@ -208,11 +208,11 @@ func (e *Entry) ToRecord() (*capture.Record, error) {
 	} else {
 		r.SetBody(nil)
 	}
-	if err := r.Validate(); err != nil {
-		return nil, err
-	}
 	if x := e.Smshook; x != nil {
 		r.ID, r.Profile, r.Provider, r.Kind, r.Verification = x.ID, x.Profile, x.Provider, x.Kind, x.Verification
+	}
+	if err := r.Validate(); err != nil {
+		return nil, err
 	}
 	r.Reply.Status = e.Response.Status
 	return r, nil

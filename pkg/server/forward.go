@@ -12,6 +12,7 @@ import (
 
 	"github.com/smshook/smshook/pkg/capture"
 	"github.com/smshook/smshook/pkg/client"
+	"github.com/smshook/smshook/pkg/redact"
 )
 
 // forwardURL is target with the request's path and query when target names
@@ -33,17 +34,20 @@ func forwardURL(target string, r *http.Request) string {
 }
 
 // forward sends the exact body and end-to-end headers to the app and
-// returns its answer to relay; 502 when the app cannot be reached.
+// returns its answer to relay; 502 when the app cannot be reached. The
+// target's userinfo goes to the app only: the record and the messages,
+// which the sender reads in a 502, show it redacted.
 func (h *Handler) forward(r *http.Request, target string, rec *capture.Record, body []byte) reply {
 	dest := forwardURL(target, r)
-	fwd := &capture.Forward{URL: dest}
+	shown := redact.URL(dest)
+	fwd := &capture.Forward{URL: shown}
 	rec.Forward = fwd
 
 	ctx, cancel := context.WithTimeout(r.Context(), h.opts.ForwardTimeout)
 	defer cancel()
 	out, err := http.NewRequestWithContext(ctx, r.Method, dest, bytes.NewReader(body))
 	if err != nil {
-		return h.badGateway(fwd, fmt.Sprintf("cannot forward to %s: %v", dest, err))
+		return h.badGateway(fwd, fmt.Sprintf("cannot forward to %s: %s", shown, forwardError(err)))
 	}
 	out.Header = client.EndToEnd(r.Header)
 	if _, ok := out.Header["User-Agent"]; !ok {
@@ -56,7 +60,7 @@ func (h *Handler) forward(r *http.Request, target string, rec *capture.Record, b
 	resp, err := h.client.Do(out)
 	fwd.DurationMS = durationMS(time.Since(start))
 	if err != nil {
-		return h.badGateway(fwd, fmt.Sprintf("cannot reach the app at %s: %s: start it or check --forward-to", dest, forwardError(err)))
+		return h.badGateway(fwd, fmt.Sprintf("cannot reach the app at %s: %s: start it or check --forward-to", shown, forwardError(err)))
 	}
 	defer resp.Body.Close()
 	respBody, err := io.ReadAll(io.LimitReader(resp.Body, maxForwardReply+1))
@@ -66,7 +70,7 @@ func (h *Handler) forward(r *http.Request, target string, rec *capture.Record, b
 		err = fmt.Errorf("its reply body is larger than %d MiB", maxForwardReply>>20)
 	}
 	if err != nil {
-		return h.badGateway(fwd, fmt.Sprintf("the app at %s answered %d but its reply could not be read: %s", dest, resp.StatusCode, forwardError(err)))
+		return h.badGateway(fwd, fmt.Sprintf("the app at %s answered %d but its reply could not be read: %s", shown, resp.StatusCode, forwardError(err)))
 	}
 	header := client.EndToEnd(resp.Header)
 	header.Del("Content-Length") // written again for the exact bytes relayed
@@ -74,6 +78,7 @@ func (h *Handler) forward(r *http.Request, target string, rec *capture.Record, b
 }
 
 func (h *Handler) badGateway(fwd *capture.Forward, msg string) reply {
+	msg = redact.URL(msg) // an error from below may name the URL again
 	fwd.Error = msg
 	return jsonReply(http.StatusBadGateway, problem{Error: "forward failed", Message: msg})
 }

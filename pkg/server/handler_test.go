@@ -724,3 +724,44 @@ func TestAnswerLeavesBeforeTheEventIsReported(t *testing.T) {
 		t.Errorf("Content-Length %d, Transfer-Encoding %v for a %d-byte answer", resp.ContentLength, resp.TransferEncoding, len(body))
 	}
 }
+
+// TestForwardKeepsUserinfoFromTheSender: a password in the forward target
+// reaches the app (as Basic auth) and nowhere else: not the 502 the
+// untrusted sender reads, not the record, not its error.
+func TestForwardKeepsUserinfoFromTheSender(t *testing.T) {
+	const pass = "Fwd-Passw0rd"
+	gotAuth := make(chan string, 1)
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotAuth <- r.Header.Get("Authorization")
+	}))
+	defer app.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "http://app:" + pass + "@" + ln.Addr().String() + "/hook"
+	ln.Close()
+
+	live := "http://app:" + pass + "@" + strings.TrimPrefix(app.URL, "http://") + "/hook"
+	fx := newFixture(t, func(o *Options) { o.ForwardTo = live })
+	resp := fx.do("POST", "/dexatel", dexatelBody, "X-Dexatel-Signature", hmacBase64(dexatelSecret, dexatelBody))
+	if resp.status != 200 || <-gotAuth != basic("app", pass) {
+		t.Fatalf("the app did not get the target's userinfo: %d %s", resp.status, resp.body)
+	}
+	rec := fx.records()[0]
+	if want := "http://app:xxxxx@" + strings.TrimPrefix(app.URL, "http://") + "/hook"; rec.Forward == nil || rec.Forward.URL != want {
+		t.Errorf("record forward = %+v, want URL %s", rec.Forward, want)
+	}
+
+	fx = newFixture(t, func(o *Options) { o.ForwardTo = dead })
+	resp = fx.do("POST", "/dexatel", dexatelBody, "X-Dexatel-Signature", hmacBase64(dexatelSecret, dexatelBody))
+	if resp.status != 502 || !strings.Contains(string(resp.body), "app:xxxxx@") {
+		t.Fatalf("got %d %s, want a 502 naming the redacted target", resp.status, resp.body)
+	}
+	rec = fx.records()[0]
+	for where, s := range map[string]string{"502 body": string(resp.body), "forward.url": rec.Forward.URL, "forward.error": rec.Forward.Error} {
+		if strings.Contains(s, pass) {
+			t.Errorf("%s holds the password: %s", where, s)
+		}
+	}
+}

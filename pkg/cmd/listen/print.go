@@ -20,6 +20,7 @@ import (
 	"github.com/smshook/smshook/pkg/cmdutil"
 	"github.com/smshook/smshook/pkg/codec"
 	"github.com/smshook/smshook/pkg/iostreams"
+	"github.com/smshook/smshook/pkg/redact"
 	"github.com/smshook/smshook/pkg/server"
 	"github.com/smshook/smshook/pkg/signing"
 )
@@ -32,6 +33,8 @@ type printer struct {
 	cs, ecs   *iostreams.ColorScheme
 	colors    bool // stdout gets color
 	nameWidth int
+	// credHeaders are hidden in everything printed.
+	credHeaders *redact.Headers
 
 	mu sync.Mutex
 	stats
@@ -65,6 +68,8 @@ func newPrinter(o *ListenOptions, endpoints []*server.Endpoint) *printer {
 		out:       make(chan []byte, 1024),
 		free:      make(chan []byte, 1024),
 		written:   make(chan struct{}),
+
+		credHeaders: credentialHeaders(o, endpoints),
 	}
 	for _, e := range endpoints {
 		p.nameWidth = max(p.nameWidth, len(e.Name))
@@ -188,9 +193,8 @@ type jsonEvent struct {
 }
 
 func (p *printer) jsonLine(w io.Writer, ev *server.Event) {
-	rec := *ev.Record
-	rec.Headers, _ = cmdutil.RedactAuth(rec.Headers, routeScheme(ev.Route))
-	out := jsonEvent{Record: &rec, LatencyMS: float64(ev.Latency.Microseconds()) / 1000}
+	rec, _ := redact.Record(ev.Record, p.credHeaders, routeScheme(ev.Route))
+	out := jsonEvent{Record: rec, LatencyMS: float64(ev.Latency.Microseconds()) / 1000}
 	if ev.CaptureErr != nil {
 		out.CaptureError = ev.CaptureErr.Error()
 	}
@@ -292,7 +296,7 @@ func (p *printer) details(out io.Writer, ev *server.Event) {
 	}
 	rec := ev.Record
 	if p.o.Print == printHeaders || p.o.Print == printAll {
-		h, _ := cmdutil.RedactAuth(rec.Headers, routeScheme(ev.Route))
+		h, _ := p.credHeaders.Redact(rec.Headers, routeScheme(ev.Route))
 		names := make([]string, 0, len(h))
 		for name := range h {
 			names = append(names, name)

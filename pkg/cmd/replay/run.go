@@ -17,6 +17,7 @@ import (
 	"github.com/smshook/smshook/pkg/har"
 	"github.com/smshook/smshook/pkg/iostreams"
 	"github.com/smshook/smshook/pkg/provider"
+	"github.com/smshook/smshook/pkg/redact"
 	"github.com/smshook/smshook/pkg/signing"
 )
 
@@ -532,6 +533,10 @@ func (o *ReplayOptions) dryRun(in *input, pl *plan) error {
 	if err != nil {
 		return err
 	}
+	sec, err := o.secrets()
+	if err != nil {
+		return err
+	}
 	bad, skips := &badLines{}, &skipped{}
 	anyRedacted := false
 	n := 0
@@ -546,21 +551,17 @@ func (o *ReplayOptions) dryRun(in *input, pl *plan) error {
 		if err != nil {
 			return err
 		}
-		h := req.Header
-		if !o.ShowSecrets {
-			var redacted bool
-			var scheme signing.Scheme
-			if s != nil {
-				scheme = s.scheme
-			}
-			h, redacted = cmdutil.RedactAuth(h, scheme)
-			anyRedacted = anyRedacted || redacted
+		var scheme signing.Scheme
+		if s != nil {
+			scheme = s.scheme
 		}
+		h, shownURL, redacted := sec.request(req.Header, req.URL, scheme, rec)
+		anyRedacted = anyRedacted || redacted
 		if n > 0 && format != "json" {
 			fmt.Fprintln(o.IO.Out)
 		}
 		n++
-		if err := cmdutil.PrintRequest(o.IO, format, signing.Request{Method: req.Method, URL: req.URL, Header: h, Body: req.Body}, true); err != nil {
+		if err := cmdutil.PrintRequest(o.IO, format, signing.Request{Method: req.Method, URL: shownURL, Header: h, Body: req.Body}, true); err != nil {
 			return err
 		}
 	}
@@ -612,7 +613,7 @@ func (o *ReplayOptions) send(in *input, pl *plan) error {
 			Class:      "replay",
 			Expect:     pl.expect,
 			Start:      o.Now(),
-			Properties: [][2]string{{"url", pl.target}, {"expect", pl.expect.String()}, {"capture", in.name}},
+			Properties: [][2]string{{"url", redact.URL(pl.target)}, {"expect", pl.expect.String()}, {"capture", in.name}},
 		})
 		if err != nil {
 			return cmdutil.UsageError(err)

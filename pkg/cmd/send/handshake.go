@@ -8,6 +8,7 @@ import (
 	"github.com/smshook/smshook/pkg/client"
 	"github.com/smshook/smshook/pkg/cmdutil"
 	"github.com/smshook/smshook/pkg/iostreams"
+	"github.com/smshook/smshook/pkg/redact"
 )
 
 // handshakeResult is the handshake as `--output json` prints it.
@@ -34,7 +35,7 @@ func handshakeRun(opts *SendOptions, format string, t *cmdutil.Target, pl *plan)
 	challenge := client.RandomToken(16)
 	req, err := client.HandshakeRequest(h, pl.target, key, challenge)
 	if err != nil {
-		return cmdutil.UsageErrorf("%q is not a URL: %v", pl.target, err)
+		return cmdutil.UsageErrorf("%q is not a URL: %v", redact.URL(pl.target), redact.URL(err.Error()))
 	}
 	// The handshake goes through the same builder as any request: the
 	// user's headers, then the Bearer secret when one is set.

@@ -14,6 +14,7 @@ import (
 	"github.com/smshook/smshook/pkg/client"
 	"github.com/smshook/smshook/pkg/cmdutil"
 	"github.com/smshook/smshook/pkg/iostreams"
+	"github.com/smshook/smshook/pkg/redact"
 	"github.com/smshook/smshook/pkg/signing"
 )
 
@@ -32,7 +33,7 @@ func run(opts *SendOptions, format string, pl *plan) error {
 			Expect: pl.expect,
 			Start:  opts.Now(),
 			Properties: [][2]string{
-				{"url", pl.target}, {"expect", pl.expect.String()},
+				{"url", redact.URL(pl.target)}, {"expect", pl.expect.String()},
 				{"count", fmt.Sprint(opts.Count)}, {"concurrency", fmt.Sprint(runner.Concurrency)},
 			},
 		})
@@ -163,7 +164,7 @@ func (o *SendOptions) traceRequest(req *client.Request, scheme signing.Scheme) {
 	fmt.Fprintln(w, cs.Cyan("> Host: "+host))
 	h := req.Header
 	if !o.ShowSecrets {
-		h, _ = cmdutil.RedactAuth(h, scheme)
+		h, _ = o.credHeaders.Redact(h, scheme)
 	}
 	writeHeaders(w, cs, "> ", h)
 	fmt.Fprintln(w, cs.Cyan(">"))
@@ -185,7 +186,7 @@ func (o *SendOptions) traceReply(res *client.Result) {
 	fmt.Fprintln(w, cs.Cyan("< "+client.StatusText(res.Status)))
 	h := res.Header
 	if !o.ShowSecrets {
-		h, _ = cmdutil.RedactAuth(h, nil)
+		h, _ = o.credHeaders.Redact(h, nil)
 	}
 	writeHeaders(w, cs, "< ", h)
 	fmt.Fprintln(w, cs.Cyan("<"))
@@ -210,7 +211,7 @@ func singleError(res *client.Result, expect client.Expect) error {
 		return cmdutil.ReachError(res.Request.URL, res.ErrKind, res.ErrText, res.Attempts-1)
 	}
 	if !res.OK {
-		return cmdutil.FailureErrorf("%s answered %s, expected %s", res.Request.URL, client.StatusText(res.Status), expect)
+		return cmdutil.FailureErrorf("%s answered %s, expected %s", redact.URL(res.Request.URL), client.StatusText(res.Status), expect)
 	}
 	return nil
 }
@@ -223,17 +224,18 @@ func dryRun(opts *SendOptions, format string, pl *plan, reqs iter.Seq2[*client.R
 		if err != nil {
 			return cmdutil.UsageErrorf("cannot sign the request: %v", err)
 		}
-		h := req.Header
+		h, shownURL := req.Header, req.URL
 		if !opts.ShowSecrets {
 			var redacted bool
-			h, redacted = cmdutil.RedactAuth(h, pl.scheme)
-			anyRedacted = anyRedacted || redacted
+			h, redacted = opts.credHeaders.Redact(h, pl.scheme)
+			shownURL = redact.URL(req.URL)
+			anyRedacted = anyRedacted || redacted || shownURL != req.URL
 		}
 		if !first && format != "json" {
 			fmt.Fprintln(opts.IO.Out)
 		}
 		first = false
-		sr := signing.Request{Method: req.Method, URL: req.URL, Header: h, Body: req.Body}
+		sr := signing.Request{Method: req.Method, URL: shownURL, Header: h, Body: req.Body}
 		if err := cmdutil.PrintRequest(opts.IO, format, sr, opts.Count > 1); err != nil {
 			return err
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/smshook/smshook/pkg/config"
 	"github.com/smshook/smshook/pkg/iostreams"
 	"github.com/smshook/smshook/pkg/provider"
+	"github.com/smshook/smshook/pkg/redact"
 	"github.com/smshook/smshook/pkg/signing"
 )
 
@@ -28,6 +29,8 @@ type SendOptions struct {
 	// Context is the command's: canceled on Ctrl-C.
 	Context context.Context
 	factory *cmdutil.Factory
+	// credHeaders are the headers to redact unless --show-secrets.
+	credHeaders *redact.Headers
 
 	ProviderArg string
 	To          string
@@ -243,6 +246,9 @@ func sendRun(opts *SendOptions) error {
 	if err != nil {
 		return err
 	}
+	if opts.credHeaders, err = f.CredentialHeaders(); err != nil {
+		return err
+	}
 	p := t.Provider
 	if err := cmdutil.CheckCredentialFlags(p.Name, p.Auth, opts.Credentials); err != nil {
 		return err
@@ -375,7 +381,7 @@ func (o *SendOptions) targetURL(t *cmdutil.Target, kind *provider.Kind) (string,
 	}
 	u, err := url.Parse(target)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", cmdutil.UsageErrorf("%q is not an http or https URL such as http://127.0.0.1:3000/webhooks", target)
+		return "", cmdutil.UsageErrorf("%q is not an http or https URL such as http://127.0.0.1:3000/webhooks", redact.URL(target))
 	}
 	return target, nil
 }

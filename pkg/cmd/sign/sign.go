@@ -15,6 +15,7 @@ import (
 	"github.com/smshook/smshook/pkg/config"
 	"github.com/smshook/smshook/pkg/iostreams"
 	"github.com/smshook/smshook/pkg/provider"
+	"github.com/smshook/smshook/pkg/redact"
 	"github.com/smshook/smshook/pkg/signing"
 )
 
@@ -188,7 +189,11 @@ func signRun(opts *SignOptions) error {
 	// only when asked, so that a log of this command keeps no password.
 	if !opts.ShowSecrets {
 		var redacted bool
-		if req.Header, redacted = cmdutil.RedactAuth(req.Header, scheme); redacted {
+		req.Header, redacted = redact.NewHeaders(scheme).Redact(req.Header, scheme)
+		if shown := redact.URL(req.URL); shown != req.URL {
+			req.URL, redacted = shown, true
+		}
+		if redacted {
 			defer fmt.Fprintln(opts.IO.ErrOut, cmdutil.RedactedNote)
 		}
 	}
