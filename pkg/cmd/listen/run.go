@@ -66,7 +66,10 @@ const (
 )
 
 func listenRun(o *ListenOptions) error {
-	endpoints, err := o.endpoints()
+	endpoints, warnings, err := o.endpoints()
+	for _, w := range warnings {
+		cmdutil.Warn(o.IO, w)
+	}
 	if err != nil {
 		return err
 	}
