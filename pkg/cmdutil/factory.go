@@ -69,7 +69,7 @@ func New(io *iostreams.IOStreams, getenv func(string) string) *Factory {
 func (f *Factory) Config() (*config.Config, error) {
 	f.configOnce.Do(func() {
 		f.config, f.configErr = config.Load(f.Viper, f.Viper.GetString(KeyConfig), f.Getenv,
-			KeyConfig, KeyProfile, KeyOutput, KeyColor)
+			KeyProfile, KeyOutput, KeyColor)
 		if f.configErr != nil {
 			f.configErr = UsageError(f.configErr)
 			f.registryErr = f.configErr

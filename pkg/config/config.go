@@ -162,18 +162,34 @@ func unknownKeys(v *viper.Viper, cfg *Config, topKeys []string) []Warning {
 	var warnings []Warning
 	seen := map[string]bool{}
 	var top []string
-	for _, k := range v.AllKeys() {
-		first, _, _ := strings.Cut(k, ".")
-		if !seen[first] {
-			seen[first] = true
-			top = append(top, first)
+	add := func(k string) {
+		if k = strings.ToLower(k); !seen[k] {
+			seen[k] = true
+			top = append(top, k)
+		}
+	}
+	for _, k := range v.AllKeys() { // also flags and defaults: keep the file's
+		if first, _, _ := strings.Cut(k, "."); v.InConfig(first) {
+			add(first)
+		}
+	}
+	// AllKeys leaves out keys whose value is an empty map; the file's
+	// unindented "key:" lines find those.
+	if b, err := os.ReadFile(cfg.Path); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			k, _, ok := strings.Cut(line, ":")
+			if ok && k != "" && !strings.ContainsAny(k[:1], " \t#-") {
+				if k = strings.Trim(k, `"' `); v.InConfig(k) {
+					add(k)
+				}
+			}
 		}
 	}
 	sort.Strings(top)
 	for _, k := range top {
 		if !slices.Contains(topKeys, k) {
 			warnings = append(warnings, Warning{Message: fmt.Sprintf("%s: unknown key %q%s (known: %s)",
-				cfg.Path, k, suggest.DidYouMean(k, topKeys), strings.Join(fileKeys, ", "))})
+				cfg.Path, k, suggest.DidYouMean(k, topKeys), strings.Join(topKeys, ", "))})
 		}
 	}
 	known := profileKeys()
@@ -186,7 +202,7 @@ func unknownKeys(v *viper.Viper, cfg *Config, topKeys []string) []Warning {
 		sort.Strings(keys)
 		for _, k := range keys {
 			if !slices.Contains(known, strings.ToLower(k)) {
-				warnings = append(warnings, Warning{Profile: name, Message: fmt.Sprintf("profile %s: unknown key %q%s",
+				warnings = append(warnings, Warning{Profile: name, Message: fmt.Sprintf("profile %q: unknown key %q%s",
 					name, k, suggest.DidYouMean(k, known))})
 			}
 		}
