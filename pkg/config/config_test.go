@@ -273,3 +273,18 @@ profiles:
 		}
 	}
 }
+
+func TestSampleHasNoWarnings(t *testing.T) {
+	path := writeFile(t, filepath.Join(t.TempDir(), "config.yaml"), Sample)
+	cfg, err := Load(viper.New(), path, env(nil), "profile", "output", "color")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := Registry(viper.New(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := append(cfg.Warnings, cfg.CheckProviders(reg)...); len(w) != 0 {
+		t.Errorf("the sample config warns: %q", w)
+	}
+}
