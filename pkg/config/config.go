@@ -99,7 +99,7 @@ func profileKeys() []string {
 
 // fileKeys are the top-level keys of the config file besides the settings
 // (profile, output, ...) the caller passes to Load.
-var fileKeys = []string{"profiles", "providers"}
+func fileKeys() []string { return []string{"profiles", "providers"} }
 
 // DefaultPath is $XDG_CONFIG_HOME/smshook/config.yaml, else
 // ~/.config/smshook/config.yaml.
@@ -152,7 +152,7 @@ func Load(v *viper.Viper, explicitPath string, getenv func(string) string, setti
 		p.Name = name
 		cfg.Profiles[name] = p
 	}
-	cfg.Warnings = unknownKeys(v, cfg, append(append([]string(nil), fileKeys...), settings...))
+	cfg.Warnings = unknownKeys(v, cfg, append(fileKeys(), settings...))
 	return cfg, nil
 }
 
@@ -193,8 +193,9 @@ func unknownKeys(v *viper.Viper, cfg *Config, topKeys []string) []Warning {
 		}
 	}
 	known := profileKeys()
+	all, _ := v.Get("profiles").(map[string]any)
 	for _, name := range cfg.ProfileNames() {
-		raw, _ := v.Get("profiles." + name).(map[string]any)
+		raw, _ := all[name].(map[string]any)
 		keys := make([]string, 0, len(raw))
 		for k := range raw {
 			keys = append(keys, k)

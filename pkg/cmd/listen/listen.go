@@ -18,6 +18,7 @@ import (
 	"github.com/smshook/smshook/pkg/iostreams"
 	"github.com/smshook/smshook/pkg/provider"
 	"github.com/smshook/smshook/pkg/server"
+	"github.com/smshook/smshook/pkg/signing"
 )
 
 // DefaultCapturePath is where listen appends its records unless told otherwise.
@@ -451,10 +452,14 @@ func profileEndpoint(reg *provider.Registry, p *config.Profile, getenv func(stri
 	if err != nil {
 		return nil, err
 	}
-	if !prov.Auth.Optional {
-		if err := config.MissingCredentials(prov.Name, prov.Auth, creds); err != nil {
-			return nil, &config.ProfileError{Profile: p.Name, Err: err}
+	if !prov.Auth.Optional && config.MissingCredentials(prov.Name, prov.Auth, creds) != nil {
+		// MissingCredentials names sign's flags; listen takes credentials
+		// from the profile only (or SMSHOOK_* when it serves one).
+		missing := fmt.Errorf("no secret for %s: set secret, secret_env or secret_file in it", prov.Name)
+		if prov.Auth.Scheme == signing.SchemeBasic {
+			missing = fmt.Errorf("no username and password for %s: set username and password (or password_env) in it", prov.Name)
 		}
+		return nil, &config.ProfileError{Profile: p.Name, Err: missing}
 	}
 	if p.ForwardTo != "" {
 		if err := cmdutil.CheckHTTPURL(p.ForwardTo); err != nil {

@@ -174,7 +174,7 @@ func TestEndpoints(t *testing.T) {
 		{name: "unknown profile", cfg: twoProfiles, mutate: func(o *ListenOptions) { o.Profiles = []string{"nope"} },
 			err: `unknown profile "nope"`},
 		{name: "a profile without a secret, alone", cfg: missing,
-			warnings: []string{"profile d not served: no secret for dexatel: "},
+			warnings: []string{"profile d not served: no secret for dexatel: set secret, secret_env or secret_file in it; fix it or remove the profile"},
 			err:      "no profile in the config file can be served (see the warnings above): fix one, or pass --demo"},
 		{name: "a profile asked for by name must be served", cfg: missing + "  e:\n    provider: dexatel\n    secret: x\n",
 			mutate: func(o *ListenOptions) { o.Profiles = []string{"d", "e"} }, err: `profile "d": no secret for dexatel`},
@@ -203,6 +203,9 @@ func TestEndpoints(t *testing.T) {
 		{name: "a misspelt provider", cfg: "profiles:\n  d:\n    provider: dexatl\n    secret: s\n  m:\n    provider: mobtexting\n",
 			want:     "m:mobtexting:unchecked",
 			warnings: []string{`profile d not served: unknown provider "dexatl": did you mean dexatel? (known: `}},
+		{name: "Basic auth without a password", cfg: "providers:\n  acme:\n    auth: {scheme: basic, header: Authorization}\n    kinds:\n      - {name: delivery, kind: delivery, fixture: '{\"id\":\"1\"}'}\n" +
+			"profiles:\n  b:\n    provider: acme\n  m:\n    provider: mobtexting\n",
+			want: "m:mobtexting:unchecked", warnings: []string{"profile b not served: no username and password for acme: set username and password (or password_env) in it; fix it or remove the profile"}},
 		{name: "no provider", cfg: "profiles:\n  d:\n    secret: s\n  m:\n    provider: mobtexting\n",
 			want: "m:mobtexting:unchecked", warnings: []string{"profile d not served: it has no provider: add provider: <"}},
 		{name: "a bad forward_to", cfg: "profiles:\n  d:\n    provider: dexatel\n    secret: s\n    forward_to: ftp://x\n  m:\n    provider: mobtexting\n",
