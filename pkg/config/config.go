@@ -310,5 +310,9 @@ func (c *Config) Profile(name string) (*Profile, error) {
 	if len(c.Profiles) == 0 {
 		return nil, fmt.Errorf("unknown profile %q: %s defines no profiles", name, c.Path)
 	}
-	return nil, fmt.Errorf("unknown profile %q in %s (profiles: %s)", name, c.Path, strings.Join(c.ProfileNames(), ", "))
+	names := c.ProfileNames()
+	if s := suggest.Closest(name, names); s != "" {
+		return nil, fmt.Errorf("unknown profile %q in %s: did you mean %s? (profiles: %s)", name, c.Path, s, strings.Join(names, ", "))
+	}
+	return nil, fmt.Errorf("unknown profile %q in %s (profiles: %s)", name, c.Path, strings.Join(names, ", "))
 }

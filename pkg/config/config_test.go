@@ -78,8 +78,11 @@ profiles:
 	})
 	t.Run("unknown profile lists the known ones", func(t *testing.T) {
 		cfg, _ := Load(viper.New(), cfgPath, env(nil))
-		if _, err := cfg.Profile("nope"); err == nil || !strings.Contains(err.Error(), "(profiles: cell, dex)") {
+		if _, err := cfg.Profile("nope"); err == nil || !strings.Contains(err.Error(), "(profiles: cell, dex)") || strings.Contains(err.Error(), "did you mean") {
 			t.Errorf("err = %v", err)
+		}
+		if _, err := cfg.Profile("dx"); err == nil || !strings.HasSuffix(err.Error(), ": did you mean dex? (profiles: cell, dex)") {
+			t.Errorf("a typo: err = %v", err)
 		}
 	})
 }
