@@ -1,6 +1,7 @@
 package cmdutil
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -35,9 +36,17 @@ type Factory struct {
 	// HTTPClient is the client for send, replay and forwarding.
 	HTTPClient func() *http.Client
 
-	configOnce sync.Once
-	config     *config.Config
-	configErr  error
+	// OwnsProfile, when set, reports whether the command reports a problem
+	// with the named profile's provider itself (as an error, or listen's
+	// "not served"), so the config's warning about it would repeat it.
+	// By default that is the profile chosen with --profile.
+	OwnsProfile func(name string) bool
+
+	configOnce  sync.Once
+	config      *config.Config
+	configErr   error
+	registry    *provider.Registry
+	registryErr error
 }
 
 // New returns a factory over the given streams and environment.
@@ -55,12 +64,33 @@ func New(io *iostreams.IOStreams, getenv func(string) string) *Factory {
 	}
 }
 
-// Config loads the config file once.
+// Config loads the config file once, and shows its warnings (misspelt keys,
+// unknown providers) on stderr, once.
 func (f *Factory) Config() (*config.Config, error) {
 	f.configOnce.Do(func() {
-		f.config, f.configErr = config.Load(f.Viper, f.Viper.GetString(KeyConfig), f.Getenv)
+		f.config, f.configErr = config.Load(f.Viper, f.Viper.GetString(KeyConfig), f.Getenv,
+			KeyProfile, KeyOutput, KeyColor)
 		if f.configErr != nil {
 			f.configErr = UsageError(f.configErr)
+			f.registryErr = f.configErr
+			return
+		}
+		f.registry, f.registryErr = config.Registry(f.Viper, f.config.Path)
+		if f.registryErr != nil {
+			f.registryErr = UsageError(f.registryErr)
+		}
+		warnings := f.config.Warnings
+		if f.registry != nil {
+			warnings = append(warnings, f.config.CheckProviders(f.registry)...)
+		}
+		owns := f.OwnsProfile
+		if owns == nil {
+			owns = func(name string) bool { return name == f.ProfileName() }
+		}
+		for _, w := range warnings {
+			if !w.AboutProvider || !owns(w.Profile) {
+				Warn(f.IOStreams, w.Message)
+			}
 		}
 	})
 	return f.config, f.configErr
@@ -69,15 +99,15 @@ func (f *Factory) Config() (*config.Config, error) {
 // Registry returns the providers: the built-in ones and those the config
 // file defines under providers:.
 func (f *Factory) Registry() (*provider.Registry, error) {
-	cfg, err := f.Config()
-	if err != nil {
+	if _, err := f.Config(); err != nil {
 		return nil, err
 	}
-	reg, err := config.Registry(f.Viper, cfg.Path)
-	if err != nil {
-		return nil, UsageError(err)
-	}
-	return reg, nil
+	return f.registry, f.registryErr
+}
+
+// Warn shows a warning on stderr: a problem that does not stop the command.
+func Warn(io *iostreams.IOStreams, msg string) {
+	fmt.Fprintf(io.ErrOut, "%s %s\n", io.ErrColorScheme().Yellow("warning:"), msg)
 }
 
 // ProfileName is --profile or SMSHOOK_PROFILE.
@@ -137,12 +167,12 @@ func (f *Factory) ResolveTarget(providerArg string, flags config.CredentialFlags
 		if providerArg != "" && !strings.EqualFold(providerArg, t.Profile.Provider) {
 			return nil, UsageErrorf("provider %s does not match profile %q, which is for %s: drop one of them", providerArg, name, t.Profile.Provider)
 		}
-		providerArg = t.Profile.Provider
-	}
-	if providerArg == "" {
+		if t.Provider, err = config.LookupProfileProvider(t.Profile, reg); err != nil {
+			return nil, UsageError(err)
+		}
+	} else if providerArg == "" {
 		return nil, UsageErrorf("name a provider (%s) or a profile with --profile", strings.Join(reg.Names(), ", "))
-	}
-	if t.Provider, err = reg.Lookup(providerArg); err != nil {
+	} else if t.Provider, err = reg.Lookup(providerArg); err != nil {
 		return nil, UsageError(err)
 	}
 	if t.Credentials, err = config.ResolveCredentials(t.Profile, flags, f.Getenv); err != nil {

@@ -78,8 +78,11 @@ profiles:
 	})
 	t.Run("unknown profile lists the known ones", func(t *testing.T) {
 		cfg, _ := Load(viper.New(), cfgPath, env(nil))
-		if _, err := cfg.Profile("nope"); err == nil || !strings.Contains(err.Error(), "(profiles: cell, dex)") {
+		if _, err := cfg.Profile("nope"); err == nil || !strings.Contains(err.Error(), "(profiles: cell, dex)") || strings.Contains(err.Error(), "did you mean") {
 			t.Errorf("err = %v", err)
+		}
+		if _, err := cfg.Profile("dx"); err == nil || !strings.HasSuffix(err.Error(), ": did you mean dex? (profiles: cell, dex)") {
+			t.Errorf("a typo: err = %v", err)
 		}
 	})
 }
@@ -177,5 +180,118 @@ func TestWriteSample(t *testing.T) {
 	cfg, err := Load(viper.New(), path, env(nil))
 	if err != nil || len(cfg.Profiles) != 3 || cfg.Profiles["dexatel-dev"].Provider != "dexatel" {
 		t.Fatalf("sample does not load: %v %+v", err, cfg)
+	}
+}
+
+func TestLoadWarnsAboutUnknownKeys(t *testing.T) {
+	tests := []struct {
+		name string
+		yaml string
+		want []Warning
+	}{
+		{"a clean file", "profiles:\n  dex:\n    provider: dexatel\n    secret: s\noutput: json\n", nil},
+		{"a misspelt profile key", "profiles:\n  dex:\n    provider: dexatel\n    secrett: s\n",
+			[]Warning{{Profile: "dex", Message: `profile "dex": unknown key "secrett"; did you mean secret?`}}},
+		{"keys in any case", "profiles:\n  dex:\n    Provider: dexatel\n    Secret_Env: X\n", nil},
+		{"an unknown key with no near one", "profiles:\n  dex:\n    provider: dexatel\n    colour: blue\n",
+			[]Warning{{Profile: "dex", Message: `profile "dex": unknown key "colour"`}}},
+		{"several, sorted", "profiles:\n  b:\n    provider: dexatel\n    pasword: p\n  a:\n    provider: dexatel\n    secret_evn: X\n",
+			[]Warning{
+				{Profile: "a", Message: `profile "a": unknown key "secret_evn"; did you mean secret_env?`},
+				{Profile: "b", Message: `profile "b": unknown key "pasword"; did you mean password?`},
+			}},
+		{"a misspelt top-level key", "profile:\n  dex:\n    provider: dexatel\nprofles:\n  x: {}\n",
+			[]Warning{{Message: `CONFIG: unknown key "profles"; did you mean profiles? (known: profiles, providers, profile, output, color)`}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := writeFile(t, filepath.Join(t.TempDir(), "config.yaml"), tt.yaml)
+			cfg, err := Load(viper.New(), path, env(nil), "profile", "output", "color")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range tt.want {
+				tt.want[i].Message = strings.ReplaceAll(tt.want[i].Message, "CONFIG", path)
+			}
+			if !reflect.DeepEqual(cfg.Warnings, tt.want) {
+				t.Errorf("warnings:\n got %q\nwant %q", cfg.Warnings, tt.want)
+			}
+		})
+	}
+}
+
+func TestLoadParseErrorsNameTheLine(t *testing.T) {
+	tests := []struct {
+		name, file, yaml, want string
+	}{
+		{"a tab in the indentation", "config.yaml", "profiles:\n  dex:\n    provider: dexatel\n\tsecret: s\n",
+			"config file DIR/config.yaml line 4: found a tab character: YAML indents with spaces"},
+		{"a tab after spaces", "config.yml", "profiles:\n  dex:\n  \t provider: dexatel\n",
+			"config file DIR/config.yml line 3: found a tab character: YAML indents with spaces"},
+		{"an unclosed flow sequence", "config.yaml", "profiles: [\n",
+			"config file DIR/config.yaml line 1: did not find expected node content"},
+		{"a bad mapping", "config.yaml", "profiles:\n  dex:\n  provider: x\n   bad: y\n",
+			"config file DIR/config.yaml line 4: mapping values are not allowed in this context"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := writeFile(t, filepath.Join(dir, tt.file), tt.yaml)
+			_, err := Load(viper.New(), path, env(nil))
+			if want := strings.ReplaceAll(tt.want, "DIR", dir); err == nil || err.Error() != want {
+				t.Errorf("err = %v\nwant %s", err, want)
+			}
+		})
+	}
+}
+
+func TestCheckProviders(t *testing.T) {
+	path := writeFile(t, filepath.Join(t.TempDir(), "config.yaml"), `
+profiles:
+  ok:
+    provider: Dexatel
+  typo:
+    provider: dexatl
+  far:
+    provider: stripe
+  none:
+    secret: s
+`)
+	cfg, err := Load(viper.New(), path, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := Registry(viper.New(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := cfg.CheckProviders(reg)
+	want := []string{
+		`profile "far": unknown provider "stripe" (known: `,
+		`profile "none": it has no provider: add provider: <bandwidth|cellcast|`,
+		`profile "typo": unknown provider "dexatl": did you mean dexatel? (known: `,
+	}
+	if len(got) != len(want) {
+		t.Fatalf("warnings = %q", got)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(got[i].Message, w) || got[i].Profile == "" || !got[i].AboutProvider {
+			t.Errorf("warning %d = %+v, want it to start %q", i, got[i], w)
+		}
+	}
+}
+
+func TestSampleHasNoWarnings(t *testing.T) {
+	path := writeFile(t, filepath.Join(t.TempDir(), "config.yaml"), Sample)
+	cfg, err := Load(viper.New(), path, env(nil), "profile", "output", "color")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := Registry(viper.New(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := append(cfg.Warnings, cfg.CheckProviders(reg)...); len(w) != 0 {
+		t.Errorf("the sample config warns: %q", w)
 	}
 }

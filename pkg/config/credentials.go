@@ -45,7 +45,7 @@ func ResolveCredentials(p *Profile, flags CredentialFlags, getenv func(string) s
 	c.Password = firstNonEmpty(flags.Password, getenv(EnvPassword), profileField(p, func(p *Profile) string { return p.Password }))
 	if c.Password == "" && p != nil && p.PasswordEnv != "" {
 		if c.Password = getenv(p.PasswordEnv); c.Password == "" {
-			return c, fmt.Errorf("profile %q: password_env names %s, which is not set", p.Name, p.PasswordEnv)
+			return c, &ProfileError{Profile: p.Name, Err: &UnsetEnvError{Key: "password_env", Var: p.PasswordEnv}}
 		}
 	}
 	return c, nil
@@ -70,11 +70,15 @@ func firstSecret(p *Profile, flags CredentialFlags, getenv func(string) string) 
 	case p.SecretEnv != "":
 		s := getenv(p.SecretEnv)
 		if s == "" {
-			return "", fmt.Errorf("profile %q: secret_env names %s, which is not set", p.Name, p.SecretEnv)
+			return "", &ProfileError{Profile: p.Name, Err: &UnsetEnvError{Key: "secret_env", Var: p.SecretEnv}}
 		}
 		return s, nil
 	case p.SecretFile != "":
-		return readSecretFile(p.SecretFile, fmt.Sprintf("profile %q: secret_file", p.Name))
+		s, err := readSecretFile(p.SecretFile, "secret_file")
+		if err != nil {
+			return "", &ProfileError{Profile: p.Name, Err: err}
+		}
+		return s, nil
 	}
 	return "", nil
 }

@@ -40,7 +40,7 @@ func messagebird() *Provider {
 		},
 		Notes: []string{
 			"MessageBird-Signature-JWT is an HS256 JWT signed with the signing key (not the API key): iss MessageBird, nbf, exp, jti, url_hash = hex sha256 of the full URL, payload_hash = hex sha256 of the body",
-			"url_hash binds the public URL MessageBird was given: verify with it (--url); a proxy that changes the URL breaks verification",
+			"url_hash binds the public URL MessageBird was given: verify with it (verify --url, listen --public-url); a proxy that changes the URL breaks verification",
 			"tokens live a minute: exp is checked with a 1 s leeway unless --tolerance says otherwise",
 		},
 		Demo: signing.Credentials{Secrets: []string{"smshook-demo-messagebird-signing-key"}},

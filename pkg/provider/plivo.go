@@ -39,7 +39,7 @@ func plivo() *Provider {
 			},
 		},
 		Notes: []string{
-			"X-Plivo-Signature-V2 is HMAC-SHA256 of the URL without its query followed by X-Plivo-Signature-V2-Nonce, keyed with the auth token: verify with the public URL (--url)",
+			"X-Plivo-Signature-V2 is HMAC-SHA256 of the URL without its query followed by X-Plivo-Signature-V2-Nonce, keyed with the auth token: verify with the public URL (verify --url, listen --public-url)",
 			"V2 does not sign the body: only the URL and the nonce",
 			"statuses: queued, sent, delivered, undelivered, failed, rejected",
 		},

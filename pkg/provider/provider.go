@@ -14,6 +14,7 @@ import (
 
 	"github.com/smshook/smshook/pkg/codec"
 	"github.com/smshook/smshook/pkg/signing"
+	"github.com/smshook/smshook/pkg/suggest"
 )
 
 //go:embed fixtures/*.json
@@ -268,8 +269,14 @@ type UnknownError struct {
 }
 
 func (e *UnknownError) Error() string {
+	if s := e.Suggestion(); s != "" {
+		return fmt.Sprintf("unknown provider %q: did you mean %s? (known: %s)", e.Name, s, strings.Join(e.Known, ", "))
+	}
 	return fmt.Sprintf("unknown provider %q (known: %s)", e.Name, strings.Join(e.Known, ", "))
 }
+
+// Suggestion is the known provider the name is likely a typo of, or "".
+func (e *UnknownError) Suggestion() string { return suggest.Closest(e.Name, e.Known) }
 
 // Lookup finds a provider by name, case-insensitively.
 func (r *Registry) Lookup(name string) (*Provider, error) {

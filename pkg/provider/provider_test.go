@@ -87,6 +87,10 @@ func TestRegistryLookup(t *testing.T) {
 	if err == nil || err.Error() != `unknown provider "acme" (known: bandwidth, cellcast, dexatel, messagebird, mobtexting, plivo, sinch, standard-webhooks, telnyx, twilio, vonage)` {
 		t.Errorf("unknown provider error = %v", err)
 	}
+	_, err = reg.Lookup("dexatl")
+	if err == nil || !strings.HasPrefix(err.Error(), `unknown provider "dexatl": did you mean dexatel? (known: bandwidth, `) {
+		t.Errorf("a typo gets a suggestion: %v", err)
+	}
 }
 
 func TestNewRegistryChecksProviders(t *testing.T) {

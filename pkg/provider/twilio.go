@@ -43,7 +43,7 @@ func twilio() *Provider {
 			},
 		},
 		Notes: []string{
-			"the signature covers the full URL Twilio was given (scheme, host, path and query) and the POST parameters sorted by name: verify with that public URL (--url), not the local one",
+			"the signature covers the full URL Twilio was given (scheme, host, path and query) and the POST parameters sorted by name: verify with that public URL (verify --url, listen --public-url), not the local one",
 			"JSON bodies carry bodySHA256=<hex sha256 of the body> in the URL, and the signature covers the URL alone",
 			"Twilio may sign the URL with or without the port; both are accepted",
 			"the secret is the account's auth token; statuses: queued, sending, sent, delivered, undelivered, failed, read",

@@ -66,6 +66,9 @@ type Options struct {
 	// PublicURL is the base URL the provider was given (a tunnel), for
 	// schemes that sign the URL; it is recorded with the request's path.
 	PublicURL string
+	// URLHint tells how to give the URL the provider was given (the
+	// command's flag), added to failures that a wrong URL may explain.
+	URLHint string
 	// Capture stores every request before it is answered; nil stores nothing.
 	Capture Appender
 	// Transport carries forwarded requests; nil means one of the handler's
@@ -293,6 +296,7 @@ func (h *Handler) verify(r *http.Request, ep *Endpoint, rec *capture.Record, bod
 	res := scheme.Verify(req, ep.Credentials)
 	if !res.Valid {
 		res = signing.Explain(scheme, req, ep.Credentials, res)
+		res = signing.WithURLHint(scheme.Spec(), res, h.opts.URLHint)
 	}
 	return capture.Verification{Valid: res.Valid, Reason: string(res.Reason), Message: res.Message}
 }

@@ -268,6 +268,10 @@ func (s *hmacScheme) Verify(req *Request, c Credentials) Result {
 			}
 		}
 	}
+	if s.spec.SignsURL() {
+		return invalid(h, ReasonMismatch,
+			"%s does not match: the secret is wrong, the request changed after it was signed, or the provider was given another URL than %s (the signature covers it)", h, req.URL)
+	}
 	return invalid(h, ReasonMismatch,
 		"%s does not match the body: the secret is wrong, or the body changed after it was signed", h)
 }

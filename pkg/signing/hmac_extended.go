@@ -155,6 +155,10 @@ func (s *hmacScheme) verifyExtended(req *Request, c Credentials) Result {
 	if timestampFrom != "" {
 		what = "the body and timestamp"
 	}
+	if s.spec.SignsURL() {
+		return invalid(h, ReasonMismatch,
+			"%s does not match %s: the secret is wrong, the request changed after it was signed, or the provider was given another URL than %s (the signature covers it)", h, what, req.URL)
+	}
 	return invalid(h, ReasonMismatch,
 		"%s does not match %s: the secret is wrong, or the request changed after it was signed", h, what)
 }

@@ -137,7 +137,7 @@ func (s *messageBirdScheme) Verify(req *Request, c Credentials) Result {
 	}
 	if subtle.ConstantTimeCompare([]byte(sha256Hex([]byte(req.URL))), []byte(claims.URLHash)) != 1 {
 		return invalid(h, ReasonURLMismatch,
-			"%s was signed for another URL (its url_hash is not the SHA-256 of %s): pass the URL MessageBird was given with --url", h, req.URL)
+			"%s was signed for another URL (its url_hash is not the SHA-256 of %s)", h, req.URL)
 	}
 	switch {
 	case len(req.Body) == 0 && claims.PayloadHash != "":

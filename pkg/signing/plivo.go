@@ -101,5 +101,5 @@ func (s *plivoScheme) Verify(req *Request, c Credentials) Result {
 		}
 	}
 	return invalid(h, ReasonMismatch,
-		"%s does not match: the auth token is wrong, or Plivo was given another URL (it signs %s): pass that URL with --url", h, base)
+		"%s does not match: the auth token is wrong, or Plivo was given another URL (it signs %s)", h, base)
 }

@@ -125,6 +125,22 @@ func (s Spec) SignsURL() bool {
 	return false
 }
 
+// WithURLHint adds hint (how the command is given the URL the provider was
+// given, e.g. "pass the URL the provider was given with --url") to a failed
+// result that a wrong URL may explain: a scheme that signs the URL, and a
+// mismatch or no URL. Verify's own messages name no flag, since each
+// command takes the URL its own way.
+func WithURLHint(spec Spec, r Result, hint string) Result {
+	if r.Valid || hint == "" || !spec.SignsURL() {
+		return r
+	}
+	switch r.Reason {
+	case ReasonMismatch, ReasonURLMismatch, ReasonMissingURL:
+		r.Message += ": " + hint
+	}
+	return r
+}
+
 // UsesTimestamp reports whether Verify checks a signed timestamp against
 // the tolerance (so --tolerance means something for it).
 func (s Spec) UsesTimestamp() bool {

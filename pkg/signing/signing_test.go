@@ -320,3 +320,70 @@ func TestDescribe(t *testing.T) {
 		}
 	}
 }
+
+// Verify names no flag for the URL (each command takes it its own way), and
+// WithURLHint adds the command's hint to failures a wrong URL may explain.
+func TestWithURLHint(t *testing.T) {
+	const hint = "pass the URL with --the-flag"
+	creds := Credentials{Secrets: []string{"s"}}
+	body := []byte(`{"a":1}`)
+	urlTemplate := Spec{Scheme: SchemeHMAC, Header: "X-Sig", Template: "{url}.{body}"}
+	urlTemplateTimed := Spec{Scheme: SchemeHMAC, Header: "X-Sig", Template: "{timestamp}.{url}.{body}", TimestampHeader: "X-Ts"}
+	form := []byte("To=%2B1555&Body=hi")
+	tests := []struct {
+		name     string
+		spec     Spec
+		body     []byte
+		signed   string // the URL signed
+		verified string // the URL verified against
+		want     string // in the message; "" when no hint is due
+	}{
+		{"twilio, another URL", Spec{Scheme: SchemeTwilio}, form, "https://tunnel.example/t", "http://127.0.0.1/t", "or Twilio was given another URL"},
+		{"twilio, no URL", Spec{Scheme: SchemeTwilio}, form, "https://tunnel.example/t", "", "twilio signs the URL it posts to, and no URL was given"},
+		{"plivo, another URL", Spec{Scheme: SchemePlivo}, form, "https://tunnel.example/p", "http://127.0.0.1/p", "or Plivo was given another URL"},
+		{"messagebird, another URL", Spec{Scheme: SchemeMessageBird}, body, "https://tunnel.example/m", "http://127.0.0.1/m", "was signed for another URL"},
+		{"hmac {url} template, another URL", urlTemplate, body, "https://tunnel.example/h", "http://127.0.0.1/h", "or the provider was given another URL than http://127.0.0.1/h"},
+		{"hmac {url} template with a timestamp", urlTemplateTimed, body, "https://tunnel.example/h", "http://127.0.0.1/h", "or the provider was given another URL than http://127.0.0.1/h"},
+		{"hmac without {url}: no hint", dexatelSpec, body, "https://tunnel.example/d", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := New(tt.spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req := &Request{Method: "POST", URL: tt.signed, Header: http.Header{}, Body: tt.body}
+			if tt.spec.Scheme == SchemeTwilio || tt.spec.Scheme == SchemePlivo {
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			}
+			if err := s.Sign(req, creds); err != nil {
+				t.Fatal(err)
+			}
+			req.URL = tt.verified
+			verifyWith := creds
+			if !tt.spec.SignsURL() {
+				verifyWith = Credentials{Secrets: []string{"another secret"}}
+			}
+			r := s.Verify(req, verifyWith)
+			if r.Valid {
+				t.Fatal("verified against another URL")
+			}
+			if strings.Contains(r.Message, "--") {
+				t.Errorf("Verify names a flag: %s", r.Message)
+			}
+			hinted := WithURLHint(tt.spec, r, hint)
+			if tt.want == "" {
+				if hinted.Message != r.Message {
+					t.Errorf("hint added to %s", hinted.Message)
+				}
+				return
+			}
+			if !strings.Contains(r.Message, tt.want) || hinted.Message != r.Message+": "+hint {
+				t.Errorf("message %q\nhinted %q", r.Message, hinted.Message)
+			}
+		})
+	}
+	if r := WithURLHint(Spec{Scheme: SchemeTwilio}, Result{Valid: true, Message: "ok"}, hint); r.Message != "ok" {
+		t.Errorf("a valid result got a hint: %s", r.Message)
+	}
+}

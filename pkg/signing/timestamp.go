@@ -98,7 +98,7 @@ func requireURL(scheme string, req *Request) error {
 }
 
 // missingURL is Verify's result when a scheme that signs the URL has none.
+// Which flag gives the URL is the command's to say: see WithURLHint.
 func missingURL(header, scheme string) Result {
-	return invalid(header, ReasonMissingURL,
-		"%s signs the URL it posts to, and no URL was given: pass the URL the provider was given with --url", scheme)
+	return invalid(header, ReasonMissingURL, "%s signs the URL it posts to, and no URL was given", scheme)
 }

@@ -192,9 +192,9 @@ func (s *twilioScheme) Verify(req *Request, c Credentials) Result {
 		r.Encoding, r.SecretIndex = EncodingBase64, i
 		return r
 	}
-	hint := "the auth token is wrong, the body changed, or Twilio was given another URL (it signs the full public URL, query included): pass that URL with --url"
+	hint := "the auth token is wrong, the body changed, or Twilio was given another URL (it signs the full public URL, query included)"
 	if bodySHA == "" && isJSONBody(req) && !strings.EqualFold(req.Method, "GET") {
-		hint = "the body is JSON and the URL has no bodySHA256 parameter, which Twilio adds for JSON bodies: pass the URL the request was sent to"
+		hint = "the body is JSON and the URL has no bodySHA256 parameter, which Twilio adds for JSON bodies: the URL is not the one the request was sent to"
 	}
 	return invalid(h, ReasonMismatch, "%s does not match: %s", h, hint)
 }

@@ -161,9 +161,9 @@ func newCmdShow(f *cmdutil.Factory) *cobra.Command {
 			cs := io.ColorScheme()
 			fmt.Fprintf(io.Out, "%s (from %s)\n", cs.Bold(red.Name), cfg.Path)
 			for _, kv := range [][2]string{
-				{"provider", red.Provider}, {"secret", red.Secret}, {"secret_env", red.SecretEnv},
+				{"provider", red.Provider}, {"secret", red.Secret}, {"secret_env", envStatus(red.SecretEnv, f.Getenv, cs)},
 				{"secret_file", red.SecretFile}, {"url", red.URL}, {"username", red.Username},
-				{"password", red.Password}, {"password_env", red.PasswordEnv},
+				{"password", red.Password}, {"password_env", envStatus(red.PasswordEnv, f.Getenv, cs)},
 				{"validation_key", red.ValidationKey}, {"encoding", red.Encoding}, {"forward_to", red.ForwardTo},
 			} {
 				if kv[1] != "" {
@@ -178,4 +178,13 @@ func newCmdShow(f *cmdutil.Factory) *cobra.Command {
 	}
 	cmdutil.SetOutputFormats(cmd, outputFormats...)
 	return cmd
+}
+
+// envStatus is an env var's name, marked "(unset)" when it is not set (its
+// value is never shown).
+func envStatus(name string, getenv func(string) string, cs *iostreams.ColorScheme) string {
+	if name == "" || getenv(name) != "" {
+		return name
+	}
+	return name + " " + cs.Yellow("(unset)")
 }

@@ -4,7 +4,9 @@ package listen
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"github.com/smshook/smshook/pkg/iostreams"
 	"github.com/smshook/smshook/pkg/provider"
 	"github.com/smshook/smshook/pkg/server"
+	"github.com/smshook/smshook/pkg/signing"
 )
 
 // DefaultCapturePath is where listen appends its records unless told otherwise.
@@ -93,8 +96,11 @@ the provider's public demo credentials, so that 'smshook send PROVIDER
 --demo' works against it. With --profile P (repeatable, or a comma list;
 it replaces the global --profile here) or, when none is given, every profile
 in the config file, each profile is served at /P and /P/KIND with its own
-credentials and forward_to. SMSHOOK_SECRET and friends apply only when one
-profile is served. Providers whose auth is optional (MOBtexting, Cellcast)
+credentials and forward_to. Of every profile, one that cannot be served (its
+secret_env unset, say) is skipped with a warning, and listen stops only when
+none can be; a profile named with --profile must be served. --demo serves the
+built-ins whatever the config file holds. SMSHOOK_SECRET and friends apply
+only when one profile is served. Providers whose auth is optional (MOBtexting, Cellcast)
 and that have no credentials are accepted and marked "not checked".
 
 Answers: 200 when valid; 401 with a JSON reason when not (--accept-invalid
@@ -150,6 +156,8 @@ SIGTERM finishes the requests in flight, closes the capture file and exits
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Context = cmd.Context()
 			opts.EnvProfile = f.ProfileName()
+			// listen reports each profile it cannot serve itself.
+			f.OwnsProfile = func(name string) bool { return opts.serves(name) }
 			if err := opts.parse(cmd, maxBody, respondBody); err != nil {
 				return err
 			}
@@ -173,7 +181,7 @@ SIGTERM finishes the requests in flight, closes the capture file and exits
 	fl.IntVar(&opts.Port, "port", 8787, "port to listen on; 0 picks a free one (the address is printed)")
 	// Shadows the global --profile (a single name) for this command only.
 	fl.StringSliceVarP(&opts.Profiles, "profile", "p", nil, "serve this profile at /`NAME` (repeatable; default: every profile in the config file)")
-	fl.BoolVar(&opts.Demo, "demo", false, "also serve the built-in providers with their demo credentials when profiles are served")
+	fl.BoolVar(&opts.Demo, "demo", false, "also serve the built-in providers with their demo credentials, whatever the config file holds")
 	fl.StringVar(&opts.CapturePath, "capture", DefaultCapturePath, "append every request to this JSON Lines `FILE`")
 	fl.BoolVar(&opts.NoCapture, "no-capture", false, "do not write a capture file")
 	fl.StringVar(&maxBody, "max-body", "1MiB", "largest body read (e.g. 512KiB, 4MiB); larger requests get 413")
@@ -315,11 +323,19 @@ func FormatSize(n int64) string {
 
 // endpoints resolves what to serve: the profiles asked for, else every
 // profile in the config file, else (and with --demo) the built-in providers
-// with their demo credentials.
-func (o *ListenOptions) endpoints() ([]*server.Endpoint, error) {
+// with their demo credentials. A profile asked for by name that cannot be
+// served is an error; of every profile in the file, those that can be are
+// served and the others come back as warnings, one each, and it is an error
+// only when nothing can be served. --demo serves the built-ins whatever the
+// config file holds.
+func (o *ListenOptions) endpoints() (eps []*server.Endpoint, warnings []string, err error) {
 	reg, err := o.Registry()
 	if err != nil {
-		return nil, err
+		if !o.Demo {
+			return nil, nil, err
+		}
+		warnings = append(warnings, fmt.Sprintf("%v: serving the built-in providers only", err))
+		reg = provider.Builtin()
 	}
 	names := o.Profiles
 	if len(names) == 0 && o.EnvProfile != "" {
@@ -329,21 +345,21 @@ func (o *ListenOptions) endpoints() ([]*server.Endpoint, error) {
 	if len(names) > 0 {
 		cfg, err := o.Config()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, n := range names {
 			p, err := cfg.Profile(n)
 			if err != nil {
-				return nil, cmdutil.UsageError(err)
+				return nil, nil, cmdutil.UsageError(err)
 			}
 			profiles = append(profiles, p)
 		}
-	} else if cfg, err := o.Config(); err != nil {
-		return nil, err
-	} else {
+	} else if cfg, err := o.Config(); err == nil {
 		for _, n := range cfg.ProfileNames() {
 			profiles = append(profiles, cfg.Profiles[n])
 		}
+	} else if !o.Demo {
+		return nil, nil, err
 	}
 
 	// Env credentials are meant for one target: with several profiles they
@@ -358,13 +374,19 @@ func (o *ListenOptions) endpoints() ([]*server.Endpoint, error) {
 			return o.Getenv(key)
 		}
 	}
-	var eps []*server.Endpoint
 	for _, p := range profiles {
 		ep, err := profileEndpoint(reg, p, getenv)
 		if err != nil {
-			return nil, err
+			if len(names) > 0 {
+				return nil, nil, cmdutil.UsageError(err)
+			}
+			warnings = append(warnings, notServed(p.Name, err))
+			continue
 		}
 		eps = append(eps, ep)
+	}
+	if len(profiles) > 0 && len(eps) == 0 && !o.Demo {
+		return nil, warnings, cmdutil.UsageErrorf("no profile in the config file can be served (see the warnings above): fix one, or pass --demo to serve the built-in providers with their demo credentials")
 	}
 	if len(profiles) == 0 || o.Demo {
 		for _, p := range reg.All() {
@@ -373,10 +395,36 @@ func (o *ListenOptions) endpoints() ([]*server.Endpoint, error) {
 	}
 	if o.Tolerance != 0 {
 		if err := setTolerance(eps, o.Tolerance); err != nil {
-			return nil, err
+			return nil, warnings, err
 		}
 	}
-	return eps, nil
+	return eps, warnings, nil
+}
+
+// serves reports whether listen tries to serve the named profile: those
+// asked for, else every one.
+func (o *ListenOptions) serves(name string) bool {
+	switch {
+	case len(o.Profiles) > 0:
+		return slices.Contains(o.Profiles, name)
+	case o.EnvProfile != "":
+		return name == o.EnvProfile
+	}
+	return true
+}
+
+// notServed is the warning for a profile of the config file that listen
+// skips: which, why, and what to do.
+func notServed(name string, err error) string {
+	var unset *config.UnsetEnvError
+	if errors.As(err, &unset) {
+		return fmt.Sprintf("profile %s not served: $%s (its %s) is unset; export it or remove the profile", name, unset.Var, unset.Key)
+	}
+	var pe *config.ProfileError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return fmt.Sprintf("profile %s not served: %v; fix it or remove the profile", name, err)
 }
 
 // setTolerance gives every endpoint whose scheme signs a timestamp the
@@ -402,25 +450,26 @@ func setTolerance(eps []*server.Endpoint, d time.Duration) error {
 }
 
 func profileEndpoint(reg *provider.Registry, p *config.Profile, getenv func(string) string) (*server.Endpoint, error) {
-	if p.Provider == "" {
-		return nil, cmdutil.UsageErrorf("profile %q has no provider: add provider: <%s> to it", p.Name, strings.Join(reg.Names(), "|"))
-	}
-	prov, err := reg.Lookup(p.Provider)
+	prov, err := config.LookupProfileProvider(p, reg)
 	if err != nil {
-		return nil, cmdutil.UsageErrorf("profile %q: %v", p.Name, err)
+		return nil, err
 	}
 	creds, err := config.ResolveCredentials(p, config.CredentialFlags{}, getenv)
 	if err != nil {
-		return nil, cmdutil.UsageError(err)
+		return nil, err
 	}
-	if !prov.Auth.Optional {
-		if err := config.MissingCredentials(prov.Name, prov.Auth, creds); err != nil {
-			return nil, cmdutil.UsageErrorf("profile %q: %v", p.Name, err)
+	if !prov.Auth.Optional && config.MissingCredentials(prov.Name, prov.Auth, creds) != nil {
+		// MissingCredentials names sign's flags; listen takes credentials
+		// from the profile only (or SMSHOOK_* when it serves one).
+		missing := fmt.Errorf("no secret for %s: set secret, secret_env or secret_file in it", prov.Name)
+		if prov.Auth.Scheme == signing.SchemeBasic {
+			missing = fmt.Errorf("no username and password for %s: set username and password (or password_env) in it", prov.Name)
 		}
+		return nil, &config.ProfileError{Profile: p.Name, Err: missing}
 	}
 	if p.ForwardTo != "" {
 		if err := cmdutil.CheckHTTPURL(p.ForwardTo); err != nil {
-			return nil, cmdutil.UsageErrorf("profile %q: forward_to: %v", p.Name, err)
+			return nil, &config.ProfileError{Profile: p.Name, Err: fmt.Errorf("forward_to: %v", err)}
 		}
 	}
 	return &server.Endpoint{

@@ -21,6 +21,7 @@ import (
 	"github.com/smshook/smshook/pkg/capture"
 	"github.com/smshook/smshook/pkg/cmdutil"
 	"github.com/smshook/smshook/pkg/codec"
+	"github.com/smshook/smshook/pkg/config"
 	"github.com/smshook/smshook/pkg/iostreams"
 	"github.com/smshook/smshook/pkg/provider"
 	"github.com/smshook/smshook/pkg/server"
@@ -128,14 +129,14 @@ const twoProfiles = `profiles:
     validation_key: K1
 `
 
-func endpointsFor(t *testing.T, env map[string]string, cfg string, mutate func(*ListenOptions)) ([]string, error) {
+func endpointsFor(t *testing.T, env map[string]string, cfg string, mutate func(*ListenOptions)) ([]string, []string, error) {
 	t.Helper()
 	f, _, _ := testFactory(t, env, cfg)
 	o := &ListenOptions{Config: f.Config, Registry: f.Registry, Getenv: f.Getenv, EnvProfile: f.ProfileName()}
 	if mutate != nil {
 		mutate(o)
 	}
-	eps, err := o.endpoints()
+	eps, warnings, err := o.endpoints()
 	var names []string
 	for _, e := range eps {
 		desc := e.Name + ":" + e.Provider.Name
@@ -147,44 +148,94 @@ func endpointsFor(t *testing.T, env map[string]string, cfg string, mutate func(*
 		}
 		names = append(names, desc)
 	}
-	return names, err
+	return names, warnings, err
 }
 
 func TestEndpoints(t *testing.T) {
-	got, err := endpointsFor(t, nil, "", nil)
-	if err != nil || strings.Join(got, " ") != "cellcast:cellcast:demo dexatel:dexatel:demo mobtexting:mobtexting:demo" &&
-		!strings.Contains(strings.Join(got, " "), "dexatel:dexatel:demo") {
-		t.Errorf("no config: %v %v, want every built-in with demo credentials", got, err)
-	}
-	got, err = endpointsFor(t, nil, twoProfiles, nil)
-	if err != nil || strings.Join(got, " ") != "dex:dexatel mob:mobtexting:unchecked" {
-		t.Errorf("config: %v %v, want every profile", got, err)
-	}
-	got, err = endpointsFor(t, nil, twoProfiles, func(o *ListenOptions) { o.Profiles = []string{"mob"}; o.Demo = true })
-	if err != nil || got[0] != "mob:mobtexting:unchecked" || len(got) < 4 {
-		t.Errorf("--profile mob --demo: %v %v", got, err)
-	}
-	if _, err := endpointsFor(t, nil, twoProfiles, func(o *ListenOptions) { o.Profiles = []string{"nope"} }); err == nil ||
-		!strings.Contains(err.Error(), `unknown profile "nope"`) || cmdutil.ExitCode(err) != 2 {
-		t.Errorf("unknown profile: %v", err)
-	}
+	const builtins = "bandwidth:bandwidth:demo cellcast:cellcast:demo dexatel:dexatel:demo messagebird:messagebird:demo " +
+		"mobtexting:mobtexting:demo plivo:plivo:demo sinch:sinch:demo standard-webhooks:standard-webhooks:demo " +
+		"telnyx:telnyx:demo twilio:twilio:demo vonage:vonage:demo"
 	missing := "profiles:\n  d:\n    provider: dexatel\n"
-	if _, err := endpointsFor(t, nil, missing, nil); err == nil || !strings.Contains(err.Error(), `profile "d": no secret for dexatel`) {
-		t.Errorf("profile without a secret: %v", err)
+	// What `smshook config init` writes, with none of its env vars set.
+	sample := config.Sample
+	tests := []struct {
+		name     string
+		env      map[string]string
+		cfg      string
+		mutate   func(*ListenOptions)
+		want     string   // endpoints, space-separated
+		warnings []string // one each, in order
+		err      string   // when it fails (exit 2)
+	}{
+		{name: "no config: every built-in with demo credentials", want: builtins},
+		{name: "every profile", cfg: twoProfiles, want: "dex:dexatel mob:mobtexting:unchecked"},
+		{name: "--profile mob --demo", cfg: twoProfiles, mutate: func(o *ListenOptions) { o.Profiles = []string{"mob"}; o.Demo = true },
+			want: "mob:mobtexting:unchecked " + builtins},
+		{name: "unknown profile", cfg: twoProfiles, mutate: func(o *ListenOptions) { o.Profiles = []string{"nope"} },
+			err: `unknown profile "nope"`},
+		{name: "a profile without a secret, alone", cfg: missing,
+			warnings: []string{"profile d not served: no secret for dexatel: set secret, secret_env or secret_file in it; fix it or remove the profile"},
+			err:      "no profile in the config file can be served (see the warnings above): fix one, or pass --demo"},
+		{name: "a profile asked for by name must be served", cfg: missing + "  e:\n    provider: dexatel\n    secret: x\n",
+			mutate: func(o *ListenOptions) { o.Profiles = []string{"d", "e"} }, err: `profile "d": no secret for dexatel`},
+		{name: "SMSHOOK_SECRET gives the one profile served its secret", env: map[string]string{"SMSHOOK_SECRET": "s"}, cfg: missing,
+			want: "d:dexatel"},
+		{name: "...but is not spread over several", env: map[string]string{"SMSHOOK_SECRET": "s"},
+			cfg: missing + "  e:\n    provider: dexatel\n    secret: x\n", want: "e:dexatel",
+			warnings: []string{"profile d not served: no secret for dexatel"}},
+		{name: "SMSHOOK_PROFILE picks one", cfg: twoProfiles, mutate: func(o *ListenOptions) { o.EnvProfile = "dex" }, want: "dex:dexatel"},
+		{name: "after config init: the profiles that can be served are", cfg: sample,
+			want:     "dexatel-dev:dexatel mobtexting-dev:mobtexting",
+			env:      map[string]string{"DEXATEL_WEBHOOK_SECRET": "s", "MOBTEXTING_WEBHOOK_SECRET": "m"},
+			warnings: []string{"profile cellcast-dev not served: $CELLCAST_WEBHOOK_PASSWORD (its password_env) is unset; export it or remove the profile"}},
+		{name: "after config init, no env at all", cfg: sample,
+			warnings: []string{
+				"profile cellcast-dev not served: $CELLCAST_WEBHOOK_PASSWORD (its password_env) is unset",
+				"profile dexatel-dev not served: $DEXATEL_WEBHOOK_SECRET (its secret_env) is unset",
+				"profile mobtexting-dev not served: $MOBTEXTING_WEBHOOK_SECRET (its secret_env) is unset",
+			},
+			err: "no profile in the config file can be served"},
+		{name: "after config init, --demo", cfg: sample, mutate: func(o *ListenOptions) { o.Demo = true },
+			env: map[string]string{"DEXATEL_WEBHOOK_SECRET": "s"}, want: "dexatel-dev:dexatel " + builtins,
+			warnings: []string{"profile cellcast-dev not served", "profile mobtexting-dev not served"}},
+		{name: "nothing served but --demo", cfg: missing, mutate: func(o *ListenOptions) { o.Demo = true },
+			want: builtins, warnings: []string{"profile d not served"}},
+		{name: "a misspelt provider", cfg: "profiles:\n  d:\n    provider: dexatl\n    secret: s\n  m:\n    provider: mobtexting\n",
+			want:     "m:mobtexting:unchecked",
+			warnings: []string{`profile d not served: unknown provider "dexatl": did you mean dexatel? (known: `}},
+		{name: "Basic auth without a password", cfg: "providers:\n  acme:\n    auth: {scheme: basic, header: Authorization}\n    kinds:\n      - {name: delivery, kind: delivery, fixture: '{\"id\":\"1\"}'}\n" +
+			"profiles:\n  b:\n    provider: acme\n  m:\n    provider: mobtexting\n",
+			want: "m:mobtexting:unchecked", warnings: []string{"profile b not served: no username and password for acme: set username and password (or password_env) in it; fix it or remove the profile"}},
+		{name: "no provider", cfg: "profiles:\n  d:\n    secret: s\n  m:\n    provider: mobtexting\n",
+			want: "m:mobtexting:unchecked", warnings: []string{"profile d not served: it has no provider: add provider: <"}},
+		{name: "a bad forward_to", cfg: "profiles:\n  d:\n    provider: dexatel\n    secret: s\n    forward_to: ftp://x\n  m:\n    provider: mobtexting\n",
+			want: "m:mobtexting:unchecked", warnings: []string{"profile d not served: forward_to: "}},
+		{name: "a broken providers: section fails", cfg: "providers:\n  acme: {}\n", err: "provider acme: auth has no scheme"},
+		{name: "...but --demo serves the built-ins", cfg: "providers:\n  acme: {}\n", mutate: func(o *ListenOptions) { o.Demo = true },
+			want: builtins, warnings: []string{"config file "}},
 	}
-	// SMSHOOK_SECRET gives the one profile served its secret...
-	if _, err := endpointsFor(t, map[string]string{"SMSHOOK_SECRET": "s"}, missing, nil); err != nil {
-		t.Errorf("SMSHOOK_SECRET with one profile: %v", err)
-	}
-	// ...but is not spread over several.
-	several := missing + "  e:\n    provider: dexatel\n    secret: x\n"
-	if _, err := endpointsFor(t, map[string]string{"SMSHOOK_SECRET": "s"}, several, nil); err == nil {
-		t.Error("SMSHOOK_SECRET was applied to several profiles")
-	}
-	// SMSHOOK_PROFILE picks one when no --profile is given.
-	got, err = endpointsFor(t, nil, twoProfiles, func(o *ListenOptions) { o.EnvProfile = "dex" })
-	if err != nil || strings.Join(got, " ") != "dex:dexatel" {
-		t.Errorf("SMSHOOK_PROFILE=dex: %v %v", got, err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, warnings, err := endpointsFor(t, tt.env, tt.cfg, tt.mutate)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) || cmdutil.ExitCode(err) != cmdutil.ExitUsage {
+					t.Errorf("err = %v, want exit 2 with %q", err, tt.err)
+				}
+			} else if err != nil {
+				t.Fatalf("err = %v", err)
+			}
+			if g := strings.Join(got, " "); g != tt.want {
+				t.Errorf("endpoints:\n got %s\nwant %s", g, tt.want)
+			}
+			if len(warnings) != len(tt.warnings) {
+				t.Fatalf("warnings = %q, want %d", warnings, len(tt.warnings))
+			}
+			for i, w := range tt.warnings {
+				if !strings.HasPrefix(warnings[i], w) {
+					t.Errorf("warning %d = %q, want it to start %q", i, warnings[i], w)
+				}
+			}
+		})
 	}
 }
 
@@ -414,7 +465,7 @@ func atoi(s string) int {
 func TestCopyPasteLines(t *testing.T) {
 	f, _, _ := testFactory(t, nil, "")
 	o := &ListenOptions{Config: f.Config, Registry: f.Registry, Getenv: f.Getenv}
-	eps, err := o.endpoints()
+	eps, _, err := o.endpoints()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -598,7 +649,7 @@ func TestRunTolerance(t *testing.T) {
 	// Only providers without timestamps: the flag has nothing to apply to.
 	f, _, _ := testFactory(t, nil, "profiles:\n  dx:\n    provider: dexatel\n    secret: s\n")
 	o := &ListenOptions{IO: f.IOStreams, Config: f.Config, Registry: f.Registry, Getenv: f.Getenv, Tolerance: time.Minute}
-	if _, err := o.endpoints(); cmdutil.ExitCode(err) != 2 || !strings.Contains(err.Error(), "drop --tolerance") {
+	if _, _, err := o.endpoints(); cmdutil.ExitCode(err) != 2 || !strings.Contains(err.Error(), "drop --tolerance") {
 		t.Errorf("--tolerance with no timestamped provider: %v", err)
 	}
 }

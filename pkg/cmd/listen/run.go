@@ -66,7 +66,10 @@ const (
 )
 
 func listenRun(o *ListenOptions) error {
-	endpoints, err := o.endpoints()
+	endpoints, warnings, err := o.endpoints()
+	for _, w := range warnings {
+		cmdutil.Warn(o.IO, w)
+	}
 	if err != nil {
 		return err
 	}
@@ -101,6 +104,7 @@ func listenRun(o *ListenOptions) error {
 		RespondBody:   o.RespondBody,
 		Delay:         o.Delay,
 		PublicURL:     o.PublicURL,
+		URLHint:       urlHint(o.PublicURL),
 		Capture:       store,
 		Now:           o.Now,
 		OnEvent:       p.event,
@@ -177,6 +181,15 @@ func listenRun(o *ListenOptions) error {
 		return cmdutil.FailureErrorf("the listener stopped: %v", serveErr)
 	}
 	return p.verdict(reason == stopTimeout)
+}
+
+// urlHint is what a 401 for a URL-signing provider tells the sender to
+// do: listen verifies against --public-url when given, else the local URL.
+func urlHint(publicURL string) string {
+	if publicURL == "" {
+		return "pass the URL the provider was given to listen with --public-url"
+	}
+	return "check that --public-url " + publicURL + " is the URL the provider was given"
 }
 
 // writeAddrFile writes host:port and a newline, whole or not at all, so

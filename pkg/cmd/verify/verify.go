@@ -186,6 +186,7 @@ func verifyRun(opts *VerifyOptions) error {
 
 	result := scheme.Verify(&req, t.Credentials)
 	result = signing.Explain(scheme, &req, t.Credentials, result)
+	result = signing.WithURLHint(scheme.Spec(), result, "pass the URL the provider was given with --url")
 
 	streams := opts.IO
 	if opts.Output == "json" {
