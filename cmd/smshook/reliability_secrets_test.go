@@ -230,6 +230,7 @@ func TestNoSecretInOutput(t *testing.T) {
 		{name: "replay export har", args: []string{"replay", f.capture, "--export", "har", "--out", "out.har"}, files: []string{"out.har"}},
 		{name: "replay export curl", args: []string{"replay", f.capture, "--export", "curl"}},
 		{name: "replay export curl file", args: []string{"replay", f.capture, "--export", "curl", "--out", "out.sh"}, files: []string{"out.sh"}},
+		{name: "replay export curl with unrouted", args: []string{"replay", f.capture, "--export", "curl", "--include-unrouted"}},
 		{name: "replay export har stdout", args: []string{"replay", f.capture, "--export", "har"}},
 		{name: "replay export har of a har", args: []string{"replay", "--import-har", "out.har", "--export", "har"}},
 
@@ -287,7 +288,7 @@ func TestShowSecretsShowsThem(t *testing.T) {
 		{[]string{"send", "-p", "mob", "--dry-run", "-o", "curl", "--show-secrets"}, tokenProfile, ""},
 		{[]string{"replay", f.capture, "--export", "har", "--out", "shown.har", "--show-secrets"}, tokenCaptured, "shown.har"},
 		{[]string{"replay", f.capture, "--export", "curl", "--show-secrets"}, apiTokenCaptured, ""},
-		{[]string{"replay", f.capture, "--export", "curl", "--show-secrets"}, cookieCaptured, ""},
+		{[]string{"replay", f.capture, "--export", "curl", "--include-unrouted", "--show-secrets"}, cookieCaptured, ""},
 		{[]string{"replay", f.capture, "--as-captured", "--to", f.sink, "--dry-run", "-o", "http", "--show-secrets"}, apiTokenCaptured, ""},
 	} {
 		res := runCLI(t, f.dir, f.env, c.args...)
