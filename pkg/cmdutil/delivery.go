@@ -1,6 +1,7 @@
 package cmdutil
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"sort"
@@ -41,18 +42,21 @@ func ResultLine(cs *iostreams.ColorScheme, res *client.Result, numbered bool) st
 	var status string
 	switch {
 	case res.Err != nil:
-		status = cs.Red(res.ErrKind + ": " + res.ErrText)
+		status = cs.Red(iostreams.SafeLine(res.ErrKind + ": " + res.ErrText))
 	case res.OK:
 		status = cs.Green(client.StatusText(res.Status))
 	default:
 		status = cs.Red(client.StatusText(res.Status))
 	}
 	req := res.Request
-	line := fmt.Sprintf("%s  %s  %s %s", status, client.FormatDuration(res.Latency), req.Method, redact.URL(req.URL))
+	// A replayed request's method, URL and name come from a capture: each
+	// goes through the terminal door before it is painted.
+	line := fmt.Sprintf("%s  %s  %s %s", status, client.FormatDuration(res.Latency),
+		iostreams.SafeLine(req.Method), iostreams.SafeLine(redact.URL(req.URL)))
 	if numbered {
 		line = fmt.Sprintf("#%d  %s", res.Seq, line)
 		if req.Name != "" {
-			line += "  " + cs.Gray(req.Name)
+			line += "  " + cs.Gray(iostreams.SafeLine(req.Name))
 		}
 	}
 	if res.Attempts > 1 {
@@ -176,6 +180,42 @@ func PrintRequest(io *iostreams.IOStreams, format string, req signing.Request, m
 	if io.IsStdoutTTY() && len(raw) > 0 && raw[len(raw)-1] != '\n' {
 		_, err = fmt.Fprintln(io.Out)
 	}
+	return err
+}
+
+// PrintCapturedRequest is PrintRequest for a request read from a capture or
+// a HAR file (replay --dry-run): its bytes came from whoever sent it, so the
+// http and curl text go through the terminal door: request line and header
+// lines one by one (the CRLF that frames them stays), the body as a block.
+// A request holding nothing to escape prints exactly as PrintRequest would,
+// so the usual output still pipes into 'smshook verify --request -'; one
+// holding control bytes shows them as \x1b and the like. The exact bytes of
+// such a request are in -o json (body, or body_base64) and --export.
+// Requests built from the user's own input (sign, send) keep PrintRequest.
+func PrintCapturedRequest(io *iostreams.IOStreams, format string, req signing.Request, many bool) error {
+	switch format {
+	case "json":
+		return PrintRequest(io, format, req, many)
+	case "curl":
+		_, err := fmt.Fprintln(io.Out, iostreams.SafeText(FormatCurl(req.Method, req.URL, req.Header, req.Body, "")))
+		return err
+	}
+	raw, err := FormatHTTP(req.Method, req.URL, req.Header, req.Body)
+	if err != nil {
+		return err
+	}
+	head, body, _ := bytes.Cut(raw, []byte("\r\n\r\n"))
+	var b bytes.Buffer
+	for line := range bytes.SplitSeq(head, []byte("\r\n")) {
+		b.WriteString(iostreams.SafeLine(string(line)))
+		b.WriteString("\r\n")
+	}
+	b.WriteString("\r\n")
+	b.WriteString(iostreams.SafeText(string(body)))
+	if io.IsStdoutTTY() && b.Len() > 0 && !bytes.HasSuffix(b.Bytes(), []byte("\n")) {
+		b.WriteByte('\n')
+	}
+	_, err = io.Out.Write(b.Bytes())
 	return err
 }
 

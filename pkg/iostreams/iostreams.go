@@ -186,6 +186,8 @@ func (c *ColorScheme) FailureIcon() string { return c.Red("✗") }
 
 // WriteJSON writes v as indented JSON with a trailing newline, colored when
 // color is true. HTML is not escaped: "<" stays "<" for people and for jq.
+// DEL, C1 controls and bidi overrides inside strings are written as \u
+// escapes (the same JSON), so that a terminal shows them rather than obeys.
 func WriteJSON(w io.Writer, v any, color bool) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -194,7 +196,7 @@ func WriteJSON(w io.Writer, v any, color bool) error {
 	if err := enc.Encode(v); err != nil {
 		return err
 	}
-	out := buf.Bytes()
+	out := safeJSON(buf.Bytes())
 	if color {
 		out = pretty.Color(out, nil)
 	}
@@ -210,17 +212,26 @@ func WriteJSONLine(w io.Writer, v any) error {
 	if err := enc.Encode(v); err != nil {
 		return err
 	}
-	_, err := w.Write(buf.Bytes())
+	_, err := w.Write(safeJSON(buf.Bytes()))
 	return err
 }
 
-// PrettyBody returns raw JSON indented for reading, colored when asked. The
-// input is never modified; bodies that are not JSON come back unchanged.
+// PrettyBody returns a body for reading on a terminal: JSON indented and
+// colored when asked, any other body as it is; either way through the
+// terminal door (SafeText), before it is painted. A JSON string may hold DEL
+// or C1 controls raw, and a body bytes that are not UTF-8: they show escaped.
+// The input is never modified.
 func PrettyBody(raw []byte, color bool) []byte {
 	if !json.Valid(raw) {
+		if i := unsafeIndex(string(raw), true); i >= 0 {
+			return appendEscaped(append([]byte(nil), raw[:i]...), string(raw[i:]), true)
+		}
 		return raw
 	}
 	out := pretty.Pretty(raw)
+	if i := unsafeIndex(string(out), true); i >= 0 {
+		out = appendEscaped(out[:i:i], string(out[i:]), true)
+	}
 	if color {
 		out = pretty.Color(out, nil)
 	}

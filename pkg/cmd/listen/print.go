@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"text/tabwriter"
 	"time"
 	"unicode/utf8"
 
@@ -130,7 +129,11 @@ type lockedWriter struct {
 func (l lockedWriter) Write(b []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.w.Write(b)
+	// net/http's log lines may quote what a client sent: through the door.
+	if _, err := io.WriteString(l.w, iostreams.SafeText(string(b))); err != nil {
+		return 0, err
+	}
+	return len(b), nil
 }
 
 func (p *printer) lockedErr() io.Writer { return lockedWriter{&p.mu, p.o.IO.ErrOut} }
@@ -138,7 +141,7 @@ func (p *printer) lockedErr() io.Writer { return lockedWriter{&p.mu, p.o.IO.ErrO
 func (p *printer) warn(msg string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	fmt.Fprintf(p.o.IO.ErrOut, "%s %s\n", p.ecs.Yellow("warning:"), msg)
+	fmt.Fprintf(p.o.IO.ErrOut, "%s %s\n", p.ecs.Yellow("warning:"), iostreams.SafeLine(msg))
 }
 
 // event prints one request and counts it. It runs on the request's
@@ -173,7 +176,7 @@ func (p *printer) event(ev *server.Event) {
 	if ev.CaptureErr != nil {
 		p.captureFailed++
 		fmt.Fprintf(p.o.IO.ErrOut, "%s %v: answered 500 so that the provider retries\n",
-			p.ecs.Red("smshook: capture failed:"), ev.CaptureErr)
+			p.ecs.Red("smshook: capture failed:"), iostreams.SafeLine(ev.CaptureErr.Error()))
 	}
 	if !p.stopped {
 		p.out <- out.Bytes()
@@ -211,7 +214,9 @@ func routeScheme(r *server.Route) signing.Scheme {
 // appendLine appends one request for people, without the newline:
 // time  profile  kind  message-id  from → to  status  ✓  200  1.2ms
 // It runs once per request, so it appends to one buffer and skips the
-// color work when color is off.
+// color work when color is off. Every field the request carries goes
+// through the terminal door (AppendSafeLine, SafeLine) before it is
+// painted; that costs nothing when the field holds nothing to escape.
 func (p *printer) appendLine(b []byte, ev *server.Event) []byte {
 	rec, cs := ev.Record, p.cs
 	start := len(b)
@@ -221,6 +226,7 @@ func (p *printer) appendLine(b []byte, ev *server.Event) []byte {
 		}
 	}
 	add := func(s string) { sep(); b = append(b, s...) }
+	addSafe := func(s string) { sep(); b = iostreams.AppendSafeLine(b, s) }
 	paint := func(color func(string) string, s string) string {
 		if !p.colors {
 			return s
@@ -235,7 +241,11 @@ func (p *printer) appendLine(b []byte, ev *server.Event) []byte {
 	if ev.Route == nil {
 		sep()
 		b = appendPadded(b, "-", p.nameWidth)
-		add(paint(cs.Yellow, rec.Method+" "+pathOf(rec.URL)))
+		if p.colors {
+			add(cs.Yellow(iostreams.SafeLine(rec.Method + " " + pathOf(rec.URL))))
+		} else {
+			addSafe(rec.Method + " " + pathOf(rec.URL))
+		}
 	} else {
 		sep()
 		if p.colors {
@@ -246,7 +256,7 @@ func (p *printer) appendLine(b []byte, ev *server.Event) []byte {
 		sep()
 		b = appendPadded(b, orDash(rec.Kind), 9)
 		if ev := rec.Event; ev != nil && rec.Kind != "handshake" {
-			add(orDash(ev.MessageID))
+			addSafe(orDash(ev.MessageID))
 			if ev.From != "" || ev.To != "" {
 				sep()
 				b = appendFromTo(b, ev)
@@ -259,7 +269,7 @@ func (p *printer) appendLine(b []byte, ev *server.Event) []byte {
 	case capture.VerdictVerified:
 		add(cs.SuccessIcon())
 	case capture.VerdictInvalid:
-		add(cs.FailureIcon() + " " + paint(cs.Red, v.Reason))
+		add(cs.FailureIcon() + " " + paint(cs.Red, iostreams.SafeLine(v.Reason)))
 	case capture.VerdictUnchecked:
 		add(paint(cs.Gray, "– not checked"))
 	}
@@ -304,7 +314,7 @@ func (p *printer) details(out io.Writer, ev *server.Event) {
 		sort.Strings(names)
 		for _, name := range names {
 			for _, v := range h[name] {
-				fmt.Fprintf(out, "    %s %s\n", p.cs.Gray(name+":"), v)
+				fmt.Fprintf(out, "    %s %s\n", p.cs.Gray(iostreams.SafeLine(name)+":"), iostreams.SafeLine(v))
 			}
 		}
 	}
@@ -332,7 +342,7 @@ func (p *printer) bodyText(rec *capture.Record) string {
 			var b strings.Builder
 			for _, k := range keys {
 				for _, v := range form[k] {
-					fmt.Fprintf(&b, "%s %s\n", p.cs.Gray(k+":"), v)
+					fmt.Fprintf(&b, "%s %s\n", p.cs.Gray(iostreams.SafeLine(k)+":"), iostreams.SafeLine(v))
 				}
 			}
 			return b.String()
@@ -340,7 +350,7 @@ func (p *printer) bodyText(rec *capture.Record) string {
 	case !utf8.Valid(body):
 		return p.cs.Gray(fmt.Sprintf("(%d bytes, not UTF-8)", len(body)))
 	}
-	text := string(iostreams.PrettyBody(body, p.cs.Enabled()))
+	text := string(iostreams.PrettyBody(body, p.cs.Enabled())) // through the terminal door
 	if rec.Truncated {
 		text += "\n" + p.cs.Gray(fmt.Sprintf("(truncated after %d bytes)", len(body)))
 	}
@@ -355,7 +365,7 @@ func writeIndented(w io.Writer, text string) {
 
 func (p *printer) status(s codec.Status) string {
 	if !p.colors {
-		return string(s)
+		return iostreams.SafeLine(string(s))
 	}
 	switch s {
 	case codec.StatusDelivered, codec.StatusReceived:
@@ -365,7 +375,7 @@ func (p *printer) status(s codec.Status) string {
 	case codec.StatusAccepted, codec.StatusSent:
 		return p.cs.Yellow(string(s))
 	}
-	return p.cs.Gray(string(s))
+	return p.cs.Gray(iostreams.SafeLine(string(s)))
 }
 
 func (p *printer) appendReplyStatus(b []byte, code int) []byte {
@@ -389,15 +399,15 @@ func (p *printer) replyStatus(code int) string {
 	return p.cs.Yellow(s)
 }
 
-// appendFromTo appends "from → to", "→ to" or "from →".
+// appendFromTo appends "from → to", "→ to" or "from →", escaped.
 func appendFromTo(b []byte, ev *codec.Event) []byte {
 	switch {
 	case ev.From != "" && ev.To != "":
-		return append(append(append(b, ev.From...), " → "...), ev.To...)
+		return iostreams.AppendSafeLine(append(iostreams.AppendSafeLine(b, ev.From), " → "...), ev.To)
 	case ev.To != "":
-		return append(append(b, "→ "...), ev.To...)
+		return iostreams.AppendSafeLine(append(b, "→ "...), ev.To)
 	case ev.From != "":
-		return append(append(b, ev.From...), " →"...)
+		return append(iostreams.AppendSafeLine(b, ev.From), " →"...)
 	}
 	return b
 }
@@ -413,10 +423,11 @@ func pad(s string, width int) string {
 	return string(appendPadded(nil, s, width))
 }
 
-// appendPadded appends s and spaces up to width runes.
+// appendPadded appends s, escaped, and spaces up to width runes.
 func appendPadded(b []byte, s string, width int) []byte {
-	b = append(b, s...)
-	for n := utf8.RuneCountInString(s); n < width; n++ {
+	start := len(b)
+	b = iostreams.AppendSafeLine(b, s)
+	for n := utf8.RuneCount(b[start:]); n < width; n++ {
 		b = append(b, ' ')
 	}
 	return b
@@ -461,10 +472,10 @@ func (p *printer) banner(addr string, routes []*server.Route) {
 	// One line per endpoint: /NAME takes any kind (read from the body),
 	// /NAME/KIND the one it names.
 	fmt.Fprintln(w)
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "  "+cs.Bold("PATH\tPROVIDER\tAUTH"))
+	tw := iostreams.NewTable(w)
+	tw.Row("  "+cs.Bold("PATH"), cs.Bold("PROVIDER"), cs.Bold("AUTH"))
 	for _, e := range p.endpoints {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", endpointPaths(e), e.Provider.Name, endpointAuth(e))
+		tw.Row("  "+endpointPaths(e), e.Provider.Name, endpointAuth(e))
 	}
 	tw.Flush()
 
@@ -520,7 +531,7 @@ func endpointAuth(e *server.Endpoint) string {
 // demoCredentials lists the demo values of the built-in routes.
 func (p *printer) demoCredentials() string {
 	var b strings.Builder
-	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	tw := iostreams.NewTable(&b)
 	for _, e := range p.endpoints {
 		if !e.Demo {
 			continue
@@ -528,9 +539,9 @@ func (p *printer) demoCredentials() string {
 		c := e.Credentials
 		switch {
 		case c.Username != "" || c.Password != "":
-			fmt.Fprintf(tw, "  %s\tusername %s\tpassword %s\n", e.Name, c.Username, c.Password)
+			tw.Row("  "+e.Name, "username "+c.Username, "password "+c.Password)
 		case len(c.Secrets) > 0:
-			fmt.Fprintf(tw, "  %s\tsecret %s\n", e.Name, c.Secrets[0])
+			tw.Row("  "+e.Name, "secret "+c.Secrets[0])
 		}
 	}
 	tw.Flush()

@@ -175,11 +175,11 @@ func (o *ReplayOptions) selected(in *input, bad *badLines, skips *skipped) iter.
 				continue
 			case errors.As(err, &lineErr):
 				bad.add(fmt.Sprintf("line %d", lineErr.Line))
-				fmt.Fprintf(o.IO.ErrOut, "smshook: %s: %v: skipped\n", in.name, lineErr)
+				fmt.Fprintf(o.IO.ErrOut, "smshook: %s: %s: skipped\n", in.name, iostreams.SafeLine(lineErr.Error()))
 				continue
 			case errors.As(err, &entryErr):
 				bad.add(fmt.Sprintf("entry %d", entryErr.Index))
-				fmt.Fprintf(o.IO.ErrOut, "smshook: %s: %v: skipped\n", in.name, entryErr)
+				fmt.Fprintf(o.IO.ErrOut, "smshook: %s: %s: skipped\n", in.name, iostreams.SafeLine(entryErr.Error()))
 				continue
 			case errors.Is(err, har.ErrNotHAR):
 				yield(nil, cmdutil.UsageErrorf("%s: %v", in.name, err))
@@ -278,7 +278,7 @@ func (s *skipped) err(w io.Writer) error {
 		return cmdutil.FailureErrorf("%v", s.reasons[0])
 	}
 	for _, r := range s.reasons {
-		fmt.Fprintf(w, "smshook: %v\n", r)
+		fmt.Fprintf(w, "smshook: %s\n", iostreams.SafeLine(r.String())) // ids and providers from the capture
 	}
 	if s.others > 0 {
 		fmt.Fprintf(w, "smshook: skipped %d more %s for other reasons\n", s.others, plural(s.others, "record", "records"))
@@ -561,7 +561,7 @@ func (o *ReplayOptions) dryRun(in *input, pl *plan) error {
 			fmt.Fprintln(o.IO.Out)
 		}
 		n++
-		if err := cmdutil.PrintRequest(o.IO, format, signing.Request{Method: req.Method, URL: shownURL, Header: h, Body: req.Body}, true); err != nil {
+		if err := cmdutil.PrintCapturedRequest(o.IO, format, signing.Request{Method: req.Method, URL: shownURL, Header: h, Body: req.Body}, true); err != nil {
 			return err
 		}
 	}
@@ -587,7 +587,7 @@ func (o *ReplayOptions) skip(skips *skipped, rec *capture.Record, err error) boo
 	}
 	skips.add(rec, skip)
 	if o.Verbose {
-		fmt.Fprintf(o.IO.ErrOut, "smshook: %s: skipped: %v\n", recordLabel(rec), skip)
+		fmt.Fprintf(o.IO.ErrOut, "smshook: %s: skipped: %s\n", iostreams.SafeLine(recordLabel(rec)), iostreams.SafeLine(skip.Error()))
 	}
 	return true
 }
@@ -639,7 +639,7 @@ func (o *ReplayOptions) send(in *input, pl *plan) error {
 			fmt.Fprintln(o.IO.ErrOut, cmdutil.ResultLine(errCS, res, true))
 		} else if !res.OK {
 			prog.Finish()
-			fmt.Fprintf(o.IO.ErrOut, "%s %s: %s\n", errCS.FailureIcon(), res.Label(), res.Failure(pl.expect))
+			fmt.Fprintf(o.IO.ErrOut, "%s %s: %s\n", errCS.FailureIcon(), iostreams.SafeLine(res.Label()), iostreams.SafeLine(res.Failure(pl.expect)))
 		}
 		prog.Update()
 	}

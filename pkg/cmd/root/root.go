@@ -58,7 +58,8 @@ func Run(args []string, io *iostreams.IOStreams, getenv func(string) string) int
 		err = cmdutil.ErrInterrupted
 	}
 	if !cmdutil.IsSilent(err) {
-		fmt.Fprintf(io.ErrOut, "smshook: %s\n", oneLine(err.Error()))
+		// An error may quote a capture's id or a reply: through the terminal door.
+		fmt.Fprintf(io.ErrOut, "smshook: %s\n", iostreams.SafeLine(oneLine(err.Error())))
 	}
 	return cmdutil.ExitCode(err)
 }

@@ -94,14 +94,14 @@ func printHandshake(io *iostreams.IOStreams, res *client.Result, check client.Ha
 		icon, verdict = cs.FailureIcon(), "handshake failed"
 	}
 	fmt.Fprintf(io.Out, "%s %s: %s  %s  %s %s\n", icon, verdict, client.StatusText(res.Status),
-		client.FormatDuration(res.Latency.Round(time.Microsecond)), res.Request.Method, res.Request.URL)
+		client.FormatDuration(res.Latency.Round(time.Microsecond)), res.Request.Method, iostreams.SafeLine(res.Request.URL))
 	fmt.Fprintf(io.Out, "  sent validation_key %q, challenge %q\n", key, challenge)
 	if len(res.Body) > 0 {
-		fmt.Fprintf(io.Out, "  reply: %s\n", oneLine(res.Body, 200))
+		fmt.Fprintf(io.Out, "  reply: %s\n", iostreams.SafeLine(oneLine(res.Body, 200)))
 	}
 	ecs := io.ErrColorScheme()
 	for _, w := range check.Warnings {
-		fmt.Fprintf(io.ErrOut, "%s %s\n", ecs.Yellow("warning:"), w)
+		fmt.Fprintf(io.ErrOut, "%s %s\n", ecs.Yellow("warning:"), iostreams.SafeLine(w))
 	}
 }
 

@@ -140,11 +140,11 @@ func (o *SendOptions) printSingle(res *client.Result, pl *plan) {
 	}
 	fmt.Fprintln(io.Out, cmdutil.ResultLine(io.ColorScheme(), res, false))
 	if o.Verbose && len(res.Body) > 0 {
-		body := iostreams.PrettyBody(res.Body, io.ColorEnabled())
-		if !utf8.Valid(body) {
+		if !utf8.Valid(res.Body) {
 			fmt.Fprintf(io.Out, "(%d bytes of reply body, not UTF-8)\n", len(res.Body))
 			return
 		}
+		body := iostreams.PrettyBody(res.Body, io.ColorEnabled()) // the handler's bytes, escaped
 		io.Out.Write(body)
 		if body[len(body)-1] != '\n' {
 			fmt.Fprintln(io.Out)
@@ -160,8 +160,8 @@ func (o *SendOptions) traceRequest(req *client.Request, scheme signing.Scheme) {
 	if u, err := url.Parse(req.URL); err == nil {
 		target, host = u.RequestURI(), u.Host
 	}
-	fmt.Fprintln(w, cs.Cyan(fmt.Sprintf("> %s %s HTTP/1.1", req.Method, target)))
-	fmt.Fprintln(w, cs.Cyan("> Host: "+host))
+	fmt.Fprintln(w, cs.Cyan(iostreams.SafeLine(fmt.Sprintf("> %s %s HTTP/1.1", req.Method, target))))
+	fmt.Fprintln(w, cs.Cyan("> Host: "+iostreams.SafeLine(host)))
 	h := req.Header
 	if !o.ShowSecrets {
 		h, _ = o.credHeaders.Redact(h, scheme)
@@ -170,7 +170,7 @@ func (o *SendOptions) traceRequest(req *client.Request, scheme signing.Scheme) {
 	fmt.Fprintln(w, cs.Cyan(">"))
 	if len(req.Body) > 0 {
 		if utf8.Valid(req.Body) {
-			w.Write(req.Body)
+			io.WriteString(w, iostreams.SafeText(string(req.Body)))
 			if req.Body[len(req.Body)-1] != '\n' {
 				fmt.Fprintln(w)
 			}
@@ -200,7 +200,8 @@ func writeHeaders(w io.Writer, cs *iostreams.ColorScheme, prefix string, h http.
 	sort.Strings(names)
 	for _, name := range names {
 		for _, v := range h[name] {
-			fmt.Fprintln(w, cs.Cyan(prefix+name+": "+v))
+			// The reply's headers are the handler's: through the terminal door.
+			fmt.Fprintln(w, cs.Cyan(prefix+iostreams.SafeLine(name)+": "+iostreams.SafeLine(v)))
 		}
 	}
 }
