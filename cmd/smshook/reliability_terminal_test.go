@@ -55,6 +55,9 @@ func hostileJoined() string {
 // sgr is one of the colour codes smshook itself writes: ESC [ digits;… m.
 var sgr = regexp.MustCompile(`^\x1b\[[0-9;]*m`)
 
+// sgrAnywhere finds the same codes anywhere, to strip them.
+var sgrAnywhere = regexp.MustCompile(`\x1b\[[0-9;]*m`)
+
 // checkTerminalSafe fails when out holds a byte or rune that would drive a
 // terminal: an ESC that does not start an SGR colour code, a C0 control other
 // than newline and tab (with crlf, CR is allowed right before LF: the framing
@@ -381,4 +384,65 @@ func checkJSONLines(t *testing.T, where, out string) []json.RawMessage {
 func quoteJSON(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// TestColorTablesAlign: the tables of providers, config list and the listen
+// banner line up the same with --color always as without colour: colour
+// codes take no room on the terminal, so they must not count as width.
+func TestColorTablesAlign(t *testing.T) {
+	dir := t.TempDir()
+	env := cliEnv(dir)
+	if res := runCLI(t, dir, env, "config", "init"); res.code != 0 {
+		t.Fatalf("config init: %s", res)
+	}
+	for _, args := range [][]string{{"providers"}, {"config", "list"}} {
+		plain := runCLI(t, dir, env, append(args, "--color", "never")...)
+		painted := runCLI(t, dir, env, append(args, "--color", "always")...)
+		if plain.code != 0 || painted.code != 0 {
+			t.Fatalf("%s\n%s", plain, painted)
+		}
+		if !strings.Contains(painted.stdout, "\x1b[") {
+			t.Fatalf("--color always painted nothing: %s", painted)
+		}
+		if got := sgrAnywhere.ReplaceAllString(painted.stdout, ""); got != plain.stdout {
+			t.Errorf("%s: the painted table is not the plain one:\n%s\nwant\n%s", strings.Join(args, " "), got, plain.stdout)
+		}
+		checkColumns(t, strings.Join(args, " "), plain.stdout)
+	}
+
+	// The banner's table of routes (the lines up to the first blank line
+	// after the PATH header), with the built-in routes.
+	dir = t.TempDir()
+	env = cliEnv(dir)
+	banner := func(color string) string {
+		l := startListen(t, dir, env, filepath.Join(dir, color+".jsonl"), "--demo", "--color", color)
+		l.interrupt(t)
+		out := sgrAnywhere.ReplaceAllString(l.stderr.String(), "")
+		start := strings.Index(out, "  PATH")
+		if start < 0 {
+			t.Fatalf("no table in the banner:\n%s", l.stderr)
+		}
+		table, _, _ := strings.Cut(out[start:], "\n\n")
+		return table
+	}
+	plain, painted := banner("never"), banner("always")
+	if painted != plain {
+		t.Errorf("listen banner: the painted table is not the plain one:\n%s\nwant\n%s", painted, plain)
+	}
+	checkColumns(t, "listen banner", plain)
+}
+
+// checkColumns fails unless every line of the table starts its second
+// column at the same rune as the header does.
+func checkColumns(t *testing.T, where, table string) {
+	t.Helper()
+	lines := strings.Split(strings.TrimRight(table, "\n"), "\n")
+	col := regexp.MustCompile(`^\s*\S+( \S+)*\s{2,}`)
+	want := utf8.RuneCountInString(col.FindString(lines[0]))
+	for _, line := range lines[1:] {
+		if got := utf8.RuneCountInString(col.FindString(line)); got != want {
+			t.Errorf("%s: the second column starts at %d, not %d as in the header:\n%s", where, got, want, table)
+			return
+		}
+	}
 }

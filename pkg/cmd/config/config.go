@@ -4,7 +4,6 @@ package config
 
 import (
 	"fmt"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -102,10 +101,10 @@ func newCmdList(f *cmdutil.Factory) *cobra.Command {
 				return nil
 			}
 			cs := io.ColorScheme()
-			tw := tabwriter.NewWriter(io.Out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, cs.Bold("PROFILE\tPROVIDER\tCREDENTIALS\tURL"))
+			tw := iostreams.NewTable(io.Out) // pads by visible width: colour codes take no room
+			tw.Row(cs.Bold("PROFILE"), cs.Bold("PROVIDER"), cs.Bold("CREDENTIALS"), cs.Bold("URL"))
 			for _, p := range profiles {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", cs.Cyan(p.Name), p.Provider, credentialSource(p), p.URL)
+				tw.Row(cs.Cyan(p.Name), p.Provider, credentialSource(p), p.URL)
 			}
 			return tw.Flush()
 		},

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -65,10 +64,10 @@ func listRun(f *cmdutil.Factory) error {
 		return iostreams.WriteJSON(io.Out, list, io.JSONColorEnabled())
 	}
 	cs := io.ColorScheme()
-	tw := tabwriter.NewWriter(io.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, cs.Bold("NAME\tKINDS\tAUTH\tDOCS"))
+	tw := iostreams.NewTable(io.Out) // pads by visible width: colour codes take no room
+	tw.Row(cs.Bold("NAME"), cs.Bold("KINDS"), cs.Bold("AUTH"), cs.Bold("DOCS"))
 	for _, p := range reg.All() {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", cs.Cyan(p.Name), strings.Join(p.KindNames(), ", "), cmdutil.AuthSummary(p.Scheme()), p.DocsURL)
+		tw.Row(cs.Cyan(p.Name), strings.Join(p.KindNames(), ", "), cmdutil.AuthSummary(p.Scheme()), p.DocsURL)
 	}
 	return tw.Flush()
 }
