@@ -237,6 +237,9 @@ func dryRun(opts *SendOptions, format string, pl *plan, reqs iter.Seq2[*client.R
 		}
 		first = false
 		sr := signing.Request{Method: req.Method, URL: shownURL, Header: h, Body: req.Body}
+		// The user's own request (their body, template and flags): printed
+		// byte-exact, so -o http pipes into 'smshook verify --request -'.
+		// Requests read from a capture go through cmdutil.PrintCapturedRequest.
 		if err := cmdutil.PrintRequest(opts.IO, format, sr, opts.Count > 1); err != nil {
 			return err
 		}
