@@ -71,7 +71,7 @@ func newPrinter(o *ListenOptions, endpoints []*server.Endpoint) *printer {
 		credHeaders: credentialHeaders(o, endpoints),
 	}
 	for _, e := range endpoints {
-		p.nameWidth = max(p.nameWidth, len(e.Name))
+		p.nameWidth = max(p.nameWidth, utf8.RuneCountInString(iostreams.SafeLine(e.Name))) // as appendPadded counts
 	}
 	go p.writeOut()
 	return p
