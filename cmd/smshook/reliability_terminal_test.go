@@ -285,6 +285,21 @@ func TestTerminalHostileBytes(t *testing.T) {
 			}
 		}
 	}
+
+	// A handshake's reply is quoted on one line, and its problems in the error.
+	for _, extra := range [][]string{{"--color", "always"}, {"-v"}} {
+		args := append([]string{"send", "mobtexting", "--demo", "--handshake", "--to", hostile + "/text"}, extra...)
+		res := runCLI(t, dir, env, args...)
+		where := strings.Join(args, " ")
+		if res.code != 1 {
+			t.Errorf("%s: exit %d, want 1 (the reply echoes no key):\n%s", where, res.code, res)
+		}
+		checkTerminalSafe(t, where+" stdout", res.stdout, false)
+		checkTerminalSafe(t, where+" stderr", res.stderr, false)
+		if !strings.Contains(res.stdout, `\x1b]52;c;Zm9v\x07`) {
+			t.Errorf("%s: the reply is not shown escaped:\n%s", where, res)
+		}
+	}
 }
 
 // hostileServer answers with hostile bytes: /json a JSON body whose strings

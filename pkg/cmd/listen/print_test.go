@@ -90,3 +90,19 @@ func BenchmarkEventLine(b *testing.B) {
 		buf = p.appendLine(buf[:0], ev)
 	}
 }
+
+// TestStderrLinesEscape: net/http's log lines and listen's warnings may
+// quote what a client sent.
+func TestStderrLinesEscape(t *testing.T) {
+	ios, _, _, errOut := iostreams.Test()
+	p := &printer{o: &ListenOptions{IO: ios}, ecs: ios.ErrColorScheme()}
+	msg := "http: bad request from 1.2.3.4: \x1b]0;t\x07\r\u009b\n"
+	if n, err := p.lockedErr().Write([]byte(msg)); n != len(msg) || err != nil {
+		t.Fatalf("Write = %d, %v", n, err)
+	}
+	p.warn("capture \x1b[2J")
+	want := "http: bad request from 1.2.3.4: \\x1b]0;t\\x07\\r\\x9b\nwarning: capture \\x1b[2J\n"
+	if got := errOut.String(); got != want {
+		t.Errorf("stderr %q, want %q", got, want)
+	}
+}
