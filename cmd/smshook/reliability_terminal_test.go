@@ -250,6 +250,7 @@ func TestTerminalHostileBytes(t *testing.T) {
 	hostileURL := writeFile(t, dir, "bad-url.jsonl", rec("url", "dexatel", "delivery", "http://127.0.0.1:1/dexatel?q="+url.QueryEscape(h)+h))
 	for _, args := range [][]string{
 		{"replay", badIDs, "--to", hostile, "--color", "always"},
+		{"replay", badIDs, "--to", hostile, "-v"}, // a line per skipped record
 		{"replay", badIDs, "--demo", "--dry-run"},
 		{"replay", badIDs, "--as-captured", "--to", closedURL(t), "-v", "--color", "always"},
 		{"replay", hostileURL, "--as-captured", "--dry-run"},
