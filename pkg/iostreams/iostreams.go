@@ -196,7 +196,7 @@ func WriteJSON(w io.Writer, v any, color bool) error {
 	if err := enc.Encode(v); err != nil {
 		return err
 	}
-	out := safeJSON(buf.Bytes())
+	out := SafeJSON(buf.Bytes())
 	if color {
 		out = pretty.Color(out, nil)
 	}
@@ -212,7 +212,7 @@ func WriteJSONLine(w io.Writer, v any) error {
 	if err := enc.Encode(v); err != nil {
 		return err
 	}
-	_, err := w.Write(safeJSON(buf.Bytes()))
+	_, err := w.Write(SafeJSON(buf.Bytes()))
 	return err
 }
 

@@ -94,18 +94,18 @@ func FuzzSafeLine(f *testing.F) {
 		if line == s && utf8.ValidString(s) && strings.ContainsAny(s, "\x1b\r\n\t\x7f") {
 			t.Fatalf("%q: came back unescaped", s)
 		}
-		// JSON of any string stays the same JSON after safeJSON, and safe.
+		// JSON of any string stays the same JSON after SafeJSON, and safe.
 		js, _ := json.Marshal(s)
-		safe := safeJSON(js)
+		safe := SafeJSON(js)
 		checkTerminalSafe(t, s, string(safe), "")
 		var back string
 		if err := json.Unmarshal(safe, &back); err != nil {
-			t.Fatalf("%q: safeJSON broke the JSON %s: %v", s, safe, err)
+			t.Fatalf("%q: SafeJSON broke the JSON %s: %v", s, safe, err)
 		}
 		var want string
 		json.Unmarshal(js, &want)
 		if back != want {
-			t.Fatalf("%q: safeJSON changed the value: %q != %q", s, back, want)
+			t.Fatalf("%q: SafeJSON changed the value: %q != %q", s, back, want)
 		}
 		// A body for reading: escaped, whether or not it is JSON.
 		checkTerminalSafe(t, s, string(PrettyBody([]byte(s), false)), "\n\t")
@@ -123,8 +123,8 @@ func TestSafeJSON(t *testing.T) {
 		{`{"a":"\u001b"}`, `{"a":"\u001b"}`},
 	}
 	for _, tt := range tests {
-		if got := string(safeJSON([]byte(tt.in))); got != tt.want {
-			t.Errorf("safeJSON(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := string(SafeJSON([]byte(tt.in))); got != tt.want {
+			t.Errorf("SafeJSON(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 	var buf bytes.Buffer
