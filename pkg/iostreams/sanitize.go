@@ -125,13 +125,13 @@ func appendEscaped(b []byte, s string, block bool) []byte {
 }
 
 // SafeJSON makes encoded JSON safe for a terminal without changing what it
-// means (WriteJSON and WriteJSONLine use it; so can any JSON written whole
-// where a person may read it): encoding/json escapes C0 controls but leaves DEL, C1 controls and
+// means. encoding/json escapes C0 controls but leaves DEL, C1 controls and
 // bidi overrides raw inside strings (JSON allows them), and a
 // json.RawMessage may carry bytes that are not UTF-8. Outside strings JSON
 // is ASCII, so each such rune is inside a string, where \u escapes it (and
 // \ufffd replaces an invalid byte, as encoding/json does for strings).
-// The input comes back when nothing needs escaping.
+// WriteJSON and WriteJSONLine use it; so can any JSON written whole where a
+// person may read it. The input comes back when nothing needs escaping.
 func SafeJSON(js []byte) []byte {
 	i := unsafeJSONIndex(js)
 	if i < 0 {
