@@ -94,6 +94,14 @@ func ShellQuote(s string) string {
 	if s != "" && strings.IndexFunc(s, func(r rune) bool { return !isShellSafe(r) }) < 0 {
 		return s
 	}
+	// A word a terminal would act on when the script is printed (C1
+	// controls, bidi overrides, bytes that are not UTF-8) is spelt as printf
+	// octal escapes instead, so that the script shows as inert text and the
+	// shell still rebuilds the same bytes. $(…) drops trailing newlines, so
+	// a word ending in one stays in single quotes.
+	if !isPrintableText([]byte(s)) && !strings.HasSuffix(s, "\n") {
+		return `"$(printf ` + printfFormat([]byte(s)) + `)"`
+	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 

@@ -2,8 +2,10 @@ package cmdutil
 
 import (
 	"net/http"
+	"os/exec"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestShellComment(t *testing.T) {
@@ -45,5 +47,31 @@ func TestFormatCurlKeepsCurlFromReadingFields(t *testing.T) {
 	}
 	if got := ShellQuote("a\x00b'"); got != `'ab'\'''` {
 		t.Errorf("ShellQuote kept a NUL or lost a quote: %q", got)
+	}
+}
+
+// A word a terminal would act on is written as printf escapes: the script
+// holds no C1 control, bidi override or invalid byte when printed, and the
+// shell rebuilds the exact word.
+func TestShellQuoteKeepsTerminalEscapesOutOfTheScript(t *testing.T) {
+	for _, word := range []string{
+		"X-A: \u009b2J",
+		"right\u202eleft",
+		"bad \xff\xfe byte",
+		"it's 100% \\ fine\u0085",
+		"-dash \u2066",
+		"plain 'quoted' text",
+	} {
+		quoted := ShellQuote(word)
+		if !utf8.ValidString(quoted) || strings.ContainsAny(quoted, "\u009b\u202e\u0085\u2066") {
+			t.Errorf("ShellQuote(%q) = %q: the script would carry the raw character", word, quoted)
+		}
+		got, err := exec.Command("sh", "-c", "printf %s "+quoted).Output()
+		if err != nil {
+			t.Fatalf("sh -c printf %%s %s: %v", quoted, err)
+		}
+		if string(got) != word {
+			t.Errorf("the shell rebuilt %q from %s, want %q", got, quoted, word)
+		}
 	}
 }

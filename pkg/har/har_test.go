@@ -194,3 +194,33 @@ func TestNotHAR(t *testing.T) {
 		t.Errorf("empty log is not JSON: %v\n%s", err, empty)
 	}
 }
+
+// A written HAR holds no raw DEL, C1 control or bidi override, and reads
+// back to the same bytes.
+func TestWriterEscapesTerminalControls(t *testing.T) {
+	body := []byte("{\"text\":\"a\u009b2J b\u202e c\x7f\"}")
+	rec := &capture.Record{ID: "r1", Method: "POST", URL: "http://127.0.0.1:8787/dexatel?x=\u009b",
+		Headers: http.Header{"X-Note": {"n\u202eote"}}}
+	rec.SetBody(body)
+	var buf bytes.Buffer
+	w, err := NewWriter(&buf, Creator{Name: "smshook", Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if s := buf.String(); strings.ContainsAny(s, "\u009b\u202e\x7f") {
+		t.Fatalf("the HAR carries a raw terminal control:\n%q", s)
+	}
+	got, err := NewReader(&buf).Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Body(), body) || got.URL != rec.URL || got.Headers.Get("X-Note") != "n\u202eote" {
+		t.Errorf("read back %q %q %q, want the bytes written", got.Body(), got.URL, got.Headers.Get("X-Note"))
+	}
+}

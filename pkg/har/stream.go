@@ -8,6 +8,7 @@ import (
 	"io"
 
 	"github.com/smshook/smshook/pkg/capture"
+	"github.com/smshook/smshook/pkg/iostreams"
 )
 
 // Creator names the program that wrote a HAR file.
@@ -43,6 +44,10 @@ func (w *Writer) Write(r *capture.Record) error {
 	if err != nil {
 		return err
 	}
+	// A HAR file is read with cat and less as often as by tools: DEL, C1
+	// controls and bidi overrides inside its strings are written as \u
+	// escapes, which mean the same to a JSON reader.
+	b = iostreams.SafeJSON(b)
 	if w.entries > 0 {
 		w.w.WriteByte(',')
 	}
