@@ -195,7 +195,7 @@ func TestRunnerTimeout(t *testing.T) {
 	if _, err := r.Run(context.Background(), fixed(s.URL, 1)); err != nil {
 		t.Fatal(err)
 	}
-	if got.ErrKind != ErrTimeout || got.ErrText != "no reply within 50ms" {
+	if got.ErrKind != ErrTimeout || got.ErrText != "accepted the connection, no reply within 50ms" {
 		t.Errorf("kind=%q text=%q err=%v", got.ErrKind, got.ErrText, got.Err)
 	}
 }

@@ -72,7 +72,9 @@ or the profile's), sent, and the reply's status is printed.
 Target: --to URL, else the profile's url, else with --demo the local
 'smshook listen' at ` + cmdutil.DefaultLocalURL("<provider>") + ` using the provider's demo
 credentials, so 'smshook listen' in one terminal and 'smshook send dexatel
---demo' in another work with no config.
+--demo' in another work with no config. A --to with no path
+(http://localhost:8787) sends to the provider's listen route, /<provider>
+(/<provider>/<kind> with --event); end it with / to send to the root.
 
 Bodies are templates, rendered per request (--no-template sends them as
 they are):
@@ -231,6 +233,7 @@ type plan struct {
 	scheme   signing.Scheme // nil: unsigned
 	builder  *client.Builder
 	expect   client.Expect
+	timeout  time.Duration // --timeout, for messages
 }
 
 func sendRun(opts *SendOptions) error {
@@ -303,6 +306,7 @@ func sendRun(opts *SendOptions) error {
 		pl.builder.Name = client.MessageID(pl.kind)
 	}
 
+	pl.timeout = opts.Timeout
 	pl.expect = client.ExpectCodes(p.SuccessStatuses)
 	if opts.Expect != "" {
 		if pl.expect, err = client.ParseExpect(opts.Expect); err != nil {
@@ -376,6 +380,14 @@ func (o *SendOptions) targetURL(t *cmdutil.Target, kind *provider.Kind) (string,
 	u, err := url.Parse(target)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return "", cmdutil.UsageErrorf("%q is not an http or https URL such as http://127.0.0.1:3000/webhooks", target)
+	}
+	if o.To != "" && u.Path == "" {
+		// --to http://localhost:8787: the provider's route on a listener.
+		route := "/" + t.Provider.Name
+		if o.Event != "" && !o.Handshake {
+			route += "/" + kind.Name
+		}
+		target, _ = client.KeepRoute(target, route)
 	}
 	return target, nil
 }
