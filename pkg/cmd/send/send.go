@@ -323,7 +323,7 @@ func outputFormat(f *cmdutil.Factory, dryRun bool) (string, error) {
 	if dryRun {
 		return f.OutputFormat(dryRunOutputFormats...)
 	}
-	return f.OutputFormat(outputFormats...)
+	return f.SendingOutputFormat(outputFormats, dryRunOutputFormats)
 }
 
 // readData reads --data: @FILE, - for stdin, or the text itself; nil when
