@@ -69,7 +69,7 @@ Output (--output):
 --url defaults to the profile's url, else to where 'smshook listen' serves
 the provider (` + cmdutil.DefaultLocalURL("PROVIDER") + `).
 
-` + cmdutil.ExitStatusHelp,
+` + cmdutil.ExitStatusOf("bad flags or arguments, an unknown provider or profile, missing credentials, unreadable input", ""),
 		Example: `  smshook sign dexatel --secret S body.json
   smshook sign dexatel --secret S --encoding hex body.json
   smshook sign dexatel --secret S --event delivery --output curl | sh
