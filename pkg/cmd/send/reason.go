@@ -64,15 +64,18 @@ func routesOf(routes []string, provider string) []string {
 	return own
 }
 
-// visible escapes control characters: the reply is the server's text, and
-// only smshook's own escape codes reach the terminal.
+// visible escapes control characters (\x1b): the reply is the server's
+// text, and only smshook's own escape codes reach the terminal.
 func visible(s string) string {
-	return strings.Map(func(r rune) rune {
+	var b strings.Builder
+	for _, r := range s {
 		if unicode.IsControl(r) {
-			return '?'
+			fmt.Fprintf(&b, "\\x%02x", r)
+			continue
 		}
-		return r
-	}, s)
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // retriesMade is "no retries", "after 1 retry", "after 3 retries".
