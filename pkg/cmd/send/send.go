@@ -379,6 +379,9 @@ func (o *SendOptions) targetURL(t *cmdutil.Target, kind *provider.Kind) (string,
 	}
 	u, err := url.Parse(target)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		if !strings.Contains(target, "://") && !strings.HasPrefix(target, "/") {
+			return "", cmdutil.UsageErrorf("%q is not an http or https URL: did you mean http://%s?", target, target)
+		}
 		return "", cmdutil.UsageErrorf("%q is not an http or https URL such as http://127.0.0.1:3000/webhooks", target)
 	}
 	if o.To != "" && u.Path == "" {
