@@ -73,8 +73,9 @@ Target: --to URL, else the profile's url, else with --demo the local
 'smshook listen' at ` + cmdutil.DefaultLocalURL("<provider>") + ` using the provider's demo
 credentials, so 'smshook listen' in one terminal and 'smshook send dexatel
 --demo' in another work with no config. A --to with no path
-(http://localhost:8787) sends to the provider's listen route, /<provider>
-(/<provider>/<kind> with --event); end it with / to send to the root.
+(http://localhost:8787) sends to the route 'smshook listen' serves:
+/<profile> with --profile, else /<provider> (then /<kind> with --event);
+end it with / to send to the root.
 
 Bodies are templates, rendered per request (--no-template sends them as
 they are):
@@ -385,8 +386,12 @@ func (o *SendOptions) targetURL(t *cmdutil.Target, kind *provider.Kind) (string,
 		return "", cmdutil.UsageErrorf("%q is not an http or https URL such as http://127.0.0.1:3000/webhooks", target)
 	}
 	if o.To != "" && u.Path == "" {
-		// --to http://localhost:8787: the provider's route on a listener.
+		// --to http://localhost:8787: the route a listener serves the
+		// profile (or with no profile, the provider) at.
 		route := "/" + t.Provider.Name
+		if t.Profile != nil {
+			route = "/" + t.Profile.Name
+		}
 		if o.Event != "" && !o.Handshake {
 			route += "/" + kind.Name
 		}
