@@ -3,6 +3,7 @@ package root
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -13,15 +14,10 @@ import (
 
 // unknownCommand rewrites cobra's run-on "unknown command "sned" for
 // "smshook"\n\nDid you mean this?\n\tsend" as one line with the suggestion.
-func unknownCommand(root *cobra.Command, args []string, err error) error {
-	name := ""
-	for _, a := range args {
-		if !strings.HasPrefix(a, "-") {
-			name = a
-			break
-		}
-	}
-	if name == "" || !strings.Contains(err.Error(), fmt.Sprintf("%q", name)) {
+func unknownCommand(root *cobra.Command, err error) error {
+	quoted, qerr := strconv.QuotedPrefix(strings.TrimPrefix(err.Error(), "unknown command "))
+	name, uerr := strconv.Unquote(quoted)
+	if qerr != nil || uerr != nil {
 		return cmdutil.UsageErrorf("%s: 'smshook --help' lists the commands", strings.SplitN(err.Error(), "\n", 2)[0])
 	}
 	if s := root.SuggestionsFor(name); len(s) > 0 {

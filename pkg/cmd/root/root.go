@@ -52,7 +52,7 @@ func Run(args []string, io *iostreams.IOStreams, getenv func(string) string) int
 	// error, with its hint).
 	var typed *cmdutil.ExitError
 	if strings.HasPrefix(err.Error(), "unknown command ") && !errors.As(err, &typed) {
-		err = unknownCommand(cmd, args, err)
+		err = unknownCommand(cmd, err)
 	}
 	if errors.Is(err, context.Canceled) || ctx.Err() != nil && cmdutil.ExitCode(err) == cmdutil.ExitFailure {
 		err = cmdutil.ErrInterrupted
