@@ -106,8 +106,8 @@ func (r *Result) Failure(expect Expect) string {
 }
 
 // Run sends every request reqs yields and returns the summary. It stops
-// early when ctx is done (the summary then says Interrupted and the error is
-// ctx's) or when reqs yields an error (returned after the requests in
+// early when ctx is done (requests in flight get InterruptGrace for their
+// reply; the summary then says Interrupted and the error is ctx's) or when reqs yields an error (returned after the requests in
 // flight finish). Replies that miss the expectation are not errors: they
 // are in the summary.
 func (r *Runner) Run(ctx context.Context, reqs iter.Seq2[*Request, error]) (*Summary, error) {
