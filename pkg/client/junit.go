@@ -157,7 +157,11 @@ func (j *JUnitReport) Close(s *Summary) (err error) {
 	if err := enc.Flush(); err != nil {
 		return j.writeErr(err)
 	}
-	// The streamed test cases go between the suite's tags as they are.
+	// The streamed test cases go between the suite's tags as they are, on
+	// a line of their own: the encoder starts a stream with no newline.
+	if j.tests > 0 {
+		io.WriteString(w, "\n")
+	}
 	if _, err := io.Copy(w, j.tmp); err != nil {
 		return j.writeErr(err)
 	}

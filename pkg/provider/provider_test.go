@@ -27,7 +27,7 @@ func TestBuiltinFixturesDecode(t *testing.T) {
 			Status: codec.StatusDelivered, RawStatus: "DELIVRD", Timestamp: "2021-04-09 16:27:51", Price: "2.0000"}},
 		{"cellcast", "receive", codec.Event{Provider: "cellcast", Kind: codec.KindInbound, EventName: "receive",
 			MessageID: "66b5b93b1e2c012dfe964000", From: "+61400000000", To: "+61400000001",
-			Text: "This is reply message", Status: codec.StatusDelivered, RawStatus: "delivered"}},
+			Text: "This is reply message", Status: codec.StatusReceived, RawStatus: "delivered"}},
 		{"cellcast", "status", codec.Event{Provider: "cellcast", Kind: codec.KindDelivery, EventName: "status",
 			MessageID: "66b5b93b1e2c012dfe964000", From: "cellcast", To: "+61400000001",
 			Status: codec.StatusDelivered, RawStatus: "delivered"}},

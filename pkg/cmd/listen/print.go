@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -305,6 +306,9 @@ func (p *printer) details(out io.Writer, ev *server.Event) {
 		return
 	}
 	rec := ev.Record
+	if p.o.Print == printAll {
+		p.section(out, "headers")
+	}
 	if p.o.Print == printHeaders || p.o.Print == printAll {
 		h, _ := p.credHeaders.Redact(rec.Headers, routeScheme(ev.Route))
 		names := make([]string, 0, len(h))
@@ -318,9 +322,29 @@ func (p *printer) details(out io.Writer, ev *server.Event) {
 			}
 		}
 	}
+	if p.o.Print == printAll {
+		p.section(out, bodySection(rec))
+	}
 	if p.o.Print == printBody || p.o.Print == printAll {
 		writeIndented(out, p.bodyText(rec))
 	}
+}
+
+// section labels a part of --print all, so that form fields do not read as
+// more headers.
+func (p *printer) section(out io.Writer, name string) {
+	fmt.Fprintf(out, "  %s\n", p.cs.Bold(name+":"))
+}
+
+// bodySection names the body as bodyText shows it.
+func bodySection(rec *capture.Record) string {
+	body := rec.Body()
+	if len(body) > 0 && !json.Valid(body) && strings.Contains(rec.Headers.Get("Content-Type"), "x-www-form-urlencoded") {
+		if _, err := url.ParseQuery(string(body)); err == nil {
+			return "form fields"
+		}
+	}
+	return "body"
 }
 
 // bodyText is the body for reading: pretty JSON, form fields one a line,
@@ -464,9 +488,14 @@ func (p *printer) banner(addr string, routes []*server.Route) {
 	if p.o.NoCapture {
 		captureNote = "capture off"
 	}
-	fmt.Fprintf(w, "%s %s  (%s; Ctrl-C stops)\n", cs.Bold("smshook listening on"), cs.Cyan(base), captureNote)
+	everywhere := false
 	if host, _, _ := net.SplitHostPort(addr); net.ParseIP(host) != nil && net.ParseIP(host).IsUnspecified() {
-		fmt.Fprintln(w, cs.Yellow("warning:")+" listening on every interface: other machines can reach it")
+		// http://[::]:8787 is no address to open: this machine's is.
+		everywhere, base = true, localBase(addr)
+	}
+	fmt.Fprintf(w, "%s %s  (%s; Ctrl-C stops)\n", cs.Bold("smshook listening on"), cs.Cyan(base), captureNote)
+	if everywhere {
+		fmt.Fprintln(w, cs.Yellow("warning:")+" listening on every interface: other machines can reach it"+otherMachines(addr))
 	}
 
 	// One line per endpoint: /NAME takes any kind (read from the body),
@@ -546,6 +575,17 @@ func (p *printer) demoCredentials() string {
 	}
 	tw.Flush()
 	return b.String()
+}
+
+// otherMachines says where other machines reach the listener, by this
+// machine's name, when it has one.
+func otherMachines(addr string) string {
+	_, port, err := net.SplitHostPort(addr)
+	name, herr := os.Hostname()
+	if err != nil || herr != nil || name == "" {
+		return ""
+	}
+	return ", e.g. at http://" + net.JoinHostPort(name, port)
 }
 
 // localBase is the URL to reach the listener from this machine: an

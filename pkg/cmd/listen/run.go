@@ -84,6 +84,9 @@ func listenRun(o *ListenOptions) error {
 			return cmdutil.UsageErrorf("cannot open capture file %s: %v: pass --capture FILE or --no-capture", o.CapturePath, pathError(err))
 		}
 		store = writer
+		if msg := sharedCapture(writer.Lock()); msg != "" {
+			p.warn(msg)
+		}
 		if writer.RepairedTornLine() {
 			p.warn(fmt.Sprintf("%s ended mid-line (a crash?): that line is kept as it was, and new records start on the next line", o.CapturePath))
 		}

@@ -593,7 +593,7 @@ func (o *ReplayOptions) skip(skips *skipped, rec *capture.Record, err error) boo
 }
 
 func (o *ReplayOptions) send(in *input, pl *plan) error {
-	format, err := o.Factory.OutputFormat(outputFormats...)
+	format, err := o.Factory.SendingOutputFormat(outputFormats, dryRunOutputFormats)
 	if err != nil {
 		return err
 	}
@@ -675,7 +675,7 @@ func (o *ReplayOptions) send(in *input, pl *plan) error {
 		if err := bad.err(in.name, o.SkipInvalid); err != nil {
 			return err
 		}
-		return cmdutil.FailureErrorf("%s: no records selected, nothing was replayed: check the filters", in.name)
+		return noneSelected(in.name, &o.Filter, skips.unrouted)
 	}
 	if err := cmdutil.RunError(sum, pl.target); err != nil {
 		return err

@@ -52,7 +52,7 @@ func Run(args []string, io *iostreams.IOStreams, getenv func(string) string) int
 	// error, with its hint).
 	var typed *cmdutil.ExitError
 	if strings.HasPrefix(err.Error(), "unknown command ") && !errors.As(err, &typed) {
-		err = cmdutil.UsageErrorf("%v (see 'smshook --help')", err)
+		err = unknownCommand(cmd, err)
 	}
 	if errors.Is(err, context.Canceled) || ctx.Err() != nil && cmdutil.ExitCode(err) == cmdutil.ExitFailure {
 		err = cmdutil.ErrInterrupted
@@ -106,6 +106,9 @@ config file ($XDG_CONFIG_HOME/smshook/config.yaml; see 'smshook config init').
 	}
 	cmd.SetVersionTemplate("smshook {{.Version}}\n")
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		if msg, ok := badFlagValue(err); ok {
+			return cmdutil.UsageErrorf("%s (see '%s --help')", msg, c.CommandPath())
+		}
 		return cmdutil.UsageErrorf("%v (see '%s --help')", err, c.CommandPath())
 	})
 

@@ -75,7 +75,10 @@ or the profile's), sent, and the reply's status is printed.
 Target: --to URL, else the profile's url, else with --demo the local
 'smshook listen' at ` + cmdutil.DefaultLocalURL("<provider>") + ` using the provider's demo
 credentials, so 'smshook listen' in one terminal and 'smshook send dexatel
---demo' in another work with no config.
+--demo' in another work with no config. A --to with no path
+(http://localhost:8787) sends to the route 'smshook listen' serves:
+/<profile> with --profile, else /<provider> (then /<kind> with --event);
+end it with / to send to the root.
 
 Bodies are templates, rendered per request (--no-template sends them as
 they are):
@@ -234,6 +237,7 @@ type plan struct {
 	scheme   signing.Scheme // nil: unsigned
 	builder  *client.Builder
 	expect   client.Expect
+	timeout  time.Duration // --timeout, for messages
 }
 
 func sendRun(opts *SendOptions) error {
@@ -309,6 +313,7 @@ func sendRun(opts *SendOptions) error {
 		pl.builder.Name = client.MessageID(pl.kind)
 	}
 
+	pl.timeout = opts.Timeout
 	pl.expect = client.ExpectCodes(p.SuccessStatuses)
 	if opts.Expect != "" {
 		if pl.expect, err = client.ParseExpect(opts.Expect); err != nil {
@@ -325,7 +330,7 @@ func outputFormat(f *cmdutil.Factory, dryRun bool) (string, error) {
 	if dryRun {
 		return f.OutputFormat(dryRunOutputFormats...)
 	}
-	return f.OutputFormat(outputFormats...)
+	return f.SendingOutputFormat(outputFormats, dryRunOutputFormats)
 }
 
 // readData reads --data: @FILE, - for stdin, or the text itself; nil when
@@ -381,7 +386,22 @@ func (o *SendOptions) targetURL(t *cmdutil.Target, kind *provider.Kind) (string,
 	}
 	u, err := url.Parse(target)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		if !strings.Contains(target, "://") && !strings.HasPrefix(target, "/") {
+			return "", cmdutil.UsageErrorf("%q is not an http or https URL: did you mean http://%s?", redact.URL(target), redact.URL(target))
+		}
 		return "", cmdutil.UsageErrorf("%q is not an http or https URL such as http://127.0.0.1:3000/webhooks", redact.URL(target))
+	}
+	if o.To != "" && u.Path == "" {
+		// --to http://localhost:8787: the route a listener serves the
+		// profile (or with no profile, the provider) at.
+		route := "/" + t.Provider.Name
+		if t.Profile != nil {
+			route = "/" + t.Profile.Name
+		}
+		if o.Event != "" && !o.Handshake {
+			route += "/" + kind.Name
+		}
+		target, _ = client.KeepRoute(target, route)
 	}
 	return target, nil
 }
