@@ -175,6 +175,9 @@ func (h *Handler) Routes() []*Route {
 	return out
 }
 
+// MaxInflight is the budget of request body bytes held at once.
+func (h *Handler) MaxInflight() int64 { return h.opts.MaxInflight }
+
 // Stop cuts --delay waits short so that a shutdown does not wait them out.
 func (h *Handler) Stop() { h.stopOnce.Do(func() { close(h.stopping) }) }
 
