@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"testing"
@@ -87,5 +88,22 @@ func TestCaptureFailureIsToldOnce(t *testing.T) {
 	}
 	if p.captureFailed != 4 {
 		t.Errorf("captureFailed = %d, want 4", p.captureFailed)
+	}
+}
+
+func TestLimitHeap(t *testing.T) {
+	old := debug.SetMemoryLimit(-1)
+	noEnv := func(string) string { return "" }
+	restore := limitHeap(noEnv, 8<<20)
+	if got := debug.SetMemoryLimit(-1); got != heapPerBodyByte*8<<20+64<<20 {
+		t.Errorf("memory limit = %d", got)
+	}
+	restore()
+	if got := debug.SetMemoryLimit(-1); got != old {
+		t.Errorf("memory limit after = %d, want %d", got, old)
+	}
+	limitHeap(func(k string) string { return map[string]string{"GOMEMLIMIT": "1GiB"}[k] }, 8<<20)()
+	if got := debug.SetMemoryLimit(-1); got != old {
+		t.Errorf("GOMEMLIMIT set: memory limit changed to %d", got)
 	}
 }
