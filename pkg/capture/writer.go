@@ -41,9 +41,18 @@ type storage interface {
 	// Sync makes what was written durable, size included.
 	Sync() error
 	Truncate(size int64) error
+	Size() (int64, error)
 }
 
 type osStorage struct{ f *os.File }
+
+func (s osStorage) Size() (int64, error) {
+	info, err := s.f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	return info.Size(), nil
+}
 
 func (s osStorage) Write(b []byte) (int, error) { return s.f.Write(b) }
 func (s osStorage) Sync() error                 { return syncData(s.f) }
@@ -51,10 +60,11 @@ func (s osStorage) Truncate(size int64) error   { return s.f.Truncate(size) }
 
 // Writer appends records to a capture file. Append returns only once the
 // record's line is on disk (written and fsynced), and concurrent appends
-// share fsyncs: one goroutine writes whatever lines are queued with one
-// write, syncs once, and then releases every caller whose line was in that
-// batch. Lines stay whole: the file is opened O_APPEND, and a batch that
-// fails to write or sync is cut off again (see CommitError).
+// share fsyncs: one goroutine writes whatever lines are queued (small ones
+// with one write), syncs once, and then releases every caller whose line was
+// in that batch. Lines stay whole: the file is opened O_APPEND, and a batch
+// that fails to write or sync is cut off again (see CommitError). One Writer
+// per file: another process appending to it could lose lines to that cut.
 type Writer struct {
 	path  string
 	f     *os.File
@@ -358,9 +368,15 @@ func (w *Writer) writeBatch(b *batch) error {
 	}
 	w.syncs.Add(1)
 	w.dirty = false
-	w.committed += int64(len(b.buf))
-	for _, l := range b.large {
-		w.committed += int64(len(l))
+	// The file's own size, not a sum: emptied by hand meanwhile (: > file),
+	// a sum would have a later cut-back extend it with zeros.
+	if size, err := w.store.Size(); err == nil {
+		w.committed = size
+	} else {
+		w.committed += int64(len(b.buf))
+		for _, l := range b.large {
+			w.committed += int64(len(l))
+		}
 	}
 	return nil
 }

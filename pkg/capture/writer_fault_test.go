@@ -3,6 +3,7 @@ package capture
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"syscall"
@@ -268,5 +269,34 @@ func TestWriterLargeLinesAreWrittenWhole(t *testing.T) {
 		if want := largeRecord(0).BodyLen(); r.ID[len(r.ID)-1]%2 == 0 && r.BodyLen() != want {
 			t.Errorf("%s: body of %d bytes, want %d", r.ID, r.BodyLen(), want)
 		}
+	}
+}
+
+// A file emptied by hand while the writer runs (: > file) is not extended
+// with zeros when a later batch is cut off.
+func TestWriterCutBackAfterTheFileWasEmptied(t *testing.T) {
+	w, fl, path := faultyWriter(t)
+	for i := range 5 {
+		if err := w.Append(testRecord(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Truncate(path, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Append(testRecord(10)); err != nil {
+		t.Fatal(err)
+	}
+	fl.arm("write-half", 1)
+	if err := w.Append(testRecord(11)); err == nil {
+		t.Fatal("the faulty write succeeded")
+	}
+	if err := w.Append(testRecord(12)); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	recs, bad := readAll(t, path)
+	if len(recs) != 2 || len(bad) != 0 || recs[0].ID != "rec-0010" || recs[1].ID != "rec-0012" {
+		t.Fatalf("%d records, bad lines %v; want rec-0010 and rec-0012 only", len(recs), bad)
 	}
 }
