@@ -78,7 +78,7 @@ type Verification struct {
 	Valid bool `json:"valid"`
 	// Reason is empty when valid; signing's reasons (mismatch,
 	// missing_header, …), not_checked, or the listener's own (no_route,
-	// method_not_allowed, body_too_large, validation_key_mismatch).
+	// method_not_allowed, body_too_large, busy, validation_key_mismatch).
 	Reason string `json:"reason,omitempty"`
 	// Message is one line for people; it never holds a secret.
 	Message string `json:"message"`
