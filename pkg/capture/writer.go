@@ -30,7 +30,12 @@ type CommitError struct {
 }
 
 func (e *CommitError) Error() string {
-	return fmt.Sprintf("capture file %s: %s failed: %v (not stored; the next record is tried again)", e.Path, e.Op, e.Err)
+	err := e.Err
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err // the path is said once, first
+	}
+	return fmt.Sprintf("capture file %s: %s failed: %v (not stored; the next record is tried again)", e.Path, e.Op, err)
 }
 
 func (e *CommitError) Unwrap() error { return e.Err }
