@@ -21,7 +21,9 @@ import (
 // DefaultCapturePath is where listen appends its records unless told otherwise.
 const DefaultCapturePath = "smshook-captures.jsonl"
 
-// maxMaxBody keeps a captured line well within what capture.Reader reads.
+// maxMaxBody keeps a captured line well within what capture.Reader reads:
+// the body and the app's reply as base64 are 2 × 43 MiB at most. (A line
+// over the reader's limit is refused by the writer and answered 500.)
 const maxMaxBody = 32 << 20
 
 // ListenOptions are the inputs of `smshook listen`.
