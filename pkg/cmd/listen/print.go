@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -145,6 +146,16 @@ func (p *printer) warn(msg string) {
 	fmt.Fprintf(p.o.IO.ErrOut, "%s %s\n", p.ecs.Yellow("warning:"), iostreams.SafeLine(msg))
 }
 
+// captureState tells, once each, that the capture file started failing and
+// that it is written again (the writer reports both; see OnStateChange).
+func (p *printer) captureState(err error) {
+	if err != nil {
+		p.warn(fmt.Sprintf("%v: requests are answered 500 (providers retry) until a write succeeds", err))
+		return
+	}
+	p.warn(fmt.Sprintf("capture file %s is written again: requests answered 500 meanwhile are not in it", p.o.CapturePath))
+}
+
 // event prints one request and counts it. It runs on the request's
 // goroutine; many finish at once when a capture batch is synced, so the
 // output is formatted before taking the lock that keeps lines whole.
@@ -176,8 +187,11 @@ func (p *printer) event(ev *server.Event) {
 	}
 	if ev.CaptureErr != nil {
 		p.captureFailed++
-		fmt.Fprintf(p.o.IO.ErrOut, "%s %v: answered 500 so that the provider retries\n",
-			p.ecs.Red("smshook: capture failed:"), iostreams.SafeLine(ev.CaptureErr.Error()))
+		// A failed commit is told once, when the writer starts failing.
+		if ce := (*capture.CommitError)(nil); !errors.As(ev.CaptureErr, &ce) {
+			fmt.Fprintf(p.o.IO.ErrOut, "%s %v: answered 500 so that the provider retries\n",
+				p.ecs.Red("smshook: capture failed:"), iostreams.SafeLine(ev.CaptureErr.Error()))
+		}
 	}
 	if !p.stopped {
 		p.out <- out.Bytes()
