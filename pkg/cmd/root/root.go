@@ -36,6 +36,13 @@ func Main() int {
 func Run(args []string, io *iostreams.IOStreams, getenv func(string) string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The first signal cancels the context, so that commands finish cleanly;
+	// giving the signals back then lets a second Ctrl-C end a command that
+	// cannot watch the context (one blocked reading stdin).
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 
 	f := cmdutil.New(io, getenv)
 	cmd := NewCmdRoot(f)
