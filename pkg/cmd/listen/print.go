@@ -604,15 +604,19 @@ func otherMachines(addr string) string {
 
 // localBase is the URL to reach the listener from this machine: an
 // unspecified host (0.0.0.0, ::) is reached on loopback.
-func localBase(addr string) string {
+func localBase(addr string) string { return "http://" + dialAddr(addr) }
+
+// dialAddr is the bound address as a client on this machine reaches it:
+// a listener on every interface ([::] or 0.0.0.0) is reached at 127.0.0.1.
+func dialAddr(addr string) string {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return "http://" + addr
+		return addr
 	}
 	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
 		host = "127.0.0.1"
 	}
-	return "http://" + net.JoinHostPort(host, port)
+	return net.JoinHostPort(host, port)
 }
 
 // sendLine is a `smshook send` command that works against the route.

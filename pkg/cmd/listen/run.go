@@ -152,7 +152,7 @@ func listenRun(o *ListenOptions) error {
 	}
 	addr := ln.Addr().String()
 	if o.AddrFile != "" {
-		if err := writeAddrFile(o.AddrFile, addr); err != nil {
+		if err := writeAddrFile(o.AddrFile, dialAddr(addr)); err != nil {
 			ln.Close()
 			closeCapture()
 			return cmdutil.UsageErrorf("--addr-file: %v", err)

@@ -5,6 +5,7 @@ package send
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -264,7 +265,8 @@ func sendRun(opts *SendOptions) error {
 		t.Credentials = p.Demo
 	} else if !p.Auth.Optional || !t.Credentials.IsZero() {
 		if err := t.RequireCredentials(); err != nil {
-			return err
+			// The Quick start's way: the demo credentials and the local listener.
+			return cmdutil.UsageErrorf("%v; or --demo, to send with the demo credentials to 'smshook listen'", errors.Unwrap(err))
 		}
 	}
 	pl := &plan{provider: p}
