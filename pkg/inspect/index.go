@@ -1,0 +1,388 @@
+package inspect
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/smshook/smshook/pkg/capture"
+)
+
+// ErrNotFound is a record id the index does not hold.
+var ErrNotFound = errors.New("no event with that id")
+
+// entry is one indexed record: its summary, and where the record is: an
+// offset in the file, or the record itself in a ring.
+type entry struct {
+	sum    Summary
+	offset int64
+	rec    *capture.Record
+}
+
+// Index holds a summary per record, newest last, and finds a record by id.
+// It is one of two stores: a capture file it follows (NewFileIndex), or a
+// bounded ring of records in memory (NewRing), for listen --no-capture and
+// HAR files. It is safe for concurrent use.
+type Index struct {
+	mu      sync.RWMutex
+	entries []entry
+	// first is the Seq of entries[0]: a ring drops its oldest.
+	first int64
+	byID  map[string]int64
+	// ringMax bounds a ring (0: unbounded); file indexes keep every record.
+	ringMax int
+
+	// The followed file.
+	path    string
+	file    *os.File
+	pos     int64 // bytes indexed: the start of the first line not yet read
+	skipped int   // lines that are not records
+	// unrouted counts the entries that matched no route.
+	unrouted int
+	// latency holds listen's latencies of records not indexed yet.
+	latency map[string]float64
+
+	// onAdd is told each new summary (the SSE fan-out); it must not block.
+	onAdd func(Summary)
+}
+
+// NewRing is an index of records added with Add, keeping the newest max
+// (0 keeps all).
+func NewRing(max int) *Index {
+	return &Index{byID: map[string]int64{}, ringMax: max, first: 1}
+}
+
+// NewFileIndex indexes the capture file at path; Poll reads what was
+// appended since. The file is kept open for reading records by offset.
+func NewFileIndex(path string) (*Index, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	x := &Index{byID: map[string]int64{}, path: path, file: f, first: 1, latency: map[string]float64{}}
+	if _, err := x.Poll(); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return x, nil
+}
+
+// Close releases the file.
+func (x *Index) Close() error {
+	if x.file == nil {
+		return nil
+	}
+	return x.file.Close()
+}
+
+// Path is the followed file ("" for a ring).
+func (x *Index) Path() string { return x.path }
+
+// setOnAdd installs the fan-out; called before any Add or Poll it races with.
+func (x *Index) setOnAdd(f func(Summary)) {
+	x.mu.Lock()
+	x.onAdd = f
+	x.mu.Unlock()
+}
+
+// Add puts rec in a ring, with listen's latency (negative: unknown).
+func (x *Index) Add(rec *capture.Record, latency time.Duration) Summary {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	seq := x.first + int64(len(x.entries))
+	s := summarize(rec, seq)
+	if latency >= 0 {
+		ms := float64(latency) / float64(time.Millisecond)
+		s.LatencyMS = &ms
+	}
+	x.entries = append(x.entries, entry{sum: s, rec: rec})
+	x.byID[s.ID] = seq
+	if s.Unrouted {
+		x.unrouted++
+	}
+	if x.ringMax > 0 && len(x.entries) > x.ringMax {
+		drop := len(x.entries) - x.ringMax
+		for _, e := range x.entries[:drop] {
+			if x.byID[e.sum.ID] == e.sum.Seq {
+				delete(x.byID, e.sum.ID)
+			}
+			if e.sum.Unrouted {
+				x.unrouted--
+			}
+		}
+		// Copy down now and then rather than on every add.
+		x.entries = append(x.entries[:0:0], x.entries[drop:]...)
+		x.first += int64(drop)
+	}
+	if x.onAdd != nil {
+		x.onAdd(s)
+	}
+	return s
+}
+
+// maxPendingLatency bounds the latencies kept for records not yet read
+// from the file (a listener writing faster than the index polls).
+const maxPendingLatency = 4096
+
+// NoteLatency remembers listen's latency for the record id, shown once
+// the record is read from the file.
+func (x *Index) NoteLatency(id string, d time.Duration) {
+	ms := float64(d) / float64(time.Millisecond)
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if seq, ok := x.byID[id]; ok {
+		if e := x.entryLocked(seq); e != nil && e.sum.LatencyMS == nil {
+			e.sum.LatencyMS = &ms
+		}
+		return
+	}
+	if x.latency == nil || len(x.latency) >= maxPendingLatency {
+		return
+	}
+	x.latency[id] = ms
+}
+
+func (x *Index) entryLocked(seq int64) *entry {
+	i := seq - x.first
+	if i < 0 || i >= int64(len(x.entries)) {
+		return nil
+	}
+	return &x.entries[i]
+}
+
+// pollChunk is how much of the file one read takes.
+const pollChunk = 4 << 20
+
+// Poll indexes the complete lines appended to the file since the last
+// poll and returns how many records it added. A last line without its
+// newline is left for the next poll: the writer may be in the middle of
+// it. A file that shrank (replaced or truncated) is indexed again from
+// the start.
+func (x *Index) Poll() (int, error) {
+	if x.file == nil {
+		return 0, nil
+	}
+	fi, err := x.file.Stat()
+	if err != nil {
+		return 0, err
+	}
+	if st, err := os.Stat(x.path); err == nil && !os.SameFile(fi, st) {
+		// Replaced (a new capture file at the same path): follow the new one.
+		f, err := os.Open(x.path)
+		if err == nil {
+			x.file.Close()
+			x.file, fi = f, st
+			x.reset()
+		}
+	}
+	size := fi.Size()
+	if size < x.pos {
+		x.reset()
+	}
+	added := 0
+	for x.pos < size {
+		n, err := x.readFrom(size)
+		added += n
+		if err != nil {
+			return added, err
+		}
+		if n == 0 && x.pos < size {
+			break // only an unfinished last line is left
+		}
+	}
+	return added, nil
+}
+
+func (x *Index) reset() {
+	x.mu.Lock()
+	x.entries, x.byID, x.first, x.pos, x.skipped, x.unrouted = nil, map[string]int64{}, 1, 0, 0, 0
+	x.mu.Unlock()
+}
+
+// readFrom indexes the whole lines in [pos, size), a chunk at a time.
+func (x *Index) readFrom(size int64) (int, error) {
+	// Find the last newline the chunk reaches; a line longer than a chunk
+	// is read whole by looking further.
+	end := min(size, x.pos+pollChunk)
+	lastNL := int64(-1)
+	buf := make([]byte, 64<<10)
+	for scan := end; scan > x.pos && lastNL < 0; {
+		from := max(x.pos, scan-int64(len(buf)))
+		n, err := x.file.ReadAt(buf[:scan-from], from)
+		if err != nil && !errors.Is(err, io.EOF) {
+			return 0, err
+		}
+		if i := bytes.LastIndexByte(buf[:n], '\n'); i >= 0 {
+			lastNL = from + int64(i)
+		}
+		scan = from
+	}
+	if lastNL < 0 {
+		if end == size {
+			return 0, nil // no whole line yet
+		}
+		// A line longer than the chunk: find its end further on.
+		for scan := end; scan < size && lastNL < 0; {
+			n, err := x.file.ReadAt(buf[:min(int64(len(buf)), size-scan)], scan)
+			if err != nil && !errors.Is(err, io.EOF) {
+				return 0, err
+			}
+			if i := bytes.IndexByte(buf[:n], '\n'); i >= 0 {
+				lastNL = scan + int64(i)
+			}
+			scan += int64(n)
+		}
+		if lastNL < 0 {
+			return 0, nil
+		}
+	}
+	start := x.pos
+	r := capture.NewReader(io.NewSectionReader(x.file, start, lastNL+1-start))
+	added := 0
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for {
+		off := start + r.Offset()
+		rec, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		var le *capture.LineError
+		if errors.As(err, &le) {
+			x.skipped++
+			continue
+		}
+		if err != nil {
+			return added, err
+		}
+		seq := x.first + int64(len(x.entries))
+		s := summarize(rec, seq)
+		if ms, ok := x.latency[rec.ID]; ok {
+			s.LatencyMS = &ms
+			delete(x.latency, rec.ID)
+		}
+		x.entries = append(x.entries, entry{sum: s, offset: off})
+		x.byID[s.ID] = seq
+		if s.Unrouted {
+			x.unrouted++
+		}
+		added++
+		if x.onAdd != nil {
+			x.onAdd(s)
+		}
+	}
+	x.pos = lastNL + 1
+	return added, nil
+}
+
+// Skipped is how many lines of the file are not records.
+func (x *Index) Skipped() int {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.skipped
+}
+
+// Len is how many events the index holds, routed or not.
+func (x *Index) Len() int {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return len(x.entries)
+}
+
+// Get returns the record with the id and its summary.
+func (x *Index) Get(id string) (*capture.Record, Summary, error) {
+	x.mu.RLock()
+	seq, ok := x.byID[id]
+	var e entry
+	if ok {
+		e = *x.entryLocked(seq)
+	}
+	x.mu.RUnlock()
+	if !ok {
+		return nil, Summary{}, ErrNotFound
+	}
+	rec, err := x.read(&e)
+	return rec, e.sum, err
+}
+
+// read returns the entry's record: from the ring, or from the file at its
+// offset.
+func (x *Index) read(e *entry) (*capture.Record, error) {
+	if e.rec != nil {
+		return e.rec, nil
+	}
+	r := capture.NewReader(io.NewSectionReader(x.file, e.offset, 1<<62))
+	rec, err := r.Next()
+	if err != nil {
+		return nil, fmt.Errorf("reading the record at byte %d of %s: %w", e.offset, x.path, err)
+	}
+	return rec, nil
+}
+
+// Page is one page of a listing, newest first.
+type Page struct {
+	Events []Summary `json:"events"`
+	// Next is the cursor of the following (older) page; 0 when none.
+	Next int64 `json:"next,omitempty"`
+	// Total is how many events the index holds; Unrouted how many of them
+	// matched no route.
+	Total    int `json:"total"`
+	Unrouted int `json:"unrouted"`
+}
+
+// List returns up to limit summaries matching q, newest first, older than
+// the cursor before (0: from the newest).
+func (x *Index) List(q *Query, before int64, limit int) (Page, error) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	var p Page
+	p.Events = []Summary{}
+	p.Total = len(x.entries)
+	i := len(x.entries) - 1
+	if before > 0 {
+		i = min(i, int(before-x.first)-1)
+	}
+	needBody := q.NeedsBody()
+	for ; i >= 0; i-- {
+		e := &x.entries[i]
+		var body func() []byte
+		if needBody {
+			body = func() []byte {
+				rec, err := x.read(e)
+				if err != nil {
+					return nil
+				}
+				return rec.Body()
+			}
+		}
+		if !q.Match(&e.sum, body) {
+			continue
+		}
+		if len(p.Events) == limit {
+			p.Next = e.sum.Seq + 1
+			break
+		}
+		p.Events = append(p.Events, e.sum)
+	}
+	p.Unrouted = x.unrouted
+	return p, nil
+}
+
+// ByMessage returns, oldest first, every routed event of the provider
+// with the message id.
+func (x *Index) ByMessage(provider, messageID string) []Summary {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	var out []Summary
+	for i := range x.entries {
+		s := &x.entries[i].sum
+		if s.MessageID == messageID && s.Provider == provider && !s.Unrouted {
+			out = append(out, *s)
+		}
+	}
+	return out
+}

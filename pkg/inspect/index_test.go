@@ -1,0 +1,138 @@
+package inspect
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func ids(p Page) []string {
+	var out []string
+	for _, s := range p.Events {
+		out = append(out, s.ID)
+	}
+	return out
+}
+
+func TestFileIndexFollowsGrowthAndTornLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.jsonl")
+	appendFile(t, path, recordLine(t, testRecord("01A", "m1", "sent", t0, `{"a":1}`)))
+	appendFile(t, path, []byte("not a record\n"))
+	x, err := NewFileIndex(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	if x.Len() != 1 || x.Skipped() != 1 {
+		t.Fatalf("len %d skipped %d, want 1 and 1", x.Len(), x.Skipped())
+	}
+
+	// Half a line (a write in progress): not indexed, not skipped.
+	line := recordLine(t, testRecord("01B", "m1", "delivered", t0.Add(time.Second), `{"b":"<img src=x onerror=alert(1)>"}`))
+	appendFile(t, path, line[:20])
+	if n, err := x.Poll(); err != nil || n != 0 {
+		t.Fatalf("poll on a torn line: %d, %v", n, err)
+	}
+	if x.Skipped() != 1 {
+		t.Fatalf("a torn last line was counted as skipped")
+	}
+	appendFile(t, path, line[20:])
+	if n, err := x.Poll(); err != nil || n != 1 {
+		t.Fatalf("poll after the line was finished: %d, %v", n, err)
+	}
+
+	rec, sum, err := x.Get("01B")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(rec.Body()) != `{"b":"<img src=x onerror=alert(1)>"}` || sum.Status != "delivered" || sum.Seq != 2 {
+		t.Fatalf("record by offset: body %q, summary %+v", rec.Body(), sum)
+	}
+	if _, _, err := x.Get("nope"); err != ErrNotFound {
+		t.Fatalf("Get of an unknown id: %v", err)
+	}
+	q, _ := ParseQuery("", t0, time.UTC)
+	p, _ := x.List(q, 0, 10)
+	if got := ids(p); len(got) != 2 || got[0] != "01B" || got[1] != "01A" {
+		t.Fatalf("list = %v, want newest first", got)
+	}
+}
+
+func TestFileIndexReindexesAReplacedFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "c.jsonl")
+	appendFile(t, path, recordLine(t, testRecord("01A", "m1", "sent", t0, `{}`)))
+	appendFile(t, path, recordLine(t, testRecord("01B", "m1", "sent", t0, `{}`)))
+	x, err := NewFileIndex(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	other := filepath.Join(dir, "new.jsonl")
+	appendFile(t, other, recordLine(t, testRecord("01Z", "m2", "sent", t0, `{}`)))
+	if err := renameFile(other, path); err != nil {
+		t.Fatal(err)
+	}
+	x.Poll()
+	if _, _, err := x.Get("01Z"); err != nil || x.Len() != 1 {
+		t.Fatalf("after replacing the file: len %d, Get: %v", x.Len(), err)
+	}
+}
+
+func TestListPagesWithCursor(t *testing.T) {
+	x := NewRing(0)
+	for i := 0; i < 25; i++ {
+		x.Add(testRecord("01"+string(rune('A'+i)), "m", "sent", t0.Add(time.Duration(i)*time.Second), `{}`), -1)
+	}
+	q, _ := ParseQuery("", t0, time.UTC)
+	var seen []string
+	cursor := int64(0)
+	for pages := 0; pages < 10; pages++ {
+		p, _ := x.List(q, cursor, 10)
+		seen = append(seen, ids(p)...)
+		if p.Next == 0 {
+			break
+		}
+		cursor = p.Next
+	}
+	if len(seen) != 25 || seen[0] != "01Y" || seen[24] != "01A" {
+		t.Fatalf("paged through %d events: %v", len(seen), seen)
+	}
+}
+
+func TestRingKeepsTheNewest(t *testing.T) {
+	x := NewRing(3)
+	for i := 0; i < 5; i++ {
+		x.Add(testRecord("01"+string(rune('A'+i)), "m", "sent", t0, `{}`), time.Millisecond)
+	}
+	if x.Len() != 3 {
+		t.Fatalf("ring holds %d, want 3", x.Len())
+	}
+	if _, _, err := x.Get("01A"); err != ErrNotFound {
+		t.Fatalf("the oldest is still there: %v", err)
+	}
+	_, s, err := x.Get("01E")
+	if err != nil || s.Seq != 5 || s.LatencyMS == nil || *s.LatencyMS != 1 {
+		t.Fatalf("newest: %+v %v", s, err)
+	}
+}
+
+func TestLifecycleFlagsDuplicatesAndOutOfOrder(t *testing.T) {
+	x := NewRing(0)
+	steps := []string{"accepted", "delivered", "sent", "delivered"}
+	for i, st := range steps {
+		x.Add(testRecord("01"+string(rune('A'+i)), "m1", st, t0.Add(time.Duration(i)*time.Second), `{}`), -1)
+	}
+	x.Add(testRecord("01Z", "m2", "sent", t0, `{}`), -1)
+	lc := lifecycleOf("dexatel", "m1", x.ByMessage("dexatel", "m1"))
+	if len(lc.Steps) != 4 {
+		t.Fatalf("steps: %+v", lc.Steps)
+	}
+	want := []struct{ dup, ooo bool }{{false, false}, {false, false}, {false, true}, {true, false}}
+	for i, w := range want {
+		if lc.Steps[i].Duplicate != w.dup || lc.Steps[i].OutOfOrder != w.ooo {
+			t.Errorf("step %d (%s): duplicate %v out-of-order %v, want %v %v", i, lc.Steps[i].Status,
+				lc.Steps[i].Duplicate, lc.Steps[i].OutOfOrder, w.dup, w.ooo)
+		}
+	}
+}

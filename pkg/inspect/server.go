@@ -1,0 +1,418 @@
+package inspect
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/smshook/smshook/pkg/capture"
+	"github.com/smshook/smshook/pkg/redact"
+	"github.com/smshook/smshook/pkg/signing"
+)
+
+//go:embed static
+var staticFiles embed.FS
+
+// TokenHeader carries the per-run token on requests that change state or
+// reveal credentials. The page reads the token from its <meta> tag.
+const TokenHeader = "X-Smshook-Token"
+
+// contentSecurityPolicy lets the page run only its own scripts and styles:
+// no inline script or style, no eval, no frames, no other hosts.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; " +
+	"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+// Options configure a Server.
+type Options struct {
+	// Index holds the events: a followed capture file or a ring.
+	Index *Index
+	// Credentials are the headers hidden until the user reveals them.
+	Credentials *redact.Headers
+	// Signer resolves the scheme and credentials that re-sign a request of
+	// the provider captured under the profile; nil means nothing can be
+	// re-signed (the page sends as captured).
+	Signer func(provider, profile string) (signing.Scheme, signing.Credentials, error)
+	// ForwardTo is where a replay goes when the page names no URL.
+	ForwardTo string
+	// Curl formats a request as a curl command (the shell door:
+	// cmdutil.FormatCurl); nil leaves copy-as-curl out.
+	Curl func(method, url string, h http.Header, body []byte) string
+	// HTTPClient sends replays and edited requests; it must not follow
+	// redirects (client.NewHTTPClient).
+	HTTPClient *http.Client
+	// PollInterval is how often a followed file is checked (default 250ms).
+	PollInterval time.Duration
+	// Source names what the page shows: "listen" or a file name.
+	Source string
+	Now    func() time.Time
+	// Location reads since:/until: without a zone (default time.Local).
+	Location *time.Location
+}
+
+// Server is the inspector: the page, its JSON API and the event stream.
+type Server struct {
+	opts  Options
+	hub   *hub
+	token string
+	page  *template.Template
+	// observed carries listen's events to Run, off the request path.
+	observed chan observed
+	dropped  atomic.Int64
+	poke     chan struct{}
+}
+
+type observed struct {
+	rec     *capture.Record
+	latency time.Duration
+}
+
+// observedBuffer bounds the events waiting for Run; more are dropped and
+// counted, never waited for.
+const observedBuffer = 4096
+
+// New builds a server over opts.Index.
+func New(opts Options) (*Server, error) {
+	if opts.Index == nil {
+		return nil, errors.New("inspect: no index")
+	}
+	if opts.PollInterval <= 0 {
+		opts.PollInterval = 250 * time.Millisecond
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Location == nil {
+		opts.Location = time.Local
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
+	}
+	var raw [32]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return nil, err
+	}
+	page, err := template.ParseFS(staticFiles, "static/index.html")
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		opts:     opts,
+		hub:      newHub(),
+		token:    hex.EncodeToString(raw[:]),
+		page:     page,
+		observed: make(chan observed, observedBuffer),
+		poke:     make(chan struct{}, 1),
+	}
+	opts.Index.setOnAdd(s.hub.publish)
+	return s, nil
+}
+
+// Token is the run's token, which state-changing requests carry in
+// TokenHeader.
+func (s *Server) Token() string { return s.token }
+
+// Subscribers is how many event streams are open.
+func (s *Server) Subscribers() int { return s.hub.count() }
+
+// Dropped is how many observed events did not reach the index because it
+// was behind by observedBuffer.
+func (s *Server) Dropped() int64 { return s.dropped.Load() }
+
+// Observe hands listen's event to the inspector without ever waiting:
+// it is called on the request's goroutine.
+func (s *Server) Observe(rec *capture.Record, latency time.Duration) {
+	select {
+	case s.observed <- observed{rec, latency}:
+	default:
+		s.dropped.Add(1)
+	}
+}
+
+// Run follows the file and takes observed events until ctx ends. With a
+// file index an observed event is a reason to poll now (and its latency
+// is kept); with a ring it is the event.
+func (s *Server) Run(ctx context.Context) {
+	x := s.opts.Index
+	var tick <-chan time.Time
+	if x.file != nil {
+		t := time.NewTicker(s.opts.PollInterval)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case o := <-s.observed:
+			if x.file == nil {
+				x.Add(o.rec, o.latency)
+				continue
+			}
+			x.NoteLatency(o.rec.ID, o.latency)
+			x.Poll()
+		case <-tick:
+			x.Poll()
+		}
+	}
+}
+
+// Handler serves the inspector for a listener bound to addr: only
+// requests naming that port on a loopback name are answered.
+func (s *Server) Handler(addr string) http.Handler {
+	_, port, _ := net.SplitHostPort(addr)
+	hosts := map[string]bool{
+		"127.0.0.1:" + port: true,
+		"localhost:" + port: true,
+		"[::1]:" + port:     true,
+	}
+	mux := http.NewServeMux()
+	sub, _ := fs.Sub(staticFiles, "static")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(sub)))
+	mux.HandleFunc("GET /{$}", s.servePage)
+	mux.HandleFunc("GET /api/events", s.listEvents)
+	mux.HandleFunc("GET /api/events/{id}", s.getEvent)
+	mux.HandleFunc("GET /api/events/{id}/raw", s.getRaw)
+	mux.HandleFunc("GET /api/events/{id}/lifecycle", s.getLifecycle)
+	mux.HandleFunc("GET /api/diff", s.getDiff)
+	mux.HandleFunc("GET /api/stream", s.stream)
+	mux.HandleFunc("POST /api/events/{id}/replay", s.guardWrite(s.replay))
+	mux.HandleFunc("POST /api/send", s.guardWrite(s.send))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cross-Origin-Resource-Policy", "same-origin")
+		h.Set("Cache-Control", "no-store")
+		// A page on another site that resolves its name to 127.0.0.1 (DNS
+		// rebinding) sends its own name as Host: refused.
+		if !hosts[strings.ToLower(r.Host)] {
+			apiError(w, http.StatusMisdirectedRequest, "unknown host: open the inspector at http://127.0.0.1:"+port+"/")
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// sameOrigin refuses what a page of another origin can make a browser
+// send: an Origin other than this one, a Sec-Fetch-Site other than
+// same-origin or none (typed in, a bookmark), and a missing or wrong token.
+func (s *Server) sameOrigin(r *http.Request) error {
+	if o := r.Header.Get("Origin"); o != "" && !strings.EqualFold(o, "http://"+r.Host) {
+		return errors.New("cross-origin request refused")
+	}
+	switch site := r.Header.Get("Sec-Fetch-Site"); site {
+	case "", "same-origin", "none":
+	default:
+		return errors.New("cross-site request refused")
+	}
+	got := r.Header.Get(TokenHeader)
+	if subtle.ConstantTimeCompare([]byte(got), []byte(s.token)) != 1 {
+		return errors.New("missing or wrong " + TokenHeader + ": reload the inspector page")
+	}
+	return nil
+}
+
+func (s *Server) guardWrite(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := s.sameOrigin(r); err != nil {
+			apiError(w, http.StatusForbidden, err.Error())
+			return
+		}
+		// A form on another site cannot send JSON without a preflight.
+		if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(strings.ToLower(ct), "application/json") {
+			apiError(w, http.StatusUnsupportedMediaType, "send Content-Type: application/json")
+			return
+		}
+		next(w, r)
+	}
+}
+
+type pageData struct {
+	Token  string
+	Source string
+}
+
+func (s *Server) servePage(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	s.page.Execute(w, pageData{Token: s.token, Source: s.opts.Source})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true) // <, > and & as \u escapes: data never reads as markup
+	enc.Encode(v)
+}
+
+func apiError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]string{"error": msg})
+}
+
+// maxLimit bounds a page of the list.
+const maxLimit = 1000
+
+// queryFromRequest reads q= and the single filters (provider=, status=,
+// verified=…) as one query.
+func (s *Server) queryFromRequest(r *http.Request) (*Query, error) {
+	v := r.URL.Query()
+	parts := []string{v.Get("q")}
+	for _, key := range []string{"provider", "profile", "kind", "status", "id", "from", "to", "since", "until"} {
+		for _, val := range v[key] {
+			parts = append(parts, key+":"+quoteTerm(val))
+		}
+	}
+	for _, val := range v["verified"] {
+		parts = append(parts, val) // verified=verified|invalid|unchecked
+		if _, err := capture.ParseVerdict(val); err != nil {
+			return nil, err
+		}
+	}
+	if v.Get("unrouted") == "1" || v.Get("unrouted") == "true" {
+		parts = append(parts, "unrouted")
+	}
+	if t := v.Get("text"); t != "" {
+		parts = append(parts, quoteTerm(t))
+	}
+	return ParseQuery(strings.Join(parts, " "), s.opts.Now(), s.opts.Location)
+}
+
+func quoteTerm(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
+
+func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
+	q, err := s.queryFromRequest(r)
+	if err != nil {
+		apiError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	limit := 100
+	if l := r.URL.Query().Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 {
+			apiError(w, http.StatusBadRequest, "limit: a number from 1 to "+strconv.Itoa(maxLimit))
+			return
+		}
+		limit = min(n, maxLimit)
+	}
+	var before int64
+	if c := r.URL.Query().Get("cursor"); c != "" {
+		n, err := strconv.ParseInt(c, 10, 64)
+		if err != nil || n < 1 {
+			apiError(w, http.StatusBadRequest, "cursor: use the next value of the previous page")
+			return
+		}
+		before = n
+	}
+	page, err := s.opts.Index.List(q, before, limit)
+	if err != nil {
+		apiError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, page)
+}
+
+func (s *Server) record(w http.ResponseWriter, id string) (*capture.Record, Summary, bool) {
+	rec, sum, err := s.opts.Index.Get(id)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		apiError(w, http.StatusNotFound, "no event with that id")
+		return nil, sum, false
+	case err != nil:
+		apiError(w, http.StatusInternalServerError, err.Error())
+		return nil, sum, false
+	}
+	return rec, sum, true
+}
+
+func (s *Server) getEvent(w http.ResponseWriter, r *http.Request) {
+	reveal := r.URL.Query().Get("reveal") == "1"
+	if reveal {
+		// Credentials leave only for the page itself.
+		if err := s.sameOrigin(r); err != nil {
+			apiError(w, http.StatusForbidden, err.Error())
+			return
+		}
+	}
+	rec, sum, ok := s.record(w, r.PathValue("id"))
+	if !ok {
+		return
+	}
+	writeJSON(w, http.StatusOK, s.detail(rec, sum, reveal))
+}
+
+func (s *Server) getRaw(w http.ResponseWriter, r *http.Request) {
+	rec, _, ok := s.record(w, r.PathValue("id"))
+	if !ok {
+		return
+	}
+	body := rec.Body()
+	h := w.Header()
+	h.Set("Content-Type", "application/octet-stream")
+	h.Set("Content-Disposition", `attachment; filename="body.bin"`)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	w.Write(body)
+}
+
+// heartbeat keeps an idle stream open through proxies and lets a closed
+// browser tab be noticed.
+const heartbeat = 15 * time.Second
+
+// stream sends new summaries as Server-Sent Events: "event" with a
+// summary, "resync" when this browser fell behind and should fetch the
+// list again.
+func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		apiError(w, http.StatusInternalServerError, "streaming unsupported")
+		return
+	}
+	sub := s.hub.subscribe()
+	defer s.hub.unsubscribe(sub)
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	fmt.Fprintf(w, "retry: 2000\nevent: hello\ndata: {\"total\":%d}\n\n", s.opts.Index.Len())
+	flusher.Flush()
+	t := time.NewTicker(heartbeat)
+	defer t.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-t.C:
+			fmt.Fprint(w, ": keep-alive\n\n")
+		case <-sub.wake:
+		case sum := <-sub.ch:
+			b, _ := json.Marshal(sum) // escapes <, > and &
+			fmt.Fprintf(w, "event: event\ndata: %s\n\n", b)
+		}
+		if sub.lagged.Swap(false) {
+			for len(sub.ch) > 0 {
+				<-sub.ch
+			}
+			fmt.Fprint(w, "event: resync\ndata: {}\n\n")
+		}
+		flusher.Flush()
+	}
+}

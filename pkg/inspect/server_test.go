@@ -1,0 +1,485 @@
+package inspect
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/smshook/smshook/pkg/capture"
+	"github.com/smshook/smshook/pkg/cmdutil"
+	"github.com/smshook/smshook/pkg/provider"
+	"github.com/smshook/smshook/pkg/redact"
+	"github.com/smshook/smshook/pkg/signing"
+)
+
+type fixture struct {
+	srv  *Server
+	ts   *httptest.Server
+	base string
+}
+
+func dexatelSigner(t testing.TB) func(string, string) (signing.Scheme, signing.Credentials, error) {
+	p, err := provider.Builtin().Lookup("dexatel")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(name, profile string) (signing.Scheme, signing.Credentials, error) {
+		if name != "dexatel" {
+			return nil, signing.Credentials{}, &provider.UnknownError{Name: name}
+		}
+		return p.Scheme(), p.Demo, nil
+	}
+}
+
+func newFixture(t *testing.T, x *Index, mod func(*Options)) *fixture {
+	t.Helper()
+	opts := Options{
+		Index:       x,
+		Credentials: redact.NewHeaders(),
+		Signer:      dexatelSigner(t),
+		Curl: func(method, url string, h http.Header, body []byte) string {
+			return cmdutil.FormatCurl(method, url, h, body, "")
+		},
+		Source: "test",
+	}
+	if mod != nil {
+		mod(&opts)
+	}
+	s, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewUnstartedServer(nil)
+	ts.Config.Handler = s.Handler(ts.Listener.Addr().String())
+	ts.Start()
+	t.Cleanup(ts.Close)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go s.Run(ctx)
+	return &fixture{srv: s, ts: ts, base: ts.URL}
+}
+
+func (f *fixture) do(t *testing.T, method, path string, body string, hdr map[string]string) (*http.Response, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(method, f.base+path, strings.NewReader(body))
+	for k, v := range hdr {
+		if k == "Host" {
+			req.Host = v
+			continue
+		}
+		req.Header.Set(k, v)
+	}
+	resp, err := f.ts.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, b
+}
+
+// pageHeaders are what a same-origin fetch of the page sends.
+func (f *fixture) pageHeaders() map[string]string {
+	return map[string]string{
+		"Origin":         f.base,
+		"Sec-Fetch-Site": "same-origin",
+		TokenHeader:      f.srv.Token(),
+		"Content-Type":   "application/json",
+	}
+}
+
+const xss = `<img src=x onerror="window.pwned=1">`
+
+func hostileRecord() *capture.Record {
+	r := testRecord("01XSS", xss, "delivered", t0, `{"text":"`+strings.ReplaceAll(xss, `"`, `\"`)+`"}`)
+	r.URL = "http://127.0.0.1:8787/dexatel/%3Cscript%3E?q=<script>alert(1)</script>"
+	r.Headers.Set("X-Evil", xss)
+	r.Headers.Set("Authorization", "Bearer s3cret-token")
+	return r
+}
+
+func TestHostHeaderIsChecked(t *testing.T) {
+	f := newFixture(t, NewRing(0), nil)
+	_, port, _ := strings.Cut(strings.TrimPrefix(f.base, "http://"), ":")
+	for _, host := range []string{"evil.example:" + port, "127.0.0.1:1", "localhost.evil.example:" + port} {
+		resp, _ := f.do(t, "GET", "/api/events", "", map[string]string{"Host": host})
+		if resp.StatusCode != http.StatusMisdirectedRequest {
+			t.Errorf("Host %q: status %d, want 421", host, resp.StatusCode)
+		}
+	}
+	for _, host := range []string{"127.0.0.1:" + port, "localhost:" + port, "LOCALHOST:" + port, "[::1]:" + port} {
+		resp, _ := f.do(t, "GET", "/api/events", "", map[string]string{"Host": host})
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("Host %q: status %d, want 200", host, resp.StatusCode)
+		}
+	}
+}
+
+func TestPageHeadersAndToken(t *testing.T) {
+	f := newFixture(t, NewRing(0), nil)
+	resp, body := f.do(t, "GET", "/", "", nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("page: %d", resp.StatusCode)
+	}
+	csp := resp.Header.Get("Content-Security-Policy")
+	for _, want := range []string{"default-src 'self'", "script-src 'self'", "frame-ancestors 'none'"} {
+		if !strings.Contains(csp, want) {
+			t.Errorf("CSP %q lacks %q", csp, want)
+		}
+	}
+	if strings.Contains(csp, "unsafe-inline") || strings.Contains(csp, "unsafe-eval") {
+		t.Errorf("CSP allows inline or eval: %q", csp)
+	}
+	if resp.Header.Get("X-Frame-Options") != "DENY" || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Errorf("frame/nosniff headers: %v", resp.Header)
+	}
+	if !bytes.Contains(body, []byte(`<meta name="smshook-token" content="`+f.srv.Token()+`">`)) {
+		t.Errorf("the page does not carry the token")
+	}
+	if bytes.Contains(body, []byte("<script>")) || bytes.Contains(body, []byte(" style=")) {
+		t.Errorf("the page has inline script or style")
+	}
+}
+
+func TestStateChangingRequestsNeedSameOriginAndToken(t *testing.T) {
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) }))
+	defer target.Close()
+	x := NewRing(0)
+	x.Add(testRecord("01A", "m1", "sent", t0, `{"a":1}`), -1)
+	f := newFixture(t, x, nil)
+	body := `{"url":"` + target.URL + `","as_captured":true}`
+	tests := []struct {
+		name   string
+		change func(h map[string]string)
+		want   int
+	}{
+		{"same origin with token", func(map[string]string) {}, 200},
+		{"no token", func(h map[string]string) { delete(h, TokenHeader) }, 403},
+		{"wrong token", func(h map[string]string) { h[TokenHeader] = "0000" }, 403},
+		{"cross origin", func(h map[string]string) { h["Origin"] = "http://evil.example" }, 403},
+		{"null origin", func(h map[string]string) { h["Origin"] = "null" }, 403},
+		{"cross site", func(h map[string]string) { h["Sec-Fetch-Site"] = "cross-site" }, 403},
+		{"same site", func(h map[string]string) { h["Sec-Fetch-Site"] = "same-site" }, 403},
+		{"form post", func(h map[string]string) { h["Content-Type"] = "application/x-www-form-urlencoded" }, 415},
+		{"no fetch metadata (curl with token)", func(h map[string]string) { delete(h, "Origin"); delete(h, "Sec-Fetch-Site") }, 200},
+	}
+	for _, tt := range tests {
+		h := f.pageHeaders()
+		tt.change(h)
+		resp, b := f.do(t, "POST", "/api/events/01A/replay", body, h)
+		if resp.StatusCode != tt.want {
+			t.Errorf("%s: status %d (%s), want %d", tt.name, resp.StatusCode, b, tt.want)
+		}
+	}
+	// Revealing credentials is held to the same rule.
+	h := f.pageHeaders()
+	delete(h, TokenHeader)
+	if resp, _ := f.do(t, "GET", "/api/events/01A?reveal=1", "", h); resp.StatusCode != 403 {
+		t.Errorf("reveal without the token: %d", resp.StatusCode)
+	}
+}
+
+func TestHostileBytesComeBackAsJSONData(t *testing.T) {
+	x := NewRing(0)
+	x.Add(hostileRecord(), -1)
+	f := newFixture(t, x, nil)
+	for _, path := range []string{"/api/events", "/api/events/01XSS", "/api/events/01XSS/lifecycle", "/api/events?q=" + "%3Cimg"} {
+		resp, b := f.do(t, "GET", path, "", nil)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d %s", path, resp.StatusCode, b)
+		}
+		if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+			t.Errorf("%s: Content-Type %q", path, ct)
+		}
+		if bytes.ContainsAny(b, "<>") {
+			t.Errorf("%s: markup characters unescaped in %s", path, b)
+		}
+	}
+	_, b := f.do(t, "GET", "/api/events/01XSS", "", nil)
+	var d Detail
+	if err := json.Unmarshal(b, &d); err != nil {
+		t.Fatal(err)
+	}
+	if d.MessageID != xss || d.Body.Text == nil || !strings.Contains(*d.Body.Text, `<img src=x onerror=`) {
+		t.Errorf("the payload is not kept as data: %+v", d)
+	}
+	for _, h := range d.Headers {
+		if h.Name == "Authorization" && (h.Value != "Bearer "+redact.Mask || !h.Redacted) {
+			t.Errorf("Authorization shown as %q", h.Value)
+		}
+	}
+	if strings.Contains(string(b), "s3cret-token") {
+		t.Errorf("the credential leaks into the detail: %s", b)
+	}
+	if !strings.Contains(d.Curl, "curl -X POST") {
+		t.Errorf("curl: %q", d.Curl)
+	}
+
+	// Revealed with the token, the credential is there.
+	_, b = f.do(t, "GET", "/api/events/01XSS?reveal=1", "", f.pageHeaders())
+	if !strings.Contains(string(b), "s3cret-token") {
+		t.Errorf("reveal did not show the credential: %s", b)
+	}
+
+	resp, raw := f.do(t, "GET", "/api/events/01XSS/raw", "", nil)
+	if resp.Header.Get("Content-Type") != "application/octet-stream" ||
+		!strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment") ||
+		resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Errorf("raw headers: %v", resp.Header)
+	}
+	if string(raw) != string(hostileRecord().Body()) {
+		t.Errorf("raw body %q", raw)
+	}
+	// An id that is markup is a 404 in JSON, not echoed.
+	resp, b = f.do(t, "GET", "/api/events/%3Cscript%3E", "", nil)
+	if resp.StatusCode != 404 || bytes.ContainsAny(b, "<>") {
+		t.Errorf("unknown hostile id: %d %s", resp.StatusCode, b)
+	}
+}
+
+func TestListFiltersByQueryParameters(t *testing.T) {
+	x := NewRing(0)
+	x.Add(testRecord("01A", "m1", "sent", t0, `{"otp":"1"}`), -1)
+	x.Add(testRecord("01B", "m1", "delivered", t0.Add(time.Second), `{}`), -1)
+	stray := testRecord("01C", "", "", t0, ``)
+	stray.Event, stray.Provider, stray.Verification = nil, "", capture.Verification{Reason: capture.ReasonNoRoute}
+	x.Add(stray, -1)
+	f := newFixture(t, x, nil)
+	for q, want := range map[string]string{
+		"":                           "01B 01A",
+		"?status=delivered":          "01B",
+		"?q=status:sent":             "01A",
+		"?q=%22otp%22":               "01A",
+		"?unrouted=1":                "01C",
+		"?verified=verified&limit=1": "01B",
+	} {
+		_, b := f.do(t, "GET", "/api/events"+q, "", nil)
+		var p Page
+		json.Unmarshal(b, &p)
+		if got := strings.Join(ids(p), " "); got != want {
+			t.Errorf("%s: %q, want %q", q, got, want)
+		}
+		if p.Unrouted != 1 || p.Total != 3 {
+			t.Errorf("%s: counts %+v", q, p)
+		}
+	}
+	if resp, b := f.do(t, "GET", "/api/events?q=color:red", "", nil); resp.StatusCode != 400 || !strings.Contains(string(b), "unknown filter") {
+		t.Errorf("bad query: %d %s", resp.StatusCode, b)
+	}
+}
+
+func TestReplayResignsAndSendEditsThenResigns(t *testing.T) {
+	p, _ := provider.Builtin().Lookup("dexatel")
+	type got struct {
+		body  string
+		valid bool
+	}
+	received := make(chan got, 4)
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		res := p.Scheme().Verify(&signing.Request{Method: r.Method, URL: "http://" + r.Host + r.URL.RequestURI(), Header: r.Header, Body: b}, p.Demo)
+		received <- got{string(b), res.Valid}
+		w.Header().Set("Content-Type", "text/plain")
+		w.WriteHeader(202)
+		io.WriteString(w, "thanks "+xss)
+	}))
+	defer target.Close()
+	x := NewRing(0)
+	x.Add(testRecord("01A", "m1", "sent", t0, `{"data":{"status":"sent"}}`), -1)
+	f := newFixture(t, x, func(o *Options) { o.ForwardTo = target.URL })
+
+	// Replay to the forward target, re-signed.
+	resp, b := f.do(t, "POST", "/api/events/01A/replay", `{}`, f.pageHeaders())
+	var res SendResult
+	json.Unmarshal(b, &res)
+	if resp.StatusCode != 200 || res.Status != 202 || !res.Resigned || res.Body == nil || !strings.Contains(*res.Body.Text, xss) {
+		t.Fatalf("replay: %d %s", resp.StatusCode, b)
+	}
+	if g := <-received; g.body != `{"data":{"status":"sent"}}` || !g.valid {
+		t.Fatalf("replayed: %+v", g)
+	}
+
+	// Edit the body, re-sign, send.
+	send := map[string]any{
+		"method": "POST", "url": target.URL + "/dexatel/delivery",
+		"headers": []Header{{Name: "Content-Type", Value: "application/json"}, {Name: "X-Dexatel-Signature", Value: "stale"}},
+		"body":    `{"data":{"status":"delivered"}}`, "resign": true, "provider": "dexatel", "profile": "dexatel",
+	}
+	sb, _ := json.Marshal(send)
+	resp, b = f.do(t, "POST", "/api/send", string(sb), f.pageHeaders())
+	if resp.StatusCode != 200 {
+		t.Fatalf("send: %d %s", resp.StatusCode, b)
+	}
+	if g := <-received; g.body != `{"data":{"status":"delivered"}}` || !g.valid {
+		t.Fatalf("sent: %+v", g)
+	}
+
+	// Without re-signing the stale signature goes as it is.
+	send["resign"] = false
+	sb, _ = json.Marshal(send)
+	f.do(t, "POST", "/api/send", string(sb), f.pageHeaders())
+	if g := <-received; g.valid {
+		t.Fatalf("a stale signature verified: %+v", g)
+	}
+
+	// A header name HTTP cannot carry is refused.
+	send["headers"] = []Header{{Name: "Bad Name", Value: "x"}}
+	sb, _ = json.Marshal(send)
+	if resp, _ := f.do(t, "POST", "/api/send", string(sb), f.pageHeaders()); resp.StatusCode != 400 {
+		t.Fatalf("bad header: %d", resp.StatusCode)
+	}
+}
+
+func TestSendRestoresHiddenCredentialsOfTheEditedEvent(t *testing.T) {
+	got := make(chan string, 1)
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.Header.Get("Authorization")
+	}))
+	defer target.Close()
+	x := NewRing(0)
+	x.Add(hostileRecord(), -1)
+	f := newFixture(t, x, nil)
+	sb, _ := json.Marshal(map[string]any{"url": target.URL, "from": "01XSS",
+		"headers": []Header{{Name: "Authorization", Value: "Bearer " + redact.Mask}}, "body": "{}"})
+	resp, b := f.do(t, "POST", "/api/send", string(sb), f.pageHeaders())
+	if resp.StatusCode != 200 || <-got != "Bearer s3cret-token" {
+		t.Fatalf("send: %d %s", resp.StatusCode, b)
+	}
+	if strings.Contains(string(b), "s3cret-token") {
+		t.Fatalf("the result shows the credential: %s", b)
+	}
+}
+
+func TestStreamSendsNewEventsAndResyncsASlowReader(t *testing.T) {
+	x := NewRing(0)
+	f := newFixture(t, x, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", f.base+"/api/stream", nil)
+	resp, err := f.ts.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	r := bufio.NewReader(resp.Body)
+	next := func() (event, data string) {
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				t.Fatalf("stream: %v", err)
+			}
+			line = strings.TrimRight(line, "\n")
+			switch {
+			case strings.HasPrefix(line, "event: "):
+				event = line[7:]
+			case strings.HasPrefix(line, "data: "):
+				data = line[6:]
+			case line == "" && event != "":
+				return event, data
+			}
+		}
+	}
+	if ev, _ := next(); ev != "hello" {
+		t.Fatalf("first event %q", ev)
+	}
+	f.srv.Observe(hostileRecord(), time.Millisecond)
+	ev, data := next()
+	if ev != "event" || !strings.Contains(data, `"id":"01XSS"`) || strings.ContainsAny(data, "<>") {
+		t.Fatalf("event %q data %s", ev, data)
+	}
+
+	// A reader that does not keep up is told to resync; publishing never blocks.
+	done := make(chan struct{})
+	go func() {
+		for i := 0; i < 3*subscriberBuffer; i++ {
+			f.srv.hub.publish(Summary{ID: "x"})
+		}
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
+		t.Fatal("publish blocked on a slow subscriber")
+	}
+	for {
+		ev, _ := next()
+		if ev == "resync" {
+			break
+		}
+	}
+}
+
+func TestObserveNeverBlocks(t *testing.T) {
+	s, err := New(Options{Index: NewRing(10)}) // Run is not running: nothing drains
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	for i := 0; i < observedBuffer+100; i++ {
+		s.Observe(testRecord("01A", "m", "sent", t0, `{}`), 0)
+	}
+	if time.Since(start) > time.Second || s.Dropped() != 100 {
+		t.Fatalf("dropped %d in %v", s.Dropped(), time.Since(start))
+	}
+}
+
+func TestFollowedFileReachesTheStream(t *testing.T) {
+	path := t.TempDir() + "/c.jsonl"
+	appendFile(t, path, recordLine(t, testRecord("01A", "m1", "sent", t0, `{}`)))
+	x, err := NewFileIndex(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	f := newFixture(t, x, func(o *Options) { o.PollInterval = 10 * time.Millisecond })
+	sub := f.srv.hub.subscribe()
+	appendFile(t, path, recordLine(t, testRecord("01B", "m1", "delivered", t0, `{}`)))
+	select {
+	case s := <-sub.ch:
+		if s.ID != "01B" {
+			t.Fatalf("got %+v", s)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("the appended record did not reach the stream")
+	}
+}
+
+func TestDiffHeadersFieldsAndBytes(t *testing.T) {
+	x := NewRing(0)
+	a := testRecord("01A", "m1", "sent", t0, `{"data":{"status":"sent","price":0.10}}`)
+	b := testRecord("01B", "m1", "delivered", t0, `{"data":{"status":"delivered","price":0.10,"extra":1}}`)
+	b.Headers.Set("X-Dexatel-Signature", "other")
+	x.Add(a, -1)
+	x.Add(b, -1)
+	f := newFixture(t, x, nil)
+	_, body := f.do(t, "GET", "/api/diff?a=01A&b=01B", "", nil)
+	var d Diff
+	if err := json.Unmarshal(body, &d); err != nil {
+		t.Fatal(err)
+	}
+	ops := map[string]string{}
+	for _, c := range append(d.Headers, d.Fields...) {
+		ops[c.Key] = c.Op + " " + c.A + " " + c.B
+	}
+	for key, want := range map[string]string{
+		"X-Dexatel-Signature": "changed sig other",
+		"Content-Type":        "same application/json application/json",
+		"data.status":         `changed "sent" "delivered"`,
+		"data.price":          "same 0.10 0.10",
+		"data.extra":          "added  1",
+	} {
+		if ops[key] != want {
+			t.Errorf("%s: %q, want %q", key, ops[key], want)
+		}
+	}
+	if d.Bytes.Equal || d.Bytes.FirstDifference != 19 {
+		t.Errorf("bytes: %+v", d.Bytes)
+	}
+}
