@@ -33,8 +33,10 @@ type Index struct {
 	// first is the Seq of entries[0]: a ring drops its oldest.
 	first int64
 	byID  map[string]int64
-	// ringMax bounds a ring (0: unbounded); file indexes keep every record.
-	ringMax int
+	// ringMax bounds a ring's records (0: unbounded) and ringMaxBytes
+	// their bodies; file indexes keep every record.
+	ringMax, ringMaxBytes int
+	ringBytes             int
 
 	// The followed file.
 	path    string
@@ -56,19 +58,21 @@ func NewRing(max int) *Index {
 	return &Index{byID: map[string]int64{}, ringMax: max, first: 1}
 }
 
-// NewFileIndex indexes the capture file at path; Poll reads what was
-// appended since. The file is kept open for reading records by offset.
+// NewBoundedRing keeps the newest max records whose bodies hold at most
+// maxBytes together (the newest is always kept).
+func NewBoundedRing(max, maxBytes int) *Index {
+	return &Index{byID: map[string]int64{}, ringMax: max, ringMaxBytes: maxBytes, first: 1}
+}
+
+// NewFileIndex opens the capture file at path for indexing: each Poll
+// (Server.Run polls at once, then now and then) indexes what was appended
+// since the last. The file is kept open for reading records by offset.
 func NewFileIndex(path string) (*Index, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	x := &Index{byID: map[string]int64{}, path: path, file: f, first: 1, latency: map[string]float64{}}
-	if _, err := x.Poll(); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return x, nil
+	return &Index{byID: map[string]int64{}, path: path, file: f, first: 1, latency: map[string]float64{}}, nil
 }
 
 // Close releases the file.
@@ -104,8 +108,22 @@ func (x *Index) Add(rec *capture.Record, latency time.Duration) Summary {
 	if s.Unrouted {
 		x.unrouted++
 	}
+	x.ringBytes += s.BodySize
+	drop := 0
 	if x.ringMax > 0 && len(x.entries) > x.ringMax {
-		drop := len(x.entries) - x.ringMax
+		drop = len(x.entries) - x.ringMax
+	}
+	if x.ringMaxBytes > 0 {
+		bytes := x.ringBytes
+		for _, e := range x.entries[:drop] {
+			bytes -= e.sum.BodySize
+		}
+		for bytes > x.ringMaxBytes && drop < len(x.entries)-1 {
+			bytes -= x.entries[drop].sum.BodySize
+			drop++
+		}
+	}
+	if drop > 0 {
 		for _, e := range x.entries[:drop] {
 			if x.byID[e.sum.ID] == e.sum.Seq {
 				delete(x.byID, e.sum.ID)
@@ -113,6 +131,7 @@ func (x *Index) Add(rec *capture.Record, latency time.Duration) Summary {
 			if e.sum.Unrouted {
 				x.unrouted--
 			}
+			x.ringBytes -= e.sum.BodySize
 		}
 		// Copy down now and then rather than on every add.
 		x.entries = append(x.entries[:0:0], x.entries[drop:]...)

@@ -23,6 +23,7 @@ func TestFileIndexFollowsGrowthAndTornLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer x.Close()
+	x.Poll()
 	if x.Len() != 1 || x.Skipped() != 1 {
 		t.Fatalf("len %d skipped %d, want 1 and 1", x.Len(), x.Skipped())
 	}
@@ -68,6 +69,7 @@ func TestFileIndexReindexesAReplacedFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer x.Close()
+	x.Poll()
 	other := filepath.Join(dir, "new.jsonl")
 	appendFile(t, other, recordLine(t, testRecord("01Z", "m2", "sent", t0, `{}`)))
 	if err := renameFile(other, path); err != nil {
@@ -134,5 +136,20 @@ func TestLifecycleFlagsDuplicatesAndOutOfOrder(t *testing.T) {
 			t.Errorf("step %d (%s): duplicate %v out-of-order %v, want %v %v", i, lc.Steps[i].Status,
 				lc.Steps[i].Duplicate, lc.Steps[i].OutOfOrder, w.dup, w.ooo)
 		}
+	}
+}
+
+func TestBoundedRingDropsByBytes(t *testing.T) {
+	x := NewBoundedRing(100, 10)
+	for i := 0; i < 4; i++ {
+		x.Add(testRecord("01"+string(rune('A'+i)), "m", "sent", t0, `{"x":1}`), -1) // 7 bytes each
+	}
+	if x.Len() != 1 {
+		t.Fatalf("ring holds %d records of 7 bytes under a 10-byte bound", x.Len())
+	}
+	big := testRecord("01Z", "m", "sent", t0, `{"x":"a body over the bound"}`)
+	x.Add(big, -1)
+	if _, _, err := x.Get("01Z"); err != nil || x.Len() != 1 {
+		t.Fatalf("the newest is not kept: %v, len %d", err, x.Len())
 	}
 }

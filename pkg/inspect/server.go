@@ -153,6 +153,7 @@ func (s *Server) Run(ctx context.Context) {
 		t := time.NewTicker(s.opts.PollInterval)
 		defer t.Stop()
 		tick = t.C
+		x.Poll()
 	}
 	for {
 		select {

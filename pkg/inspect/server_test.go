@@ -438,6 +438,7 @@ func TestFollowedFileReachesTheStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer x.Close()
+	x.Poll()
 	f := newFixture(t, x, func(o *Options) { o.PollInterval = 10 * time.Millisecond })
 	sub := f.srv.hub.subscribe()
 	appendFile(t, path, recordLine(t, testRecord("01B", "m1", "delivered", t0, `{}`)))

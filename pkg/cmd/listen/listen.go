@@ -64,6 +64,11 @@ type ListenOptions struct {
 	Timeout     time.Duration
 	PublicURL   string
 	AddrFile    string
+	// UIPort is the inspector's loopback port (0 picks one); NoUI turns
+	// it off; Open opens it in a browser.
+	UIPort int
+	NoUI   bool
+	Open   bool
 
 	// listening, when set (tests), is told the bound address.
 	listening func(addr string)
@@ -206,6 +211,9 @@ SIGTERM finishes the requests in flight, closes the capture file and exits
 	fl.IntVar(&opts.MaxEvents, "max-events", 0, "exit after N events (requests that matched no route do not count): 0 when none was invalid, else 1")
 	fl.DurationVar(&opts.Timeout, "timeout", 0, "exit after this long (1 when --max-events was not reached)")
 	fl.StringVar(&opts.PublicURL, "public-url", "", "the `URL` the provider was given (a tunnel), recorded and used for URL-signing schemes")
+	fl.IntVar(&opts.UIPort, "ui-port", DefaultUIPort, "serve the inspector page on 127.0.0.1:`N` (0 picks a free one; with --port 0 the default is 0 too)")
+	fl.BoolVar(&opts.NoUI, "no-ui", false, "do not serve the inspector page")
+	fl.BoolVar(&opts.Open, "open", false, "open the inspector in a browser")
 	fl.StringVar(&opts.AddrFile, "addr-file", "", "write the bound host:port to `FILE` once listening (for scripts, with --port 0)")
 
 	cmd.ValidArgsFunction = cobra.NoFileCompletions
@@ -224,6 +232,7 @@ SIGTERM finishes the requests in flight, closes the capture file and exits
 		"max-events":   cobra.NoFileCompletions,
 		"timeout":      cobra.NoFileCompletions,
 		"public-url":   cobra.NoFileCompletions,
+		"ui-port":      cobra.NoFileCompletions,
 		"tolerance":    cmdutil.CompleteValues("1m", "15m", "1h", "-1s\tno age check"),
 	})
 	return cmd
@@ -235,6 +244,12 @@ func (o *ListenOptions) parse(cmd *cobra.Command, maxBody, maxInflight, respondB
 	switch {
 	case o.Port < 0 || o.Port > 65535:
 		return cmdutil.UsageErrorf("--port %d is not a port: use 1-65535, or 0 for a free one", o.Port)
+	case o.UIPort < 0 || o.UIPort > 65535:
+		return cmdutil.UsageErrorf("--ui-port %d is not a port: use 1-65535, or 0 for a free one", o.UIPort)
+	case o.NoUI && (changed("ui-port") || o.Open):
+		return cmdutil.UsageErrorf("--no-ui turns the inspector off: drop --ui-port and --open, or --no-ui")
+	case o.UIPort != 0 && o.UIPort == o.Port:
+		return cmdutil.UsageErrorf("--ui-port %d is the webhook port: the inspector never shares it (a tunnel to the webhook port would expose it); pick another", o.UIPort)
 	case o.NoCapture && changed("capture"):
 		return cmdutil.UsageErrorf("--capture and --no-capture contradict each other: drop one")
 	case o.CapturePath == "" && !o.NoCapture:
@@ -249,6 +264,9 @@ func (o *ListenOptions) parse(cmd *cobra.Command, maxBody, maxInflight, respondB
 		return cmdutil.UsageErrorf("--respond %d is not an HTTP status: use 100-599", o.Respond)
 	case o.ForwardTo != "" && (changed("respond") || changed("respond-body")):
 		return cmdutil.UsageErrorf("--forward-to relays your app's answer, --respond answers here: drop one")
+	}
+	if o.Port == 0 && !changed("ui-port") {
+		o.UIPort = 0 // a free webhook port asks for a free inspector port too (tests run many)
 	}
 	switch o.Print {
 	case "", printBody, printHeaders, printAll:

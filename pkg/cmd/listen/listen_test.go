@@ -91,6 +91,9 @@ func TestFlagErrors(t *testing.T) {
 		{[]string{"--print", "everything"}, "use body, headers or all"},
 		{[]string{"--delay", "-1s"}, "--delay must be"},
 		{[]string{"--max-events", "-1"}, "--max-events must be"},
+		{[]string{"--ui-port", "-1"}, "--ui-port -1 is not a port"},
+		{[]string{"--port", "9000", "--ui-port", "9000"}, "never shares it"},
+		{[]string{"--no-ui", "--open"}, "--no-ui turns the inspector off"},
 		{[]string{"extra"}, "unknown command"},
 	}
 	for _, tt := range tests {

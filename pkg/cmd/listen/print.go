@@ -36,6 +36,8 @@ type printer struct {
 	nameWidth int
 	// credHeaders are hidden in everything printed.
 	credHeaders *redact.Headers
+	// inspectorURL is the inspector's page, when it runs.
+	inspectorURL string
 
 	mu sync.Mutex
 	stats
@@ -510,6 +512,9 @@ func (p *printer) banner(addr string, routes []*server.Route) {
 	fmt.Fprintf(w, "%s %s  (%s; Ctrl-C stops)\n", cs.Bold("smshook listening on"), cs.Cyan(base), captureNote)
 	if everywhere {
 		fmt.Fprintln(w, cs.Yellow("warning:")+" listening on every interface: other machines can reach it"+otherMachines(addr))
+	}
+	if p.inspectorURL != "" {
+		fmt.Fprintf(w, "inspector  %s\n", cs.Cyan(p.inspectorURL))
 	}
 
 	// One line per endpoint: /NAME takes any kind (read from the body),

@@ -16,6 +16,7 @@ import (
 
 	"github.com/smshook/smshook/pkg/capture"
 	"github.com/smshook/smshook/pkg/cmdutil"
+	"github.com/smshook/smshook/pkg/inspect"
 	"github.com/smshook/smshook/pkg/server"
 )
 
@@ -123,6 +124,7 @@ func listenRun(o *ListenOptions) error {
 		return writer.Close()
 	}
 
+	var insp *inspect.Server
 	h, err := server.New(server.Options{
 		Endpoints:     endpoints,
 		MaxBody:       o.MaxBody,
@@ -136,7 +138,7 @@ func listenRun(o *ListenOptions) error {
 		URLHint:       urlHint(o.PublicURL),
 		Capture:       store,
 		Now:           o.Now,
-		OnEvent:       p.event,
+		OnEvent:       observe(p, &insp),
 	})
 	if err != nil {
 		closeCapture()
@@ -156,6 +158,12 @@ func listenRun(o *ListenOptions) error {
 			ln.Close()
 			closeCapture()
 			return cmdutil.UsageErrorf("--addr-file: %v", err)
+		}
+	}
+	if !o.NoUI {
+		var stopUI func()
+		if insp, p.inspectorURL, stopUI = o.startInspector(p, endpoints, addr); stopUI != nil {
+			defer stopUI()
 		}
 	}
 	p.banner(addr, h.Routes())

@@ -14,6 +14,7 @@ import (
 
 	"github.com/smshook/smshook/pkg/cmd/completion"
 	configcmd "github.com/smshook/smshook/pkg/cmd/config"
+	"github.com/smshook/smshook/pkg/cmd/inspect"
 	"github.com/smshook/smshook/pkg/cmd/keys"
 	"github.com/smshook/smshook/pkg/cmd/listen"
 	"github.com/smshook/smshook/pkg/cmd/providers"
@@ -145,6 +146,7 @@ config file ($XDG_CONFIG_HOME/smshook/config.yaml; see 'smshook config init').
 		send.NewCmdSend(f, nil),
 		listen.NewCmdListen(f, nil),
 		replay.NewCmdReplay(f, nil),
+		inspect.NewCmdInspect(f, nil),
 		providers.NewCmdProviders(f),
 		configcmd.NewCmdConfig(f),
 		keys.NewCmdKeys(f),
