@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -56,12 +57,14 @@ func newFixture(t *testing.T, x *Index, mod func(*Options)) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ctx, cancel := context.WithCancel(context.Background())
 	ts := httptest.NewUnstartedServer(nil)
 	ts.Config.Handler = s.Handler(ts.Listener.Addr().String())
+	// Event streams end with the server, as Running.Stop ends them.
+	ts.Config.BaseContext = func(net.Listener) context.Context { return ctx }
 	ts.Start()
 	t.Cleanup(ts.Close)
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
+	t.Cleanup(cancel) // runs first
 	go s.Run(ctx)
 	return &fixture{srv: s, ts: ts, base: ts.URL}
 }
