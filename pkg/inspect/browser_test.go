@@ -164,6 +164,10 @@ func TestBrowserFilterThroughTheURL(t *testing.T) {
 	if q := evalString(t, ctx, `document.getElementById('q').value`); q != "status:failed" {
 		t.Fatalf("search box %q", q)
 	}
+	// Export takes the same selection.
+	if href := evalString(t, ctx, `document.getElementById('export-jsonl').getAttribute('href')`); href != "/api/export?format=jsonl&q=status%3Afailed" {
+		t.Fatalf("export link %q", href)
+	}
 	// A new search goes into the URL, so a reload keeps it.
 	run(t, ctx,
 		chromedp.KeyEvent("/"),

@@ -405,3 +405,42 @@ func (x *Index) ByMessage(provider, messageID string) []Summary {
 	}
 	return out
 }
+
+// maxExport bounds the records one export holds.
+const maxExport = 100000
+
+// Select calls f with each record matching q, oldest first, up to max.
+func (x *Index) Select(q *Query, max int, f func(*capture.Record) error) error {
+	x.mu.RLock()
+	var picked []entry
+	for i := range x.entries {
+		e := &x.entries[i]
+		var body func() []byte
+		if q.NeedsBody() {
+			body = func() []byte {
+				rec, err := x.read(e)
+				if err != nil {
+					return nil
+				}
+				return rec.Body()
+			}
+		}
+		if q.Match(&e.sum, body) {
+			picked = append(picked, *e)
+			if len(picked) == max {
+				break
+			}
+		}
+	}
+	x.mu.RUnlock()
+	for i := range picked {
+		rec, err := x.read(&picked[i])
+		if err != nil {
+			return err
+		}
+		if err := f(rec); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -191,6 +191,7 @@ func (s *Server) Handler(addr string) http.Handler {
 	mux.HandleFunc("GET /api/events/{id}/lifecycle", s.getLifecycle)
 	mux.HandleFunc("GET /api/diff", s.getDiff)
 	mux.HandleFunc("GET /api/stream", s.stream)
+	mux.HandleFunc("GET /api/export", s.export)
 	mux.HandleFunc("POST /api/events/{id}/replay", s.guardWrite(s.replay))
 	mux.HandleFunc("POST /api/send", s.guardWrite(s.send))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -487,3 +487,43 @@ func TestDiffHeadersFieldsAndBytes(t *testing.T) {
 		t.Errorf("bytes: %+v", d.Bytes)
 	}
 }
+
+func TestExportSelectionAsJSONLAndHAR(t *testing.T) {
+	x := NewRing(0)
+	x.Add(testRecord("01A", "m1", "sent", t0, "{\"a\":\"\x01 exact\"}"), -1)
+	x.Add(hostileRecord(), -1)
+	x.Add(testRecord("01C", "m3", "failed", t0, `{}`), -1)
+	f := newFixture(t, x, nil)
+	resp, b := f.do(t, "GET", "/api/export?format=jsonl&q=-status:failed", "", nil)
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment") {
+		t.Fatalf("export: %d %v", resp.StatusCode, resp.Header)
+	}
+	r := capture.NewReader(bytes.NewReader(b))
+	var got []string
+	for {
+		rec, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("the export does not read back as a capture: %v", err)
+		}
+		got = append(got, rec.ID)
+		if rec.ID == "01A" && string(rec.Body()) != "{\"a\":\"\x01 exact\"}" {
+			t.Errorf("body altered: %q", rec.Body())
+		}
+	}
+	if strings.Join(got, " ") != "01A 01XSS" {
+		t.Errorf("exported %v", got)
+	}
+	if strings.Contains(string(b), "s3cret-token") {
+		t.Errorf("the export holds a credential")
+	}
+	resp, b = f.do(t, "GET", "/api/export?format=har", "", nil)
+	if resp.StatusCode != 200 || !json.Valid(b) || !strings.Contains(string(b), `"entries"`) || strings.Contains(string(b), "s3cret-token") {
+		t.Errorf("HAR export: %d %.200s", resp.StatusCode, b)
+	}
+	if resp, _ := f.do(t, "GET", "/api/export?format=xml", "", nil); resp.StatusCode != 400 {
+		t.Errorf("unknown format: %d", resp.StatusCode)
+	}
+}

@@ -149,6 +149,13 @@ latency); --output json prints one JSON object per line instead (the
 record, with credential values redacted). --print adds the body (pretty
 JSON or form fields) and/or the headers under each line.
 
+Inspector: a local web page of every event, live (search, detail, verdict,
+lifecycle by message id, diff, copy as curl, replay, edit then send), on
+its own address, never the webhook port: 127.0.0.1:8788 (--ui-port N; 0
+picks a free one, as it does whenever --port is 0), or none with --no-ui;
+--open opens it in a browser. It answers only on 127.0.0.1 and refuses
+requests from other sites. 'smshook inspect FILE' serves it over a file.
+
 Requests that match no route (a browser's /favicon.ico, a stray curl) are
 answered 404 and recorded, but are not events: --max-events and the
 counts of verified and invalid leave them out, and replay skips them.

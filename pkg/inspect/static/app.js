@@ -72,7 +72,18 @@ function listPath(cursor, limit) {
   return '/api/events?' + p.toString();
 }
 
+// exportLinks point the export links at the current selection.
+function exportLinks() {
+  for (const format of ['jsonl', 'har']) {
+    const p = new URLSearchParams({format});
+    if (state.q) p.set('q', state.q);
+    if (state.unrouted) p.set('unrouted', '1');
+    $('export-' + format).href = '/api/export?' + p.toString();
+  }
+}
+
 async function loadList() {
+  exportLinks();
   try {
     const limit = Math.min(1000, Math.max(100, state.events.length));
     const page = await api(listPath(0, limit));
@@ -277,7 +288,7 @@ function renderDetail(d) {
     panel,
     kv([
       ['id', d.id], ['received', d.time], ['profile', d.profile], ['provider', d.provider], ['kind', d.kind],
-      ['from', d.remote_addr], ['public URL', d.public_url],
+      ['sender address', d.remote_addr], ['public URL', d.public_url],
     ]),
     section('Verdict', el('p', {id: 'verdict'}, verdictMark(d.verdict, d.reason), ' ', el('span', {className: 'muted'}, v.message || ''))),
     section('Headers' + (d.revealed ? ' (credentials shown)' : ''), headersTable(d.headers)),
