@@ -70,8 +70,10 @@ type ListenOptions struct {
 	NoUI   bool
 	Open   bool
 
-	// listening, when set (tests), is told the bound address.
-	listening func(addr string)
+	// listening, when set (tests), is told the bound address; inspecting
+	// the inspector's URL.
+	listening  func(addr string)
+	inspecting func(url string)
 }
 
 // Print modes.

@@ -167,6 +167,9 @@ func listenRun(o *ListenOptions) error {
 		}
 	}
 	p.banner(addr, h.Routes())
+	if o.inspecting != nil && p.inspectorURL != "" {
+		o.inspecting(p.inspectorURL)
+	}
 	if o.listening != nil {
 		o.listening(addr)
 	}
