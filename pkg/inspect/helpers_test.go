@@ -1,6 +1,7 @@
 package inspect
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -55,3 +56,7 @@ func appendFile(t testing.TB, path string, b []byte) {
 var t0 = time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
 
 func renameFile(from, to string) error { return os.Rename(from, to) }
+
+func contextWithCancel() (context.Context, context.CancelFunc) {
+	return context.WithCancel(context.Background())
+}

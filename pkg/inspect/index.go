@@ -133,8 +133,10 @@ func (x *Index) Add(rec *capture.Record, latency time.Duration) Summary {
 			}
 			x.ringBytes -= e.sum.BodySize
 		}
-		// Copy down now and then rather than on every add.
-		x.entries = append(x.entries[:0:0], x.entries[drop:]...)
+		// Reslice, releasing the dropped records; append copies the live
+		// ones into a new array only when it grows, so an add stays O(1).
+		clear(x.entries[:drop])
+		x.entries = x.entries[drop:]
 		x.first += int64(drop)
 	}
 	if x.onAdd != nil {

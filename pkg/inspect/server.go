@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"net"
 	"net/http"
@@ -375,6 +376,11 @@ func (s *Server) getRaw(w http.ResponseWriter, r *http.Request) {
 	w.Write(body)
 }
 
+func writeEvent(w io.Writer, sum Summary) {
+	b, _ := json.Marshal(sum) // escapes <, > and &
+	fmt.Fprintf(w, "event: event\ndata: %s\n\n", b)
+}
+
 // heartbeat keeps an idle stream open through proxies and lets a closed
 // browser tab be noticed.
 const heartbeat = 15 * time.Second
@@ -406,8 +412,17 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprint(w, ": keep-alive\n\n")
 		case <-sub.wake:
 		case sum := <-sub.ch:
-			b, _ := json.Marshal(sum) // escapes <, > and &
-			fmt.Fprintf(w, "event: event\ndata: %s\n\n", b)
+			// What else is waiting goes in the same write: one flush per
+			// burst, not per event.
+			writeEvent(w, sum)
+			for more := true; more; {
+				select {
+				case sum := <-sub.ch:
+					writeEvent(w, sum)
+				default:
+					more = false
+				}
+			}
 		}
 		if sub.lagged.Swap(false) {
 			for len(sub.ch) > 0 {

@@ -28,7 +28,7 @@ import (
 	"github.com/smshook/smshook/pkg/signing"
 )
 
-func testFactory(t *testing.T, env map[string]string, configYAML string) (*cmdutil.Factory, *bytes.Buffer, *bytes.Buffer) {
+func testFactory(t testing.TB, env map[string]string, configYAML string) (*cmdutil.Factory, *bytes.Buffer, *bytes.Buffer) {
 	t.Helper()
 	ios, _, out, errOut := iostreams.Test()
 	getenv := func(k string) string { return env[k] }
@@ -249,7 +249,7 @@ func sign(secret string, body []byte) string {
 }
 
 // running starts listenRun on a free port and returns its address and result.
-func running(t *testing.T, f *cmdutil.Factory, ctx context.Context, mutate func(*ListenOptions)) (string, <-chan error) {
+func running(t testing.TB, f *cmdutil.Factory, ctx context.Context, mutate func(*ListenOptions)) (string, <-chan error) {
 	t.Helper()
 	o := &ListenOptions{
 		IO: f.IOStreams, Config: f.Config, Registry: f.Registry, Getenv: f.Getenv, Now: time.Now,

@@ -1,0 +1,92 @@
+package listen
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// BenchmarkListenInspector compares listen's requests/s with the inspector
+// off, and on with one browser subscribed to its event stream: the
+// fan-out must stay off the request path.
+//
+//	go test ./pkg/cmd/listen -run XXX -bench ListenInspector -benchtime 20000x
+func BenchmarkListenInspector(b *testing.B) {
+	for _, mode := range []string{"no-ui", "ui", "ui+subscriber"} {
+		b.Run(mode, func(b *testing.B) {
+			f, _, _ := testFactory(b, nil, "")
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			uiURL := make(chan string, 1)
+			base, done := running(b, f, ctx, func(o *ListenOptions) {
+				o.NoCapture = true
+				o.NoUI = mode == "no-ui"
+				o.inspecting = func(u string) { uiURL <- u }
+			})
+			events := make(chan int, 1)
+			if mode == "ui+subscriber" {
+				resp, err := http.Get(<-uiURL + "api/stream")
+				if err != nil {
+					b.Fatal(err)
+				}
+				go func() { // a browser reading the stream
+					defer resp.Body.Close()
+					n, sc := 0, bufio.NewScanner(resp.Body)
+					for sc.Scan() {
+						if strings.HasPrefix(sc.Text(), "event: event") {
+							n++
+						}
+					}
+					events <- n
+				}()
+			}
+			sig := sign("smshook-demo-dexatel-secret", body)
+			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
+			const workers = 8
+			var wg sync.WaitGroup
+			jobs := make(chan struct{}, workers)
+			b.ResetTimer()
+			start := time.Now()
+			for range workers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for range jobs {
+						req, _ := http.NewRequest("POST", base+"/dexatel", bytes.NewReader(body))
+						req.Header.Set("X-Dexatel-Signature", sig)
+						resp, err := client.Do(req)
+						if err != nil {
+							b.Error(err)
+							return
+						}
+						io.Copy(io.Discard, resp.Body)
+						resp.Body.Close()
+					}
+				}()
+			}
+			for range b.N {
+				jobs <- struct{}{}
+			}
+			close(jobs)
+			wg.Wait()
+			elapsed := time.Since(start)
+			b.StopTimer()
+			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "req/s")
+			cancel()
+			<-done
+			if mode == "ui+subscriber" {
+				select {
+				case n := <-events:
+					b.ReportMetric(float64(b.N-n), "not-streamed")
+				case <-time.After(5 * time.Second):
+				}
+			}
+		})
+	}
+}
