@@ -73,11 +73,11 @@ func BenchmarkFilterMillion(b *testing.B) {
 	x := NewRing(0)
 	statuses := []string{"accepted", "sent", "delivered", "failed"}
 	for i := range 1000000 {
-		x.entries = append(x.entries, entry{sum: Summary{Seq: int64(i + 1), ID: fmt.Sprintf("id-%d", i), Provider: "dexatel",
+		x.entries.push(entry{sum: Summary{Seq: int64(i + 1), ID: fmt.Sprintf("id-%d", i), Provider: "dexatel",
 			Profile: "dexatel", Kind: "delivery", EventKind: "delivery", MessageID: fmt.Sprintf("m-%d", i/4),
 			Status: statuses[i%4], Verdict: "verified"}})
 	}
-	x.entries[10].sum.Verdict = "invalid" // one match, so the whole index is scanned
+	x.entries.at(10).sum.Verdict = "invalid" // one match, so the whole index is scanned
 	q, err := ParseQuery("provider:dexatel status:accepted -verified", time.Now(), time.UTC)
 	if err != nil {
 		b.Fatal(err)

@@ -29,7 +29,7 @@ type entry struct {
 // HAR files. It is safe for concurrent use.
 type Index struct {
 	mu      sync.RWMutex
-	entries []entry
+	entries entries
 	// first is the Seq of entries[0]: a ring drops its oldest.
 	first int64
 	byID  map[string]int64
@@ -97,34 +97,35 @@ func (x *Index) setOnAdd(f func(Summary)) {
 func (x *Index) Add(rec *capture.Record, latency time.Duration) Summary {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	seq := x.first + int64(len(x.entries))
+	seq := x.first + int64(x.entries.len())
 	s := summarize(rec, seq)
 	if latency >= 0 {
 		ms := float64(latency) / float64(time.Millisecond)
 		s.LatencyMS = &ms
 	}
-	x.entries = append(x.entries, entry{sum: s, rec: rec})
+	x.entries.push(entry{sum: s, rec: rec})
 	x.byID[s.ID] = seq
 	if s.Unrouted {
 		x.unrouted++
 	}
 	x.ringBytes += s.BodySize
 	drop := 0
-	if x.ringMax > 0 && len(x.entries) > x.ringMax {
-		drop = len(x.entries) - x.ringMax
+	if x.ringMax > 0 && x.entries.len() > x.ringMax {
+		drop = x.entries.len() - x.ringMax
 	}
 	if x.ringMaxBytes > 0 {
 		bytes := x.ringBytes
-		for _, e := range x.entries[:drop] {
-			bytes -= e.sum.BodySize
+		for i := range drop {
+			bytes -= x.entries.at(i).sum.BodySize
 		}
-		for bytes > x.ringMaxBytes && drop < len(x.entries)-1 {
-			bytes -= x.entries[drop].sum.BodySize
+		for bytes > x.ringMaxBytes && drop < x.entries.len()-1 {
+			bytes -= x.entries.at(drop).sum.BodySize
 			drop++
 		}
 	}
 	if drop > 0 {
-		for _, e := range x.entries[:drop] {
+		for i := range drop {
+			e := x.entries.at(i)
 			if x.byID[e.sum.ID] == e.sum.Seq {
 				delete(x.byID, e.sum.ID)
 			}
@@ -133,10 +134,7 @@ func (x *Index) Add(rec *capture.Record, latency time.Duration) Summary {
 			}
 			x.ringBytes -= e.sum.BodySize
 		}
-		// Reslice, releasing the dropped records; append copies the live
-		// ones into a new array only when it grows, so an add stays O(1).
-		clear(x.entries[:drop])
-		x.entries = x.entries[drop:]
+		x.entries.dropFront(drop)
 		x.first += int64(drop)
 	}
 	if x.onAdd != nil {
@@ -169,10 +167,10 @@ func (x *Index) NoteLatency(id string, d time.Duration) {
 
 func (x *Index) entryLocked(seq int64) *entry {
 	i := seq - x.first
-	if i < 0 || i >= int64(len(x.entries)) {
+	if i < 0 || i >= int64(x.entries.len()) {
 		return nil
 	}
-	return &x.entries[i]
+	return x.entries.at(int(i))
 }
 
 // pollChunk is how much of the file one read takes.
@@ -220,7 +218,7 @@ func (x *Index) Poll() (int, error) {
 
 func (x *Index) reset() {
 	x.mu.Lock()
-	x.entries, x.byID, x.first, x.pos, x.skipped, x.unrouted = nil, map[string]int64{}, 1, 0, 0, 0
+	x.entries, x.byID, x.first, x.pos, x.skipped, x.unrouted = entries{}, map[string]int64{}, 1, 0, 0, 0
 	x.mu.Unlock()
 }
 
@@ -280,13 +278,13 @@ func (x *Index) readFrom(size int64) (int, error) {
 		if err != nil {
 			return added, err
 		}
-		seq := x.first + int64(len(x.entries))
+		seq := x.first + int64(x.entries.len())
 		s := summarize(rec, seq)
 		if ms, ok := x.latency[rec.ID]; ok {
 			s.LatencyMS = &ms
 			delete(x.latency, rec.ID)
 		}
-		x.entries = append(x.entries, entry{sum: s, offset: off})
+		x.entries.push(entry{sum: s, offset: off})
 		x.byID[s.ID] = seq
 		if s.Unrouted {
 			x.unrouted++
@@ -311,7 +309,7 @@ func (x *Index) Skipped() int {
 func (x *Index) Len() int {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	return len(x.entries)
+	return x.entries.len()
 }
 
 // Get returns the record with the id and its summary.
@@ -362,14 +360,14 @@ func (x *Index) List(q *Query, before int64, limit int) (Page, error) {
 	defer x.mu.RUnlock()
 	var p Page
 	p.Events = []Summary{}
-	p.Total = len(x.entries)
-	i := len(x.entries) - 1
+	p.Total = x.entries.len()
+	i := x.entries.len() - 1
 	if before > 0 {
 		i = min(i, int(before-x.first)-1)
 	}
 	needBody := q.NeedsBody()
 	for ; i >= 0; i-- {
-		e := &x.entries[i]
+		e := x.entries.at(i)
 		var body func() []byte
 		if needBody {
 			body = func() []byte {
@@ -399,8 +397,8 @@ func (x *Index) ByMessage(provider, messageID string) []Summary {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	var out []Summary
-	for i := range x.entries {
-		s := &x.entries[i].sum
+	for i := range x.entries.len() {
+		s := &x.entries.at(i).sum
 		if s.MessageID == messageID && s.Provider == provider && !s.Unrouted {
 			out = append(out, *s)
 		}
@@ -415,8 +413,8 @@ const maxExport = 100000
 func (x *Index) Select(q *Query, max int, f func(*capture.Record) error) error {
 	x.mu.RLock()
 	var picked []entry
-	for i := range x.entries {
-		e := &x.entries[i]
+	for i := range x.entries.len() {
+		e := x.entries.at(i)
 		var body func() []byte
 		if q.NeedsBody() {
 			body = func() []byte {
@@ -445,4 +443,46 @@ func (x *Index) Select(q *Query, max int, f func(*capture.Record) error) error {
 		}
 	}
 	return nil
+}
+
+// chunkEntries is how many entries a chunk holds. Chunks keep appends
+// from copying the whole index as it grows (a million summaries are a
+// few hundred MB), and let a ring drop its oldest in place.
+const chunkEntries = 4096
+
+// entries is a list of entries in fixed-size chunks.
+type entries struct {
+	chunks [][]entry
+	head   int // the first live entry's place in chunks[0]
+	n      int
+}
+
+func (es *entries) len() int { return es.n }
+
+func (es *entries) at(i int) *entry {
+	j := es.head + i
+	return &es.chunks[j/chunkEntries][j%chunkEntries]
+}
+
+func (es *entries) push(e entry) {
+	j := es.head + es.n
+	if j/chunkEntries == len(es.chunks) {
+		es.chunks = append(es.chunks, make([]entry, chunkEntries))
+	}
+	es.chunks[j/chunkEntries][j%chunkEntries] = e
+	es.n++
+}
+
+// dropFront drops the k oldest entries, releasing their records.
+func (es *entries) dropFront(k int) {
+	for i := range k {
+		*es.at(i) = entry{}
+	}
+	es.head += k
+	es.n -= k
+	for es.head >= chunkEntries {
+		es.chunks[0] = nil
+		es.chunks = es.chunks[1:]
+		es.head -= chunkEntries
+	}
 }

@@ -153,3 +153,29 @@ func TestBoundedRingDropsByBytes(t *testing.T) {
 		t.Fatalf("the newest is not kept: %v, len %d", err, x.Len())
 	}
 }
+
+func TestRingAcrossChunks(t *testing.T) {
+	x := NewRing(chunkEntries + 10)
+	rec := testRecord("", "m", "sent", t0, `{}`)
+	for range 3 * chunkEntries {
+		x.Add(rec, -1) // id-less: ~SEQ
+	}
+	if x.Len() != chunkEntries+10 {
+		t.Fatalf("len %d", x.Len())
+	}
+	last := syntheticID(3 * chunkEntries)
+	oldest := syntheticID(3*chunkEntries - chunkEntries - 9)
+	for _, id := range []string{last, oldest} {
+		if _, s, err := x.Get(id); err != nil || s.ID != id {
+			t.Fatalf("Get(%s): %+v %v", id, s, err)
+		}
+	}
+	if _, _, err := x.Get(syntheticID(3*chunkEntries - chunkEntries - 10)); err != ErrNotFound {
+		t.Fatalf("a dropped entry is still found: %v", err)
+	}
+	q, _ := ParseQuery("", t0, time.UTC)
+	p, _ := x.List(q, 0, 2)
+	if len(p.Events) != 2 || p.Events[0].ID != last {
+		t.Fatalf("list: %+v", p.Events)
+	}
+}
