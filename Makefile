@@ -1,5 +1,5 @@
 # The test command the README gives and CI runs.
-.PHONY: test build install bench fuzz fuzz-smoke release-check docs
+.PHONY: test build install bench fuzz fuzz-smoke release-check docs screenshots
 
 test:
 	go test -race -count=1 ./...
@@ -35,3 +35,7 @@ release-check:
 # Regenerate completions/ (committed) and man pages into manpages/.
 docs:
 	go run ./scripts/gendocs -man manpages
+
+# The README's screenshots of the inspector, taken by headless chromium.
+screenshots:
+	SMSHOOK_SCREENSHOTS=$(CURDIR)/scripts/screenshots go test -count=1 -run TestScreenshots ./pkg/inspect

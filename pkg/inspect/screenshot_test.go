@@ -13,7 +13,7 @@ import (
 // TestScreenshots writes the README's screenshots of the page when
 // SMSHOOK_SCREENSHOTS names a folder:
 //
-//	SMSHOOK_SCREENSHOTS=$PWD/docs go test ./pkg/inspect -run TestScreenshots
+//	make screenshots   # SMSHOOK_SCREENSHOTS=$PWD/scripts/screenshots go test ./pkg/inspect -run TestScreenshots
 func TestScreenshots(t *testing.T) {
 	dir := os.Getenv("SMSHOOK_SCREENSHOTS")
 	if dir == "" {
@@ -35,7 +35,7 @@ func TestScreenshots(t *testing.T) {
 	bad.Verification.Valid, bad.Verification.Reason, bad.Verification.Message = false, "mismatch", "X-Dexatel-Signature does not match the body"
 	bad.Reply.Status = 401
 	x.Add(bad, time.Millisecond)
-	f := newFixture(t, x, nil)
+	f := newFixture(t, x, func(o *Options) { o.Source = "smshook-captures.jsonl" })
 	shot := func(name string) step {
 		return func(ctx2 context.Context, tg *chromedp.Target) (chromedp.Void, error) {
 			png, err := chromedp.FullScreenshot(100)(ctx2, tg)
