@@ -19,6 +19,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/smshook/smshook/pkg/codec"
 	"github.com/smshook/smshook/pkg/provider"
 	"github.com/smshook/smshook/pkg/signing"
 )
@@ -320,5 +321,25 @@ func TestBrowserLifecycleAndDiff(t *testing.T) {
 	fields := evalString(t, ctx, `document.getElementById('diff-fields').textContent`)
 	if !strings.Contains(fields, `data.status"queued""delivered"`) {
 		t.Errorf("diff fields: %q", fields)
+	}
+}
+
+func TestBrowserConversation(t *testing.T) {
+	ctx := tab(t)
+	x := NewRing(0)
+	for i, pair := range [][2]string{{"+1555", "+4477"}, {"+4477", "+1555"}, {"+1555", "+9999"}} {
+		r := testRecord(fmt.Sprintf("01%c", 'A'+i), "", "received", t0.Add(time.Duration(i)*time.Second), `{}`)
+		r.Event.Kind, r.Event.From, r.Event.To, r.Event.MessageID = codec.KindInbound, pair[0], pair[1], ""
+		x.Add(r, -1)
+	}
+	f := newFixture(t, x, nil)
+	run(t, ctx,
+		chromedp.Navigate(f.base+"/?id=01B"),
+		waitJS(`document.getElementById('act-lifecycle') && document.getElementById('act-lifecycle').textContent === 'Conversation'`),
+		chromedp.Click(chromedp.ID("act-lifecycle")),
+		waitJS(`document.querySelectorAll('#timeline li').length === 2`),
+	)
+	if h := evalString(t, ctx, `document.querySelector('#detail-pane h2').textContent`); !strings.Contains(h, "+4477 ⇄ +1555") {
+		t.Fatalf("heading %q", h)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/smshook/smshook/pkg/capture"
+	"github.com/smshook/smshook/pkg/codec"
 )
 
 // ErrNotFound is a record id the index does not hold.
@@ -400,6 +401,24 @@ func (x *Index) ByMessage(provider, messageID string) []Summary {
 	for i := range x.entries.len() {
 		s := &x.entries.at(i).sum
 		if s.MessageID == messageID && s.Provider == provider && !s.Unrouted {
+			out = append(out, *s)
+		}
+	}
+	return out
+}
+
+// Conversation returns, oldest first, the provider's inbound messages
+// between the two numbers, either way.
+func (x *Index) Conversation(provider, a, b string) []Summary {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	var out []Summary
+	for i := range x.entries.len() {
+		s := &x.entries.at(i).sum
+		if s.EventKind != string(codec.KindInbound) || s.Provider != provider {
+			continue
+		}
+		if s.From == a && s.To == b || s.From == b && s.To == a {
 			out = append(out, *s)
 		}
 	}

@@ -1,9 +1,13 @@
 package inspect
 
 import (
+	"encoding/json"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/smshook/smshook/pkg/codec"
 )
 
 func ids(p Page) []string {
@@ -177,5 +181,31 @@ func TestRingAcrossChunks(t *testing.T) {
 	p, _ := x.List(q, 0, 2)
 	if len(p.Events) != 2 || p.Events[0].ID != last {
 		t.Fatalf("list: %+v", p.Events)
+	}
+}
+
+func TestConversationByNumberPair(t *testing.T) {
+	x := NewRing(0)
+	in := func(id, from, to string, d time.Duration) {
+		r := testRecord(id, "", "received", t0.Add(d), `{}`)
+		r.Event.Kind, r.Event.From, r.Event.To, r.Event.MessageID = codec.KindInbound, from, to, ""
+		x.Add(r, -1)
+	}
+	in("01A", "+1555", "+4477", 0)
+	in("01B", "+4477", "+1555", time.Second)
+	in("01C", "+1555", "+9999", 2*time.Second)
+	in("01D", "+1555", "+4477", 3*time.Second)
+	f := newFixture(t, x, nil)
+	_, b := f.do(t, "GET", "/api/events/01B/lifecycle", "", nil)
+	var lc Lifecycle
+	if err := json.Unmarshal(b, &lc); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range lc.Steps {
+		got = append(got, s.ID)
+	}
+	if strings.Join(got, " ") != "01A 01B 01D" || len(lc.Conversation) != 2 {
+		t.Fatalf("conversation %v %+v", got, lc.Conversation)
 	}
 }

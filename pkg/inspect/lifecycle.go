@@ -30,7 +30,10 @@ type Step struct {
 type Lifecycle struct {
 	Provider  string `json:"provider"`
 	MessageID string `json:"message_id"`
-	Steps     []Step `json:"steps"`
+	// Conversation is the number pair of inbound messages, instead of a
+	// message id.
+	Conversation []string `json:"conversation,omitempty"`
+	Steps        []Step   `json:"steps"`
 }
 
 // statusRank orders a message's statuses; finals share the top rank.
@@ -74,11 +77,27 @@ func (s *Server) getLifecycle(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if sum.MessageID == "" {
+	switch {
+	case sum.EventKind == string(codec.KindInbound) && sum.From != "" && sum.To != "":
+		// Inbound messages have no lifecycle: they are a conversation
+		// between two numbers, both ways.
+		writeJSON(w, http.StatusOK, conversationOf(sum, s.opts.Index.Conversation(sum.Provider, sum.From, sum.To)))
+	case sum.MessageID == "":
 		writeJSON(w, http.StatusOK, lifecycleOf(sum.Provider, "", []Summary{sum}))
-		return
+	default:
+		writeJSON(w, http.StatusOK, lifecycleOf(sum.Provider, sum.MessageID, s.opts.Index.ByMessage(sum.Provider, sum.MessageID)))
 	}
-	writeJSON(w, http.StatusOK, lifecycleOf(sum.Provider, sum.MessageID, s.opts.Index.ByMessage(sum.Provider, sum.MessageID)))
+}
+
+// conversationOf lists a number pair's inbound messages as steps, in
+// the order they arrived; no step is a duplicate or out of order.
+func conversationOf(sum Summary, sums []Summary) Lifecycle {
+	sort.SliceStable(sums, func(i, j int) bool { return sums[i].Time.Before(sums[j].Time) })
+	lc := Lifecycle{Provider: sum.Provider, Conversation: []string{sum.From, sum.To}, Steps: []Step{}}
+	for _, s := range sums {
+		lc.Steps = append(lc.Steps, Step{Summary: s})
+	}
+	return lc
 }
 
 // Change is one difference between two events.

@@ -259,7 +259,7 @@ function renderDetail(d) {
   const panel = el('div');
   const close = el('button', {title: 'Esc'}, 'Close');
   close.addEventListener('click', closeDetail);
-  const lifecycle = el('button', {id: 'act-lifecycle'}, 'Lifecycle');
+  const lifecycle = el('button', {id: 'act-lifecycle'}, d.event_kind === 'inbound' ? 'Conversation' : 'Lifecycle');
   lifecycle.addEventListener('click', () => showLifecycle(d.id));
   const curl = el('button', {id: 'act-curl'}, 'Copy as curl');
   curl.hidden = !d.curl;
@@ -397,6 +397,7 @@ async function showLifecycle(id) {
       const li = el('li', {dataset: {id: s.id}},
         el('span', {className: 'mono'}, fmtTime(s.time)), '  ',
         el('strong', null, s.status || s.kind || '?'), s.raw_status ? ' (' + s.raw_status + ')' : '', '  ',
+        lc.conversation ? el('span', {className: 'mono'}, (s.from || '?') + ' → ' + (s.to || '?') + '  ') : null,
         verdictMark(s.verdict, s.reason),
         s.duplicate ? el('span', {className: 'flag warn'}, 'duplicate') : null,
         s.out_of_order ? el('span', {className: 'flag bad'}, 'out of order') : null,
@@ -405,7 +406,9 @@ async function showLifecycle(id) {
       return li;
     }));
     append(detailEl, [
-      el('h2', null, 'Lifecycle of ', el('span', {className: 'mono'}, lc.message_id || '(no message id)'), ' · ', lc.provider || ''),
+      lc.conversation
+        ? el('h2', null, 'Conversation ', el('span', {className: 'mono'}, lc.conversation[0] + ' ⇄ ' + lc.conversation[1]), ' · ', lc.provider || '')
+        : el('h2', null, 'Lifecycle of ', el('span', {className: 'mono'}, lc.message_id || '(no message id)'), ' · ', lc.provider || ''),
       el('div', {className: 'actions'}, back),
       el('p', {className: 'muted'}, lc.steps.length + ' callback' + (lc.steps.length === 1 ? '' : 's') + ' in the order they arrived'),
       list]);
