@@ -194,8 +194,11 @@ func (x *Index) Poll() (int, error) {
 		// Replaced (a new capture file at the same path): follow the new one.
 		f, err := os.Open(x.path)
 		if err == nil {
-			x.file.Close()
+			x.mu.Lock()
+			old := x.file
 			x.file, fi = f, st
+			x.mu.Unlock()
+			old.Close() // a record being read from it fails: the page asks again
 			x.reset()
 		}
 	}
@@ -321,21 +324,22 @@ func (x *Index) Get(id string) (*capture.Record, Summary, error) {
 	if ok {
 		e = *x.entryLocked(seq)
 	}
+	f := x.file
 	x.mu.RUnlock()
 	if !ok {
 		return nil, Summary{}, ErrNotFound
 	}
-	rec, err := x.read(&e)
+	rec, err := x.read(f, &e)
 	return rec, e.sum, err
 }
 
 // read returns the entry's record: from the ring, or from the file at its
 // offset.
-func (x *Index) read(e *entry) (*capture.Record, error) {
+func (x *Index) read(f *os.File, e *entry) (*capture.Record, error) {
 	if e.rec != nil {
 		return e.rec, nil
 	}
-	r := capture.NewReader(io.NewSectionReader(x.file, e.offset, 1<<62))
+	r := capture.NewReader(io.NewSectionReader(f, e.offset, 1<<62))
 	rec, err := r.Next()
 	if err != nil {
 		return nil, fmt.Errorf("reading the record at byte %d of %s: %w", e.offset, x.path, err)
@@ -372,7 +376,7 @@ func (x *Index) List(q *Query, before int64, limit int) (Page, error) {
 		var body func() []byte
 		if needBody {
 			body = func() []byte {
-				rec, err := x.read(e)
+				rec, err := x.read(x.file, e) // x.mu is held
 				if err != nil {
 					return nil
 				}
@@ -437,7 +441,7 @@ func (x *Index) Select(q *Query, max int, f func(*capture.Record) error) error {
 		var body func() []byte
 		if q.NeedsBody() {
 			body = func() []byte {
-				rec, err := x.read(e)
+				rec, err := x.read(x.file, e) // x.mu is held
 				if err != nil {
 					return nil
 				}
@@ -451,9 +455,10 @@ func (x *Index) Select(q *Query, max int, f func(*capture.Record) error) error {
 			}
 		}
 	}
+	file := x.file
 	x.mu.RUnlock()
 	for i := range picked {
-		rec, err := x.read(&picked[i])
+		rec, err := x.read(file, &picked[i])
 		if err != nil {
 			return err
 		}

@@ -14,7 +14,8 @@ type Running struct {
 	URL    string
 	srv    *http.Server
 	cancel context.CancelFunc
-	done   chan struct{}
+	done   chan struct{} // Serve returned
+	ran    chan struct{} // Run returned
 }
 
 // Start serves the inspector on 127.0.0.1:port (0 picks a free port) and
@@ -36,8 +37,12 @@ func (s *Server) Start(port int) (*Running, error) {
 		},
 		cancel: cancel,
 		done:   make(chan struct{}),
+		ran:    make(chan struct{}),
 	}
-	go s.Run(ctx)
+	go func() {
+		defer close(r.ran)
+		s.Run(ctx)
+	}()
 	go func() {
 		defer close(r.done)
 		r.srv.Serve(ln)
@@ -55,4 +60,5 @@ func (r *Running) Stop() {
 		r.srv.Close()
 	}
 	<-r.done
+	<-r.ran // the index is no longer read: its owner may close it
 }
