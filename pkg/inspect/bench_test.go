@@ -120,3 +120,21 @@ func BenchmarkObserve(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkNewestFirst: how long a large capture takes to show its newest
+// events (the first step of indexing, from the end), whatever its size.
+func BenchmarkNewestFirst(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "c.jsonl")
+	writeBenchCapture(b, path, 200000)
+	b.ResetTimer()
+	for range b.N {
+		x, err := NewFileIndex(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := x.PollStep(); err != nil || !x.Backfilling() {
+			b.Fatal("the first step indexed the whole file", err)
+		}
+		x.Close()
+	}
+}

@@ -40,10 +40,14 @@ type Index struct {
 	ringBytes             int
 
 	// The followed file.
-	path    string
-	file    *os.File
-	pos     int64 // bytes indexed: the start of the first line not yet read
-	skipped int   // lines that are not records
+	path string
+	file *os.File
+	pos  int64 // bytes indexed: the start of the first line not yet read
+	// back is where indexing backwards has got to: the file's bytes
+	// before it, there when it was opened, are not indexed yet.
+	back    int64
+	opened  bool
+	skipped int // lines that are not records
 	// unrouted counts the entries that matched no route.
 	unrouted int
 	// latency holds listen's latencies of records not indexed yet.
@@ -73,7 +77,7 @@ func NewFileIndex(path string) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Index{byID: map[string]int64{}, path: path, file: f, first: 1, latency: map[string]float64{}}, nil
+	return &Index{byID: map[string]int64{}, path: path, file: f, first: backSeq, latency: map[string]float64{}}, nil
 }
 
 // Close releases the file.
@@ -177,12 +181,31 @@ func (x *Index) entryLocked(seq int64) *entry {
 // pollChunk is how much of the file one read takes.
 const pollChunk = 4 << 20
 
-// Poll indexes the complete lines appended to the file since the last
-// poll and returns how many records it added. A last line without its
-// newline is left for the next poll: the writer may be in the middle of
-// it. A file that shrank (replaced or truncated) is indexed again from
-// the start.
+// Poll indexes what the file holds that the index does not: the
+// complete lines appended since the last poll, and, the first time, the
+// whole file, newest first (see PollStep). It returns how many records it
+// added.
 func (x *Index) Poll() (int, error) {
+	added := 0
+	for {
+		n, err := x.PollStep()
+		added += n
+		if err != nil || !x.Backfilling() {
+			return added, err
+		}
+	}
+}
+
+// backStep is how much of the file's past one PollStep indexes.
+const backStep = 32 << 20
+
+// PollStep indexes the complete lines appended since the last poll, then
+// up to backStep bytes of what was in the file when it was opened, going
+// back from its end: a large file shows its newest events at once and its
+// oldest as they come. A last line without its newline is left for the
+// next poll: the writer may be in the middle of it. A file that shrank or
+// was replaced is indexed again.
+func (x *Index) PollStep() (int, error) {
 	if x.file == nil {
 		return 0, nil
 	}
@@ -206,68 +229,110 @@ func (x *Index) Poll() (int, error) {
 	if size < x.pos {
 		x.reset()
 	}
+	if !x.opened {
+		// What the file holds now is indexed backwards; what comes after,
+		// forwards.
+		end, err := x.lineEnd(0, size)
+		if err != nil {
+			return 0, err
+		}
+		x.opened, x.pos, x.back = true, end, end
+	}
 	added := 0
 	for x.pos < size {
-		n, err := x.readFrom(size)
+		end, err := x.lineEnd(x.pos, min(size, x.pos+pollChunk))
+		if err != nil {
+			return added, err
+		}
+		if end == x.pos && end+pollChunk < size {
+			end, err = x.lineEnd(x.pos, size) // a line longer than a chunk
+			if err != nil {
+				return added, err
+			}
+		}
+		if end == x.pos {
+			break // only an unfinished last line is left
+		}
+		n, err := x.index(x.pos, end, false)
 		added += n
 		if err != nil {
 			return added, err
 		}
-		if n == 0 && x.pos < size {
-			break // only an unfinished last line is left
+		x.pos = end
+	}
+	for stepped := int64(0); x.back > 0 && stepped < backStep; {
+		start, err := x.lineStart(max(0, x.back-pollChunk))
+		if err != nil {
+			return added, err
 		}
+		n, err := x.index(start, x.back, true)
+		added += n
+		if err != nil {
+			return added, err
+		}
+		x.mu.Lock()
+		stepped += x.back - start
+		x.back = start
+		x.mu.Unlock()
 	}
 	return added, nil
 }
 
+// Backfilling reports whether the file's past is still being indexed.
+func (x *Index) Backfilling() bool {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.back > 0
+}
+
+// backSeq is where a file index's sequence numbers start: records found
+// going back take the numbers below it, appended ones those above.
+const backSeq = 1 << 40
+
 func (x *Index) reset() {
 	x.mu.Lock()
-	x.entries, x.byID, x.first, x.pos, x.skipped, x.unrouted = entries{}, map[string]int64{}, 1, 0, 0, 0
+	x.entries, x.byID, x.first, x.pos, x.skipped, x.unrouted = entries{}, map[string]int64{}, backSeq, 0, 0, 0
+	x.back, x.opened = 0, false
 	x.mu.Unlock()
 }
 
-// readFrom indexes the whole lines in [pos, size), a chunk at a time.
-func (x *Index) readFrom(size int64) (int, error) {
-	// Find the last newline the chunk reaches; a line longer than a chunk
-	// is read whole by looking further.
-	end := min(size, x.pos+pollChunk)
-	lastNL := int64(-1)
+// lineEnd is the offset just after the last newline in [from, to), or
+// from when there is none.
+func (x *Index) lineEnd(from, to int64) (int64, error) {
 	buf := make([]byte, 64<<10)
-	for scan := end; scan > x.pos && lastNL < 0; {
-		from := max(x.pos, scan-int64(len(buf)))
-		n, err := x.file.ReadAt(buf[:scan-from], from)
+	for scan := to; scan > from; {
+		lo := max(from, scan-int64(len(buf)))
+		n, err := x.file.ReadAt(buf[:scan-lo], lo)
 		if err != nil && !errors.Is(err, io.EOF) {
 			return 0, err
 		}
 		if i := bytes.LastIndexByte(buf[:n], '\n'); i >= 0 {
-			lastNL = from + int64(i)
+			return lo + int64(i) + 1, nil
 		}
-		scan = from
+		scan = lo
 	}
-	if lastNL < 0 {
-		if end == size {
-			return 0, nil // no whole line yet
-		}
-		// A line longer than the chunk: find its end further on.
-		for scan := end; scan < size && lastNL < 0; {
-			n, err := x.file.ReadAt(buf[:min(int64(len(buf)), size-scan)], scan)
-			if err != nil && !errors.Is(err, io.EOF) {
-				return 0, err
-			}
-			if i := bytes.IndexByte(buf[:n], '\n'); i >= 0 {
-				lastNL = scan + int64(i)
-			}
-			scan += int64(n)
-		}
-		if lastNL < 0 {
-			return 0, nil
-		}
+	return from, nil
+}
+
+// lineStart is the offset where the line holding byte at begins.
+func (x *Index) lineStart(at int64) (int64, error) {
+	if at == 0 {
+		return 0, nil
 	}
-	start := x.pos
-	r := capture.NewReader(io.NewSectionReader(x.file, start, lastNL+1-start))
-	added := 0
-	x.mu.Lock()
-	defer x.mu.Unlock()
+	end, err := x.lineEnd(0, at)
+	return end, err
+}
+
+// index reads the whole lines in [start, end) and adds their records: at
+// the end of the index (published to the page), or, going back, in front.
+func (x *Index) index(start, end int64, back bool) (int, error) {
+	type found struct {
+		rec *capture.Record
+		off int64
+	}
+	var recs []found
+	skipped := 0
+	r := capture.NewReader(io.NewSectionReader(x.file, start, end-start))
 	for {
 		off := start + r.Offset()
 		rec, err := r.Next()
@@ -276,30 +341,48 @@ func (x *Index) readFrom(size int64) (int, error) {
 		}
 		var le *capture.LineError
 		if errors.As(err, &le) {
-			x.skipped++
+			skipped++
 			continue
 		}
 		if err != nil {
-			return added, err
+			return 0, err
 		}
+		recs = append(recs, found{rec, off})
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.skipped += skipped
+	if back {
+		for i := len(recs) - 1; i >= 0; i-- {
+			x.first--
+			s := summarize(recs[i].rec, x.first)
+			x.entries.pushFront(entry{sum: s, offset: recs[i].off})
+			if _, newer := x.byID[s.ID]; !newer {
+				x.byID[s.ID] = s.Seq
+			}
+			if s.Unrouted {
+				x.unrouted++
+			}
+		}
+		return len(recs), nil
+	}
+	for _, f := range recs {
 		seq := x.first + int64(x.entries.len())
-		s := summarize(rec, seq)
-		if ms, ok := x.latency[rec.ID]; ok {
+		s := summarize(f.rec, seq)
+		if ms, ok := x.latency[f.rec.ID]; ok {
 			s.LatencyMS = &ms
-			delete(x.latency, rec.ID)
+			delete(x.latency, f.rec.ID)
 		}
-		x.entries.push(entry{sum: s, offset: off})
+		x.entries.push(entry{sum: s, offset: f.off})
 		x.byID[s.ID] = seq
 		if s.Unrouted {
 			x.unrouted++
 		}
-		added++
 		if x.onAdd != nil {
 			x.onAdd(s)
 		}
 	}
-	x.pos = lastNL + 1
-	return added, nil
+	return len(recs), nil
 }
 
 // Skipped is how many lines of the file are not records.
@@ -486,6 +569,17 @@ func (es *entries) len() int { return es.n }
 func (es *entries) at(i int) *entry {
 	j := es.head + i
 	return &es.chunks[j/chunkEntries][j%chunkEntries]
+}
+
+// pushFront puts e before the first entry.
+func (es *entries) pushFront(e entry) {
+	if es.head == 0 {
+		es.chunks = append([][]entry{make([]entry, chunkEntries)}, es.chunks...)
+		es.head = chunkEntries
+	}
+	es.head--
+	es.n++
+	*es.at(0) = e
 }
 
 func (es *entries) push(e entry) {

@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -50,7 +51,8 @@ func TestFileIndexFollowsGrowthAndTornLine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(rec.Body()) != `{"b":"<img src=x onerror=alert(1)>"}` || sum.Status != "delivered" || sum.Seq != 2 {
+	_, first, _ := x.Get("01A")
+	if string(rec.Body()) != `{"b":"<img src=x onerror=alert(1)>"}` || sum.Status != "delivered" || sum.Seq != first.Seq+1 {
 		t.Fatalf("record by offset: body %q, summary %+v", rec.Body(), sum)
 	}
 	if _, _, err := x.Get("nope"); err != ErrNotFound {
@@ -207,5 +209,57 @@ func TestConversationByNumberPair(t *testing.T) {
 	}
 	if strings.Join(got, " ") != "01A 01B 01D" || len(lc.Conversation) != 2 {
 		t.Fatalf("conversation %v %+v", got, lc.Conversation)
+	}
+}
+
+// A large file shows its newest records after the first step, and its
+// oldest once the past is indexed, in one order for paging.
+func TestFileIndexGoesBackFromTheEnd(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.jsonl")
+	var lines []byte
+	big := strings.Repeat("x", 1000)
+	n := 3 * (backStep / 1000) // about three steps
+	for i := range n {
+		lines = append(lines, recordLine(t, testRecord(fmt.Sprintf("r%06d", i), "m", "sent", t0.Add(time.Duration(i)), `{"p":"`+big+`"}`))...)
+	}
+	appendFile(t, path, lines)
+	x, err := NewFileIndex(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	if _, err := x.PollStep(); err != nil {
+		t.Fatal(err)
+	}
+	if !x.Backfilling() || x.Len() >= n {
+		t.Fatalf("the first step indexed %d of %d", x.Len(), n)
+	}
+	newest := fmt.Sprintf("r%06d", n-1)
+	if _, _, err := x.Get(newest); err != nil {
+		t.Fatalf("the newest record is not there after the first step: %v", err)
+	}
+	// Appended meanwhile: after the newest.
+	appendFile(t, path, recordLine(t, testRecord("zz-new", "m", "sent", t0, `{}`)))
+	x.Poll()
+	if x.Backfilling() || x.Len() != n+1 {
+		t.Fatalf("after Poll: %d records, backfilling %v", x.Len(), x.Backfilling())
+	}
+	q, _ := ParseQuery("", t0, time.UTC)
+	var seen []string
+	for cursor := int64(0); ; {
+		p, _ := x.List(q, cursor, 1000)
+		seen = append(seen, ids(p)...)
+		if p.Next == 0 {
+			break
+		}
+		cursor = p.Next
+	}
+	if len(seen) != n+1 || seen[0] != "zz-new" || seen[1] != newest || seen[n] != "r000000" {
+		t.Fatalf("paged %d: first %v, last %v", len(seen), seen[:2], seen[len(seen)-1])
+	}
+	for i := 1; i < n; i++ {
+		if seen[i] < seen[i+1] {
+			t.Fatalf("out of order at %d: %s before %s", i, seen[i], seen[i+1])
+		}
 	}
 }

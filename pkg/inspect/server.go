@@ -154,9 +154,17 @@ func (s *Server) Run(ctx context.Context) {
 		t := time.NewTicker(s.opts.PollInterval)
 		defer t.Stop()
 		tick = t.C
-		x.Poll()
+		x.PollStep()
 	}
+	now := make(chan time.Time)
+	close(now)
 	for {
+		// While a file's past is being indexed, a step at a time, nothing
+		// waits for the ticker: observed events still go first.
+		var backfill <-chan time.Time
+		if x.file != nil && x.Backfilling() {
+			backfill = now
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -166,9 +174,11 @@ func (s *Server) Run(ctx context.Context) {
 				continue
 			}
 			x.NoteLatency(o.rec.ID, o.latency)
-			x.Poll()
+			x.PollStep()
 		case <-tick:
-			x.Poll()
+			x.PollStep()
+		case <-backfill:
+			x.PollStep()
 		}
 	}
 }
