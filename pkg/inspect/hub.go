@@ -7,7 +7,7 @@ import (
 
 // subscriberBuffer is how many summaries a browser may fall behind by
 // before it is told to reload the list instead.
-const subscriberBuffer = 256
+const subscriberBuffer = 1024
 
 // hub fans new summaries out to the SSE subscribers. Publish never blocks:
 // a subscriber whose buffer is full misses the summary and is marked

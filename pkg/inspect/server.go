@@ -82,7 +82,7 @@ type observed struct {
 
 // observedBuffer bounds the events waiting for Run; more are dropped and
 // counted, never waited for.
-const observedBuffer = 4096
+const observedBuffer = 16384
 
 // New builds a server over opts.Index.
 func New(opts Options) (*Server, error) {
@@ -386,18 +386,24 @@ func (s *Server) getRaw(w http.ResponseWriter, r *http.Request) {
 	w.Write(body)
 }
 
-func writeEvent(w io.Writer, sum Summary) {
-	b, _ := json.Marshal(sum) // escapes <, > and &
-	fmt.Fprintf(w, "event: event\ndata: %s\n\n", b)
+func writeEvent(w io.Writer, name string, v any) {
+	b, _ := json.Marshal(v) // escapes <, > and &
+	fmt.Fprintf(w, "event: %s\ndata: %s\n\n", name, b)
 }
 
 // heartbeat keeps an idle stream open through proxies and lets a closed
 // browser tab be noticed.
 const heartbeat = 15 * time.Second
 
+// streamGap is the least time between two messages of a stream: under
+// load a browser gets a "burst" ten times a second, not a message per
+// request, so that a page left open costs listen next to nothing.
+const streamGap = 100 * time.Millisecond
+
 // stream sends new summaries as Server-Sent Events: "event" with a
-// summary, "resync" when this browser fell behind and should fetch the
-// list again.
+// summary; "burst" with {"count":N,"newest":summary} when N came within
+// streamGap; "resync" when this reader fell behind by more than its
+// buffer. After a burst or a resync the page fetches the list again.
 func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 	flusher, ok := w.(http.Flusher)
 	if !ok {
@@ -414,30 +420,57 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 	flusher.Flush()
 	t := time.NewTicker(heartbeat)
 	defer t.Stop()
+	var (
+		lastSent time.Time
+		pending  int
+		newest   Summary
+		gap      <-chan time.Time
+	)
+	send := func() {
+		if pending == 1 {
+			writeEvent(w, "event", newest)
+		} else if pending > 1 {
+			writeEvent(w, "burst", struct {
+				Count  int     `json:"count"`
+				Newest Summary `json:"newest"`
+			}{pending, newest})
+		}
+		pending, gap, lastSent = 0, nil, time.Now()
+	}
 	for {
 		select {
 		case <-r.Context().Done():
+			send() // what the gap held back, if the connection still takes it
+			flusher.Flush()
 			return
 		case <-t.C:
 			fmt.Fprint(w, ": keep-alive\n\n")
 		case <-sub.wake:
 		case sum := <-sub.ch:
-			// What else is waiting goes in the same write: one flush per
-			// burst, not per event.
-			writeEvent(w, sum)
-			for more := true; more; {
+			pending, newest = pending+1, sum
+			if gap == nil {
+				if wait := streamGap - time.Since(lastSent); wait > 0 {
+					gap = time.After(wait)
+					continue
+				}
+				send()
+			}
+		case <-gap:
+			for drained := true; drained; {
 				select {
 				case sum := <-sub.ch:
-					writeEvent(w, sum)
+					pending, newest = pending+1, sum
 				default:
-					more = false
+					drained = false
 				}
 			}
+			send()
 		}
 		if sub.lagged.Swap(false) {
 			for len(sub.ch) > 0 {
 				<-sub.ch
 			}
+			pending, gap = 0, nil
 			fmt.Fprint(w, "event: resync\ndata: {}\n\n")
 		}
 		flusher.Flush()

@@ -360,7 +360,7 @@ func TestSendRestoresHiddenCredentialsOfTheEditedEvent(t *testing.T) {
 	}
 }
 
-func TestStreamSendsNewEventsAndResyncsASlowReader(t *testing.T) {
+func TestStreamSendsNewEventsAndBursts(t *testing.T) {
 	x := NewRing(0)
 	f := newFixture(t, x, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -411,11 +411,22 @@ func TestStreamSendsNewEventsAndResyncsASlowReader(t *testing.T) {
 	case <-time.After(2 * time.Second):
 		t.Fatal("publish blocked on a slow subscriber")
 	}
-	for {
-		ev, _ := next()
-		if ev == "resync" {
-			break
-		}
+	// What came within streamGap arrives as one burst (or, had the
+	// reader's buffer filled, a resync).
+	ev, data = next()
+	if ev != "burst" && ev != "resync" || ev == "burst" && !strings.Contains(data, `"count":`) {
+		t.Fatalf("after a flood: %q %s", ev, data)
+	}
+}
+
+func TestHubMarksALaggingSubscriber(t *testing.T) {
+	h := newHub()
+	slow := h.subscribe()
+	for i := 0; i < subscriberBuffer+1; i++ {
+		h.publish(Summary{ID: "x"})
+	}
+	if !slow.lagged.Load() || len(slow.wake) != 1 || len(slow.ch) != subscriberBuffer {
+		t.Fatalf("lagged %v, wake %d, queued %d", slow.lagged.Load(), len(slow.wake), len(slow.ch))
 	}
 }
 

@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -30,6 +32,7 @@ func BenchmarkListenInspector(b *testing.B) {
 				o.inspecting = func(u string) { uiURL <- u }
 			})
 			events := make(chan int, 1)
+			var resyncs atomic.Int64
 			if mode == "ui+subscriber" {
 				resp, err := http.Get(<-uiURL + "api/stream")
 				if err != nil {
@@ -37,10 +40,20 @@ func BenchmarkListenInspector(b *testing.B) {
 				}
 				go func() { // a browser reading the stream
 					defer resp.Body.Close()
-					n, sc := 0, bufio.NewScanner(resp.Body)
+					n, kind, sc := 0, "", bufio.NewScanner(resp.Body)
 					for sc.Scan() {
-						if strings.HasPrefix(sc.Text(), "event: event") {
+						line := sc.Text()
+						switch {
+						case strings.HasPrefix(line, "event: "):
+							kind = line[7:]
+						case kind == "event" && strings.HasPrefix(line, "data: "):
 							n++
+						case kind == "burst" && strings.HasPrefix(line, "data: "):
+							var burst struct{ Count int }
+							json.Unmarshal([]byte(line[6:]), &burst)
+							n += burst.Count
+						case line == "event: resync":
+							resyncs.Add(1)
 						}
 					}
 					events <- n
@@ -78,12 +91,14 @@ func BenchmarkListenInspector(b *testing.B) {
 			elapsed := time.Since(start)
 			b.StopTimer()
 			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "req/s")
+			time.Sleep(300 * time.Millisecond) // the stream sends at most every 100 ms
 			cancel()
 			<-done
 			if mode == "ui+subscriber" {
 				select {
 				case n := <-events:
 					b.ReportMetric(float64(b.N-n), "not-streamed")
+					b.ReportMetric(float64(resyncs.Load()), "resyncs")
 				case <-time.After(5 * time.Second):
 				}
 			}

@@ -183,6 +183,7 @@ function connect() {
     if (wasDown) loadList(); // missed events while away
   });
   es.addEventListener('event', () => scheduleReload());
+  es.addEventListener('burst', () => scheduleReload());
   es.addEventListener('resync', () => loadList());
   es.onerror = () => {
     wasDown = true;

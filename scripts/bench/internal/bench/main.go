@@ -12,9 +12,9 @@ import (
 )
 
 // Measures, in report order.
-var measureNames = []string{"signing", "listen", "send", "replay", "process"}
+var measureNames = []string{"signing", "listen", "send", "replay", "process", "inspect"}
 
-const usage = `usage: go run ./scripts/bench [flags] [signing|listen|send|replay|process|all ...]
+const usage = `usage: go run ./scripts/bench [flags] [signing|listen|send|replay|process|inspect|all ...]
 
 Builds smshook and measures it against a baseline in the same run, on
 loopback only, and writes scripts/bench/BENCHMARKS.md (all measures) or
@@ -26,6 +26,8 @@ prints the Markdown (a subset; -out FILE to write it):
   send     smshook send --count vs hey against one sink
   replay   smshook replay (as captured, re-signed) vs hey, and peak RSS on a large capture
   process  smshook sign as a process vs openssl dgst -sha256 -hmac (median wall time)
+  inspect  the inspector: indexing MB/s, newest-first, a filter over a million
+           events, listen req/s with a browser subscribed vs the inspector off
 
 All of them take about 5 minutes on 2 cores and are bounded by -timeout.
 
@@ -60,6 +62,9 @@ func Main(args []string) int {
 	fs.IntVar(&sr.C, "c", 32, "concurrency of send, replay and hey")
 	fs.IntVar(&sr.Runs, "runs", 3, "runs of each send/replay tool")
 	fs.IntVar(&sr.BigMB, "big-mb", 1024, "size in MB of the capture replayed for peak RSS (0 skips it)")
+	var insp InspectConfig
+	fs.IntVar(&insp.Count, "inspect-count", 3, "go test -count for the inspector benchmarks (the median is kept)")
+	fs.IntVar(&insp.Requests, "inspect-n", 20000, "requests per listen run of the inspector benchmark")
 	var proc ProcessConfig
 	fs.IntVar(&proc.Runs, "sign-runs", 200, "runs of smshook sign and of openssl")
 	if err := fs.Parse(args); err != nil {
@@ -70,6 +75,7 @@ func Main(args []string) int {
 		lis.Duration, lis.Runs = time.Second, 1
 		sr.N, sr.Runs, sr.BigMB = 2000, 1, 0
 		proc.Runs = 10
+		insp = InspectConfig{Count: 1, Requests: 2000}
 	}
 	selected, err := selectMeasures(fs.Args())
 	if err != nil {
@@ -81,7 +87,7 @@ func Main(args []string) int {
 		fmt.Fprintln(os.Stderr, "bench: -listen-tool is wrk or hey")
 		return 2
 	}
-	if sr.C < 1 || sr.N < 1 || sr.Runs < 1 || lis.Runs < 1 || lis.Conns < 1 || proc.Runs < 1 || sig.Count < 1 {
+	if sr.C < 1 || sr.N < 1 || sr.Runs < 1 || lis.Runs < 1 || lis.Conns < 1 || proc.Runs < 1 || sig.Count < 1 || insp.Count < 1 || insp.Requests < 1 {
 		fmt.Fprintln(os.Stderr, "bench: counts, runs and concurrency must be 1 or more")
 		return 2
 	}
@@ -124,6 +130,9 @@ func Main(args []string) int {
 	}
 	if has("process") {
 		add(env.MeasureProcess(proc))
+	}
+	if has("inspect") {
+		add(env.MeasureInspect(insp))
 	}
 	report.Elapsed = time.Since(start)
 

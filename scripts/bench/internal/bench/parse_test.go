@@ -81,9 +81,10 @@ func TestSelectMeasures(t *testing.T) {
 		args []string
 		want string
 	}{
-		{nil, "signing listen send replay process"},
+		{nil, "signing listen send replay process inspect"},
 		{[]string{"process", "signing"}, "signing process"},
-		{[]string{"send", "all"}, "signing listen send replay process"},
+		{[]string{"inspect", "send"}, "send inspect"},
+		{[]string{"send", "all"}, "signing listen send replay process inspect"},
 	} {
 		got, err := selectMeasures(c.args)
 		if err != nil || joined(got) != c.want {
@@ -96,3 +97,16 @@ func TestSelectMeasures(t *testing.T) {
 }
 
 func joined(s []string) string { return strings.Join(s, " ") }
+
+func TestParseMetrics(t *testing.T) {
+	out := []byte(`BenchmarkIndexCapture-2   	       3	 141221261 ns/op	 267.96 MB/s	142563233 B/op	 1600496 allocs/op
+BenchmarkListenInspector/ui+subscriber-2 	   20000	     28920 ns/op	         0 not-streamed	     34578 req/s
+BenchmarkListenInspector/ui+subscriber-2 	   20000	     25496 ns/op	         2 not-streamed	     39222 req/s
+BenchmarkListenInspector/ui+subscriber-2 	   20000	     25000 ns/op	         1 not-streamed	     30000 req/s
+`)
+	m := parseMetrics(out)
+	if m["BenchmarkIndexCapture"]["MB/s"] != 267.96 || m["BenchmarkListenInspector/ui+subscriber"]["req/s"] != 34578 ||
+		m["BenchmarkListenInspector/ui+subscriber"]["not-streamed"] != 1 {
+		t.Fatalf("parsed %v", m)
+	}
+}
