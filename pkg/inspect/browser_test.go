@@ -144,7 +144,7 @@ func TestBrowserLiveListKeyboardAndDetail(t *testing.T) {
 		t.Fatalf("opened %q, want 01A", got)
 	}
 	body := evalString(t, ctx, `document.getElementById('detail-pane').textContent`)
-	for _, want := range []string{"POST http://127.0.0.1:8787/dexatel/delivery", "✓ verified", `"status": "sent"`, "curl -X POST"} {
+	for _, want := range []string{"POST http://127.0.0.1:8787/dexatel/delivery", "✓ verified", "auth: HMAC-SHA256", `"status": "sent"`, "curl -X POST"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("detail lacks %q:\n%s", want, body)
 		}

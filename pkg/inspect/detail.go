@@ -71,6 +71,8 @@ type Detail struct {
 	// Redactions says credentials are hidden; Revealed that they are shown.
 	Redactions bool `json:"redactions,omitempty"`
 	Revealed   bool `json:"revealed,omitempty"`
+	// Scheme describes how the provider authenticates requests.
+	Scheme string `json:"scheme,omitempty"`
 	// CanResign says the inspector has credentials to re-sign it.
 	CanResign bool `json:"can_resign"`
 }
@@ -109,6 +111,9 @@ func (s *Server) detail(rec *capture.Record, sum Summary, reveal bool) Detail {
 	}
 	if s.opts.Curl != nil {
 		d.Curl = s.opts.Curl(rec.Method, shown.URL, shown.Headers, rec.Body())
+	}
+	if s.opts.Describe != nil && rec.Provider != "" {
+		d.Scheme = s.opts.Describe(rec.Provider, rec.Profile)
 	}
 	if s.opts.Signer != nil && rec.Provider != "" {
 		_, _, err := s.opts.Signer(rec.Provider, rec.Profile)

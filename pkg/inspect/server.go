@@ -46,6 +46,10 @@ type Options struct {
 	// the provider captured under the profile; nil means nothing can be
 	// re-signed (the page sends as captured).
 	Signer func(provider, profile string) (signing.Scheme, signing.Credentials, error)
+	// Describe says how requests of the provider captured under the
+	// profile are authenticated ("HMAC-SHA256 of the body, base64, in
+	// X-Dexatel-Signature"); nil or "" leaves it out.
+	Describe func(provider, profile string) string
 	// ForwardTo is where a replay goes when the page names no URL.
 	ForwardTo string
 	// Curl formats a request as a curl command (the shell door:

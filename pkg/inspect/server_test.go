@@ -45,6 +45,13 @@ func newFixture(t *testing.T, x *Index, mod func(*Options)) *fixture {
 		Index:       x,
 		Credentials: redact.NewHeaders(),
 		Signer:      dexatelSigner(t),
+		Describe: func(name, profile string) string {
+			p, _ := provider.Builtin().Lookup(name)
+			if p == nil {
+				return ""
+			}
+			return p.Scheme().Describe()
+		},
 		Curl: func(method, url string, h http.Header, body []byte) string {
 			return cmdutil.FormatCurl(method, url, h, body, "")
 		},

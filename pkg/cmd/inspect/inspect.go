@@ -134,6 +134,7 @@ func inspectRun(o *InspectOptions) error {
 		Index:       idx,
 		Credentials: creds,
 		Signer:      o.signer,
+		Describe:    o.describe,
 		ForwardTo:   o.ForwardTo,
 		Curl:        curlFormatter,
 		HTTPClient:  client.NewHTTPClient(o.Factory.HTTPClient(), client.HTTPOptions{}),
@@ -244,6 +245,19 @@ func (o *InspectOptions) signer(providerName, profile string) (signing.Scheme, s
 	}
 	scheme, err := t.Scheme("")
 	return scheme, t.Credentials, err
+}
+
+// describe says how the provider authenticates requests.
+func (o *InspectOptions) describe(providerName, profile string) string {
+	reg, err := o.Factory.Registry()
+	if err != nil {
+		return ""
+	}
+	p, err := reg.Lookup(providerName)
+	if err != nil {
+		return ""
+	}
+	return p.Scheme().Describe()
 }
 
 func curlFormatter(method, url string, h http.Header, body []byte) string {

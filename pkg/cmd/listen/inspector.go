@@ -46,6 +46,7 @@ func (o *ListenOptions) startInspector(p *printer, endpoints []*server.Endpoint,
 		Index:       idx,
 		Credentials: p.credHeaders,
 		Signer:      endpointSigner(endpoints),
+		Describe:    endpointScheme(endpoints),
 		ForwardTo:   target,
 		Curl:        curlFormatter,
 		HTTPClient:  client.NewHTTPClient(nil, client.HTTPOptions{}),
@@ -102,6 +103,25 @@ func endpointSigner(endpoints []*server.Endpoint) func(provider, profile string)
 			return nil, signing.Credentials{}, errNoCredentials(found.Name)
 		}
 		return found.AuthScheme(), found.Credentials, nil
+	}
+}
+
+// endpointScheme describes the auth of the route a record came through.
+func endpointScheme(endpoints []*server.Endpoint) func(provider, profile string) string {
+	return func(provider, profile string) string {
+		desc := ""
+		for _, e := range endpoints {
+			if !strings.EqualFold(e.Provider.Name, provider) {
+				continue
+			}
+			if e.Name == profile {
+				return e.AuthScheme().Describe()
+			}
+			if desc == "" {
+				desc = e.AuthScheme().Describe()
+			}
+		}
+		return desc
 	}
 }
 

@@ -291,7 +291,8 @@ function renderDetail(d) {
       ['id', d.id], ['received', d.time], ['profile', d.profile], ['provider', d.provider], ['kind', d.kind],
       ['sender address', d.remote_addr], ['public URL', d.public_url],
     ]),
-    section('Verdict', el('p', {id: 'verdict'}, verdictMark(d.verdict, d.reason), ' ', el('span', {className: 'muted'}, v.message || ''))),
+    section('Verdict', el('p', {id: 'verdict'}, verdictMark(d.verdict, d.reason), ' ', el('span', {className: 'muted'}, v.message || '')),
+      d.scheme ? el('p', {className: 'muted', id: 'scheme'}, 'auth: ' + d.scheme) : null),
     section('Headers' + (d.revealed ? ' (credentials shown)' : ''), headersTable(d.headers)),
     section('Body', bodyView(d.body)),
     ev ? section('Normalized event', kv([
