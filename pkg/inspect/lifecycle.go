@@ -2,19 +2,13 @@ package inspect
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"net/http"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/smshook/smshook/pkg/codec"
 )
-
-func contextWithTimeout(r *http.Request, d time.Duration) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(r.Context(), d)
-}
 
 // Step is one callback on a message's timeline.
 type Step struct {

@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -238,7 +239,7 @@ func (s *Server) do(r *http.Request, req *client.Request, resigned bool) SendRes
 	res.Request.Headers = headerList(shownHeader, req.Header)
 	res.Request.Body = describeBody(req.Body, req.Header.Get("Content-Type"))
 
-	ctx, cancel := contextWithTimeout(r, sendTimeout)
+	ctx, cancel := context.WithTimeout(r.Context(), sendTimeout)
 	defer cancel()
 	hr, err := http.NewRequestWithContext(ctx, req.Method, req.URL, bytes.NewReader(req.Body))
 	if err != nil {

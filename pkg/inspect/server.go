@@ -76,7 +76,6 @@ type Server struct {
 	// observed carries listen's events to Run, off the request path.
 	observed chan observed
 	dropped  atomic.Int64
-	poke     chan struct{}
 }
 
 type observed struct {
@@ -121,7 +120,6 @@ func New(opts Options) (*Server, error) {
 		token:    hex.EncodeToString(raw[:]),
 		page:     page,
 		observed: make(chan observed, observedBuffer),
-		poke:     make(chan struct{}, 1),
 	}
 	opts.Index.setOnAdd(s.hub.publish)
 	return s, nil
