@@ -17,7 +17,7 @@ export function el(tag, props, ...children) {
     } else if (key.startsWith('on') && typeof value === 'function') {
       node.addEventListener(key.slice(2), value);
     } else if (allowedProps.has(key)) {
-      if (key === 'href' && !String(value).startsWith('/')) continue; // same-origin links only
+      if (key === 'href' && !/^\/(?!\/)/.test(String(value))) continue; // same-origin paths only (not //host)
       node[key] = value;
     } else {
       throw new Error('el: property not allowed: ' + key);
