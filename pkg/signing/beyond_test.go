@@ -122,6 +122,21 @@ func TestVerifyBeyondKnownAnswers(t *testing.T) {
 			beyondReq("POST", twilioURL+"&bodySHA256="+twilioBodyHash, jsonType, `{"property": "value", "boolean": false}`, 0, "X-Twilio-Signature", "a9nBmqA0ju/hNViExpshrM61xv4="), secrets("12345"), ReasonMismatch},
 		{"twilio form body", Spec{Scheme: SchemeTwilio},
 			beyondReq("POST", twilioURL, formType, "property=value&boolean=true", 0, "X-Twilio-Signature", "NBdBDr/T/lgjI+tlgpXjKZQZs/k="), secrets("12345"), ""},
+		// twilio-node 6.3.1 (lib/webhooks/webhooks.js, toFormUrlEncodedParam):
+		// a repeated key's identical values count once.
+		{"twilio repeated identical values", Spec{Scheme: SchemeTwilio},
+			beyondReq("POST", twilioURL, formType, "Sid=CA123&SidAccount=AC123&Digits=5678&Digits=1234&Digits=1234", 0, "X-Twilio-Signature", "IK+Dwps556ElfBT0I3Rgjkr1wJU="), secrets("12345"), ""},
+		// twilio-node: signed over the URL with ', checked against %27 (its
+		// legacy-querystring fallback), and the other way (new URL()).
+		// node -e 'w=require("twilio/lib/webhooks/webhooks");console.log(w.getExpectedTwilioSignature("12345",URL,require("querystring").parse("Digits=1234&To=%2B18005551212")))'
+		{"twilio signed with ', given %27", Spec{Scheme: SchemeTwilio},
+			beyondReq("POST", "https://example.com/path?test=param%27WithQuote", formType, "Digits=1234&To=%2B18005551212", 0, "X-Twilio-Signature", "V50X5bBc9nphVL2Phb/6BNTnie8="), secrets("12345"), ""},
+		{"twilio signed with %27, given '", Spec{Scheme: SchemeTwilio},
+			beyondReq("POST", "https://example.com/path?test=param'WithQuote", formType, "Digits=1234&To=%2B18005551212", 0, "X-Twilio-Signature", "wqAVvTXF/TkYZrMBRNB059Sc6G0="), secrets("12345"), ""},
+		{"twilio signed with %27, given ' on another host and port", Spec{Scheme: SchemeTwilio},
+			beyondReq("POST", "https://EXAMPLE.com:8080/path?test=param'WithQuote", formType, "Digits=1234&To=%2B18005551212", 0, "X-Twilio-Signature", "wqAVvTXF/TkYZrMBRNB059Sc6G0="), secrets("12345"), ""},
+		{"twilio signed with %27, other value", Spec{Scheme: SchemeTwilio},
+			beyondReq("POST", "https://example.com/path?test=param'WithQuotes", formType, "Digits=1234&To=%2B18005551212", 0, "X-Twilio-Signature", "wqAVvTXF/TkYZrMBRNB059Sc6G0="), secrets("12345"), ReasonMismatch},
 		{"twilio without a URL", Spec{Scheme: SchemeTwilio},
 			beyondReq("POST", "", formType, twilioForm, 0, "X-Twilio-Signature", "vOEb5UThFn24KEfnOFLQY2AE5FY="), secrets("12345"), ReasonMissingURL},
 		{"twilio truncated", Spec{Scheme: SchemeTwilio},
@@ -308,6 +323,15 @@ func TestSignBeyondKnownAnswers(t *testing.T) {
 		}
 		if req.URL != twilioURL || string(req.Body) != twilioForm {
 			t.Errorf("form signing changed the request: %s %s", req.URL, req.Body)
+		}
+	})
+	t.Run("twilio form with repeated identical values", func(t *testing.T) {
+		req := beyondReq("POST", twilioURL, formType, "Sid=CA123&SidAccount=AC123&Digits=5678&Digits=1234&Digits=1234", 0)
+		if err := mustNew(t, Spec{Scheme: SchemeTwilio}).Sign(req, secrets("12345")); err != nil {
+			t.Fatal(err)
+		}
+		if got := req.Header.Get("X-Twilio-Signature"); got != "IK+Dwps556ElfBT0I3Rgjkr1wJU=" {
+			t.Errorf("signature %s, want twilio-node's IK+Dwps556ElfBT0I3Rgjkr1wJU=", got)
 		}
 	})
 	t.Run("twilio json adds bodySHA256 to the URL", func(t *testing.T) {

@@ -3,6 +3,7 @@ package signing
 import (
 	"bytes"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -192,6 +193,41 @@ func checkParamsReference(t *testing.T, rawURL, body, contentType string) {
 		}
 		if got, want := paramValue(params, vonageSig), ref[vonageSig]; got != want {
 			t.Fatalf("vonage %s %q %q: sig %q, want %q", method, rawURL, body, got, want)
+		}
+	}
+}
+
+// The wants are twilio-node 6.3.1's: new URL(u).toString() and
+// querystring.stringify(querystring.parse(query)) in node 20.
+func TestTwilioURLCandidates(t *testing.T) {
+	tests := []struct {
+		raw  string
+		want []string
+	}{
+		{"https://example.com/path?test=param%27WithQuote", []string{
+			"https://example.com/path?test=param%27WithQuote",
+			"https://example.com:443/path?test=param%27WithQuote",
+			"https://example.com/path?test=param'WithQuote",
+			"https://example.com:443/path?test=param'WithQuote",
+		}},
+		{"HTTP://Example.COM:80?b=2&a=x+y&10=z&2=w&b=3", []string{
+			"HTTP://Example.COM:80?b=2&a=x+y&10=z&2=w&b=3",
+			"HTTP://Example.COM?b=2&a=x+y&10=z&2=w&b=3",
+			"http://example.com/?b=2&a=x+y&10=z&2=w&b=3",
+			"http://example.com:80/?b=2&a=x+y&10=z&2=w&b=3",
+			"http://example.com/?2=w&10=z&b=2&b=3&a=x%20y",
+			"http://example.com:80/?2=w&10=z&b=2&b=3&a=x%20y",
+		}},
+		{"http://[::1]:8787/a/./b/../c d?q=é", []string{
+			"http://[::1]:8787/a/./b/../c d?q=é",
+			"http://[::1]/a/./b/../c d?q=é",
+			"http://[::1]/a/c%20d?q=%C3%A9",
+			"http://[::1]:8787/a/c%20d?q=%C3%A9",
+		}},
+	}
+	for _, tt := range tests {
+		if got := twilioURLCandidates(tt.raw); !slices.Equal(got, tt.want) {
+			t.Errorf("twilioURLCandidates(%q) =\n%q\nwant\n%q", tt.raw, got, tt.want)
 		}
 	}
 }
