@@ -45,6 +45,7 @@ func vonage() *Provider {
 		Notes: []string{
 			"the signature is the sig parameter, beside timestamp and nonce: sign adds all three to the body (or the query of a GET), which is what Vonage sends",
 			"signed string: &name=value for every parameter but sig, sorted by name, '&' and '=' in values replaced by '_'",
+			"blank values (client-ref=) are signed as &client-ref=, as the Node, PHP and Python libraries do; verify also accepts them left out, as the Java library signs",
 			"the account's signature method decides the hash: md5hash (MD5 of the string and the secret, the default), or HMAC md5, sha1, sha256, sha512: set auth algorithm in a config provider to change it",
 			"enable signed webhooks with Vonage support; the secret is the account's signature secret, not the API secret",
 		},

@@ -211,6 +211,15 @@ func TestVerifyBeyondKnownAnswers(t *testing.T) {
 			beyondReq("POST", "https://example.com/inbound", formType, "param1=value1&param2=value2&timestamp=1234567890&sig=724c2bf6ca423c36e20631b11d1c5753", 1234567890), secrets("signature_secret"), ""},
 		{"vonage & and = in values", Spec{Scheme: SchemeVonage, Algorithm: "md5"},
 			beyondReq("POST", "https://example.com/inbound", formType, "param1=value%261&param2=value%3D2&timestamp=1234567890&sig=2bbf0abafb2c55e5af6231513896a2ac", 1234567890), secrets("signature_secret"), ""},
+		// A blank client-ref: npm @vonage/sms 1.24.1's verifySignature signs
+		// "&client-ref=" (48f1…), the Java library leaves it out (3daf…);
+		// both made with node (scripts/oracle), the second by dropping it.
+		{"vonage blank value signed (Node, PHP)", Spec{Scheme: SchemeVonage},
+			beyondReq("GET", "https://example.com/dlr?api_key=abc&client-ref=&msisdn=447700900000&text=a%26b%3Dc&timestamp=1700000000&nonce=n1&sig=48f122d9412b48051894cdab99735067", "", "", 1700000000), secrets("secret"), ""},
+		{"vonage blank value left out (Java)", Spec{Scheme: SchemeVonage},
+			beyondReq("GET", "https://example.com/dlr?api_key=abc&client-ref=&msisdn=447700900000&text=a%26b%3Dc&timestamp=1700000000&nonce=n1&sig=3daf9b85aa37b45cd2cde88947741dc9", "", "", 1700000000), secrets("secret"), ""},
+		{"vonage blank value, other message", Spec{Scheme: SchemeVonage},
+			beyondReq("GET", "https://example.com/dlr?api_key=abc&client-ref=&msisdn=447700900001&text=a%26b%3Dc&timestamp=1700000000&nonce=n1&sig=48f122d9412b48051894cdab99735067", "", "", 1700000000), secrets("secret"), ReasonMismatch},
 		{"vonage stale", Spec{Scheme: SchemeVonage},
 			beyondReq("POST", "https://example.com/inbound", formType, "a=1&b=2&timestamp=1461605396&sig=6af838ef94998832dbfc29020b564830", 1461605396+301), secrets("secret"), ReasonTimestampTooOld},
 		{"vonage parameter changed", Spec{Scheme: SchemeVonage},
