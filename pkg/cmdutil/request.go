@@ -244,7 +244,9 @@ func ProviderAndFile(f *Factory, args []string) (providerArg, file string, err e
 
 // ReadBodyArg reads the body named by a FILE argument: the file, stdin for
 // "-", and stdin too when no FILE was given and stdin is not a terminal. A
-// terminal on stdin with no FILE is a usage error ending in hint.
+// terminal on stdin with no FILE is a usage error ending in hint. The body
+// may be empty: GET callbacks (Vonage receipts, Twilio, MessageBird) carry
+// their parameters in the query and sign no body.
 func ReadBodyArg(file string, io *iostreams.IOStreams, hint string) ([]byte, error) {
 	if file == "" {
 		if io.IsStdinTTY() {
@@ -252,5 +254,5 @@ func ReadBodyArg(file string, io *iostreams.IOStreams, hint string) ([]byte, err
 		}
 		file = "-"
 	}
-	return ReadPayload(file, io.In)
+	return readFileOrStdin(file, io.In)
 }

@@ -18,10 +18,11 @@ func messagebird() *Provider {
 		Timestamp: "message.updatedDatetime",
 	}
 	return &Provider{
-		Name:    "messagebird",
-		Title:   "MessageBird (Bird)",
-		DocsURL: "https://developers.messagebird.com/api/#verifying-http-requests",
-		Auth:    signing.Spec{Scheme: signing.SchemeMessageBird, Header: "MessageBird-Signature-JWT"},
+		Name:           "messagebird",
+		Title:          "MessageBird (Bird)",
+		DocsURL:        "https://developers.messagebird.com/api/#verifying-http-requests",
+		Auth:           signing.Spec{Scheme: signing.SchemeMessageBird, Header: "MessageBird-Signature-JWT"},
+		QueryCallbacks: true,
 		Kinds: []*Kind{
 			{
 				Name:        "status",

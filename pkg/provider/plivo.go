@@ -10,10 +10,11 @@ import (
 // the query and the POST parameters).
 func plivo() *Provider {
 	return &Provider{
-		Name:    "plivo",
-		Title:   "Plivo",
-		DocsURL: "https://www.plivo.com/docs/messaging/concepts/signature-validation",
-		Auth:    signing.Spec{Scheme: signing.SchemePlivo, Header: "X-Plivo-Signature-V2"},
+		Name:           "plivo",
+		Title:          "Plivo",
+		DocsURL:        "https://www.plivo.com/docs/messaging/concepts/signature-validation",
+		Auth:           signing.Spec{Scheme: signing.SchemePlivo, Header: "X-Plivo-Signature-V2"},
+		QueryCallbacks: true,
 		Kinds: []*Kind{
 			{
 				Name:        "status",

@@ -38,6 +38,11 @@ type Provider struct {
 	Auth signing.Spec `json:"auth"`
 	// Kinds are the provider's event kinds, in the order detection tries them.
 	Kinds []*Kind `json:"kinds"`
+	// QueryCallbacks says the provider can be set to send its callbacks as
+	// GET requests with the parameters in the query and no body (Vonage
+	// receipts, Twilio, MessageBird, Plivo): listen accepts GET too, and
+	// reads the event from the query.
+	QueryCallbacks bool `json:"query_callbacks,omitempty"`
 	// Handshake, when set, is the endpoint check the provider makes when a
 	// webhook is created.
 	Handshake *Handshake `json:"handshake,omitempty"`
@@ -140,6 +145,40 @@ func (p *Provider) Decode(raw []byte, kindName string) (codec.Event, error) {
 	ev.Provider, ev.EventName = p.Name, kind.Name
 	if err != nil {
 		return ev, fmt.Errorf("%s %s payload: %w", p.Name, kind.Name, err)
+	}
+	return ev, nil
+}
+
+// DecodeQuery reads the event of a GET callback from its URL's raw query,
+// as the form the provider would otherwise have posted: kindName chooses
+// the kind as for Decode, else the parameters do. Raw stays body (empty
+// for a GET): the query is in the request's URL.
+func (p *Provider) DecodeQuery(rawQuery string, body []byte, kindName string) (codec.Event, error) {
+	params := []byte(rawQuery)
+	var kind *Kind
+	if kindName != "" {
+		k, err := p.Kind(kindName)
+		if err != nil {
+			return codec.Event{Provider: p.Name, Raw: body, Status: codec.StatusUnknown}, err
+		}
+		kind = k
+	} else {
+		for _, k := range p.Kinds {
+			if k.Match.Matches(codec.FormatForm, params) {
+				kind = k
+				break
+			}
+		}
+		if kind == nil {
+			kind = p.Kinds[0]
+		}
+	}
+	schema := kind.Schema
+	schema.Format = codec.FormatForm
+	ev, err := schema.Decode(params)
+	ev.Provider, ev.EventName, ev.Raw = p.Name, kind.Name, body
+	if err != nil {
+		return ev, fmt.Errorf("%s %s query: %w", p.Name, kind.Name, err)
 	}
 	return ev, nil
 }

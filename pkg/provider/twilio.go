@@ -9,10 +9,11 @@ import (
 // with X-Twilio-Signature over the full URL and the sorted parameters.
 func twilio() *Provider {
 	return &Provider{
-		Name:    "twilio",
-		Title:   "Twilio",
-		DocsURL: "https://www.twilio.com/docs/usage/webhooks/webhooks-security",
-		Auth:    signing.Spec{Scheme: signing.SchemeTwilio, Header: "X-Twilio-Signature"},
+		Name:           "twilio",
+		Title:          "Twilio",
+		DocsURL:        "https://www.twilio.com/docs/usage/webhooks/webhooks-security",
+		Auth:           signing.Spec{Scheme: signing.SchemeTwilio, Header: "X-Twilio-Signature"},
+		QueryCallbacks: true,
 		Kinds: []*Kind{
 			{
 				Name:        "status",

@@ -11,10 +11,11 @@ import (
 // verify also reads GET query parameters and POST-JSON bodies.
 func vonage() *Provider {
 	return &Provider{
-		Name:    "vonage",
-		Title:   "Vonage SMS API (Nexmo)",
-		DocsURL: "https://developer.vonage.com/en/getting-started/concepts/signing-messages",
-		Auth:    signing.Spec{Scheme: signing.SchemeVonage, Algorithm: "md5hash"},
+		Name:           "vonage",
+		Title:          "Vonage SMS API (Nexmo)",
+		DocsURL:        "https://developer.vonage.com/en/getting-started/concepts/signing-messages",
+		Auth:           signing.Spec{Scheme: signing.SchemeVonage, Algorithm: "md5hash"},
+		QueryCallbacks: true,
 		Kinds: []*Kind{
 			{
 				Name:        "dlr",

@@ -238,7 +238,13 @@ func (h *Handler) serveRoute(r *http.Request, route *Route, rec *capture.Record,
 	}
 
 	rec.Verification = h.verify(r, ep, rec, body)
-	ev, err := ep.Provider.Decode(body, kindName(route))
+	var ev codec.Event
+	var err error
+	if r.Method == http.MethodGet && len(body) == 0 && ep.Provider.QueryCallbacks {
+		ev, err = ep.Provider.DecodeQuery(r.URL.RawQuery, body, kindName(route))
+	} else {
+		ev, err = ep.Provider.Decode(body, kindName(route))
+	}
 	rec.Kind = ev.EventName
 	rec.Event = &ev
 	if err != nil {

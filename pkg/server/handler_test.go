@@ -765,3 +765,82 @@ func TestForwardKeepsUserinfoFromTheSender(t *testing.T) {
 		}
 	}
 }
+
+// A provider set to send GET callbacks puts the form in the query and sends
+// no body: listen accepts it, verifies it, and reads the event from the query.
+func TestGETCallbacksWithQueryParameters(t *testing.T) {
+	var eps []*Endpoint
+	for _, p := range provider.Builtin().All() {
+		eps = append(eps, &Endpoint{Name: p.Name, Provider: p, Credentials: p.Demo, Demo: true})
+	}
+	path := filepath.Join(t.TempDir(), "cap.jsonl")
+	w, err := capture.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := New(Options{Endpoints: eps, Capture: w})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	sent := map[string]bool{}
+	for _, ep := range eps {
+		k := ep.Provider.Kinds[0]
+		if !ep.Provider.QueryCallbacks {
+			resp, err := srv.Client().Get(srv.URL + "/" + ep.Name + "?a=1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusMethodNotAllowed {
+				t.Errorf("GET /%s = %d, want 405: %s sends no GET callbacks", ep.Name, resp.StatusCode, ep.Name)
+			}
+			continue
+		}
+		if k.Schema.Format != "form" {
+			continue // a JSON kind's example is no query
+		}
+		req := &signing.Request{Method: "GET", URL: srv.URL + "/" + ep.Name + "?" + string(bytes.TrimSpace(k.Fixture)), Header: http.Header{}}
+		if err := ep.Provider.Scheme().Sign(req, ep.Provider.Demo); err != nil {
+			t.Fatalf("%s: sign: %v", ep.Name, err)
+		}
+		hr, _ := http.NewRequest("GET", req.URL, nil)
+		hr.Header = req.Header
+		resp, err := srv.Client().Do(hr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("GET /%s with the %s example in the query: %d %s", ep.Name, k.Name, resp.StatusCode, b)
+		}
+		// The query changed after signing: refused.
+		hr, _ = http.NewRequest("GET", strings.Replace(req.URL, "?", "?x=1&", 1), nil)
+		hr.Header = req.Header
+		resp, err = srv.Client().Do(hr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 401 {
+			t.Errorf("GET /%s with a parameter added: %d, want 401", ep.Name, resp.StatusCode)
+		}
+		sent[ep.Provider.Name] = true
+	}
+	srv.Close()
+	w.Close()
+	for _, name := range []string{"vonage", "twilio", "plivo"} {
+		if !sent[name] {
+			t.Errorf("%s sent no GET callback", name)
+		}
+	}
+	for _, rec := range readCapture(t, path) {
+		if rec.Method != "GET" || !rec.Verification.Valid {
+			continue
+		}
+		if rec.Event == nil || rec.Event.MessageID == "" || rec.Kind == "" {
+			t.Errorf("%s: the event was not read from the query: %+v", rec.Provider, rec.Event)
+		}
+	}
+}

@@ -153,6 +153,9 @@ func showRun(f *cmdutil.Factory, name string) error {
 	if len(p.SuccessStatuses) > 0 {
 		fmt.Fprintf(out, "reply: %s count as success\n", joinInts(p.SuccessStatuses))
 	}
+	if p.QueryCallbacks {
+		fmt.Fprintln(out, "GET:   callbacks may come as GET with the parameters in the query (sign, verify, send -X GET, listen)")
+	}
 	for _, k := range p.Kinds {
 		fmt.Fprintf(out, "\n%s %s: %s\n", cs.Bold("kind"), cs.Cyan(k.Name), k.Description)
 		fmt.Fprintf(out, "  %s, Content-Type: %s, normalized as %s\n", k.Method, k.ContentType(), k.Schema.Kind)

@@ -177,7 +177,9 @@ func signRun(opts *SignOptions) error {
 	if contentKind == nil {
 		contentKind = p.Kinds[0]
 	}
-	req.Header.Set("Content-Type", contentKind.ContentType())
+	if len(req.Body) > 0 || req.Method != "GET" {
+		req.Header.Set("Content-Type", contentKind.ContentType())
+	}
 
 	if err := scheme.Sign(&req, t.Credentials); err != nil {
 		return cmdutil.UsageError(fmt.Errorf("cannot sign for %s: %v", p.Name, err))
