@@ -4,7 +4,9 @@
 package send
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -295,6 +297,17 @@ func sendRun(opts *SendOptions) error {
 		method = strings.ToUpper(opts.Method)
 	}
 	pl.builder = &client.Builder{Method: method, Header: header, Scheme: pl.scheme, Credentials: t.Credentials, Now: opts.Now}
+	if method == http.MethodGet && !opts.Handshake {
+		// A GET callback carries the form in the query, and no body.
+		if !p.QueryCallbacks {
+			return cmdutil.UsageErrorf("%s sends no GET callbacks: drop -X GET", p.Name)
+		}
+		givenForm := body != nil && !json.Valid(bytes.TrimSpace(body))
+		if !givenForm && !strings.Contains(header.Get("Content-Type"), "form") {
+			return cmdutil.UsageErrorf("a GET callback carries form parameters in its query, and this %s body is %s: send it with POST, or give form parameters with --data 'a=1&b=2'", p.Name, header.Get("Content-Type"))
+		}
+		pl.builder.InQuery = true
+	}
 
 	if opts.Handshake {
 		return handshakeRun(opts, format, t, pl)
