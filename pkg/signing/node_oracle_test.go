@@ -299,3 +299,43 @@ func wrongSecret(p oracleProvider) string {
 	}
 	return p.signSecret + "-wrong"
 }
+
+// Twilio signs the URL it was given, and a handler sees it re-encoded by a
+// proxy or framework: twilio-node tries the URL with and without the port,
+// as new URL() writes it, and with its query re-encoded. smshook must
+// accept exactly what the SDK accepts.
+func TestNodeOracleTwilioURLFallbacks(t *testing.T) {
+	oracle := startNodeOracle(t)
+	p := oracleProvider{provider: "twilio", spec: Spec{Scheme: SchemeTwilio}, signSecret: "12345", checkKey: "12345"}
+	scheme := mustNew(t, p.spec)
+	const body = "Digits=1234&To=%2B18005551212"
+	tests := []struct {
+		signed, given string
+		valid         bool // what twilio-node 6.3.1 says
+	}{
+		{"https://example.com/path?test=param'WithQuote", "https://example.com/path?test=param%27WithQuote", true},
+		{"https://example.com/path?test=param%27WithQuote", "https://example.com/path?test=param'WithQuote", true},
+		{"https://example.com/path?test=param%27WithQuote", "https://EXAMPLE.com:8443/path?test=param'WithQuote", true},
+		{"https://example.com:443/a?b=1", "https://example.com/a?b=1", true},
+		{"https://example.com/a?c=d%20e", "https://example.com/a?c=d+e", true},
+		{"https://example.com/a?q=%C3%A9", "https://example.com/a?q=é", true},
+		{"http://example.com/a b?c=d e", "http://example.com/a%20b?c=d%20e", false},
+		{"https://example.com/a?z=1&a=2", "https://example.com/a?a=2&z=1", false},
+		{"https://example.com/x/../a?b=1", "https://example.com/a?b=1", false},
+		{"https://example.com/a?b=1", "https://example.com/a?b=2", false},
+		{"https://example.com/a?b='", "https://example.com/a?b=%22", false},
+	}
+	for _, tt := range tests {
+		signed := oracle.call(t, oracleRequest{Op: "sign", Provider: "twilio", Secret: p.signSecret, Method: "POST", URL: tt.signed,
+			Headers: map[string]string{"Content-Type": formType}, Body: []byte(body)})
+		req := &Request{Method: "POST", URL: tt.given, Header: http.Header{"Content-Type": {formType}}, Body: []byte(body)}
+		req.Header.Set("X-Twilio-Signature", signed.Headers["X-Twilio-Signature"])
+		sdk := oracle.verify(t, p, req).Valid
+		if sdk != tt.valid {
+			t.Errorf("signed over %s, checked at %s: twilio-node says %v, want %v", tt.signed, tt.given, sdk, tt.valid)
+		}
+		if ours := scheme.Verify(req, secrets(p.checkKey)).Valid; ours != sdk {
+			t.Errorf("signed over %s, checked at %s: twilio-node says %v, smshook %v", tt.signed, tt.given, sdk, ours)
+		}
+	}
+}
