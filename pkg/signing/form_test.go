@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
 )
@@ -28,16 +30,37 @@ func refTwilioParams(req *Request) string {
 	for name := range form {
 		names = append(names, name)
 	}
-	sort.Strings(names)
+	sort.Slice(names, func(i, j int) bool { return refJSCompare(names[i], names[j]) < 0 })
 	var b strings.Builder
 	for _, name := range names {
 		values := append([]string(nil), form[name]...)
-		sort.Strings(values)
-		for _, v := range values {
+		sort.Slice(values, func(i, j int) bool { return refJSCompare(values[i], values[j]) < 0 })
+		for i, v := range values {
+			if i > 0 && v == values[i-1] {
+				continue // twilio-node: Array.from(new Set(values))
+			}
 			b.WriteString(name + v)
 		}
 	}
 	return b.String()
+}
+
+// refJSCompare orders as JavaScript's sort does, by UTF-16 code units,
+// character by character; from an invalid UTF-8 byte on, bytewise.
+func refJSCompare(a, b string) int {
+	for a != "" && b != "" {
+		ra, na := utf8.DecodeRuneInString(a)
+		rb, nb := utf8.DecodeRuneInString(b)
+		if ra == utf8.RuneError && na == 1 || rb == utf8.RuneError && nb == 1 {
+			return strings.Compare(a, b)
+		}
+		if ra != rb {
+			ua, ub := utf16.Encode([]rune{ra}), utf16.Encode([]rune{rb})
+			return slices.Compare(ua, ub)
+		}
+		a, b = a[na:], b[nb:]
+	}
+	return strings.Compare(a, b)
 }
 
 func refVonageParams(req *Request) (map[string]string, error) {
@@ -164,6 +187,7 @@ func FuzzParamsReference(f *testing.F) {
 		f.Add("https://e.com/hook?"+form, form, "")
 	}
 	f.Add("https://e.com/?a=9&sig=q", `{"a":1,"b":"x&y","c":null,"a":"2","sig":"S"}`, "application/json")
+	f.Add("https://e.com/", "Digits=5678&Digits=1234&Digits=1234&k=%EE%80%80&k=%F0%90%80%80", "")
 	f.Fuzz(checkParamsReference)
 }
 
