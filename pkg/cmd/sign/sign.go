@@ -52,6 +52,9 @@ The payload is FILE, '-' for stdin, or the provider's example for an event
 kind with --event KIND (see 'smshook providers show PROVIDER'). With no FILE
 and no --event, the body is read from stdin when stdin is not a terminal.
 The bytes are signed exactly as given: a trailing newline is part of the body.
+An empty body is a body: a GET callback (Vonage, Twilio, MessageBird, Plivo)
+has none and carries its parameters in the query, e.g.
+  smshook sign vonage -X GET --url 'https://host/dlr?msisdn=…&status=delivered' /dev/null
 
 With --profile, the provider and credentials come from the profile; a single
 argument is then the FILE unless it names a provider.
