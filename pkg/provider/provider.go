@@ -43,6 +43,11 @@ type Provider struct {
 	// receipts, Twilio, MessageBird, Plivo): listen accepts GET too, and
 	// reads the event from the query.
 	QueryCallbacks bool `json:"query_callbacks,omitempty"`
+	// QueryFields, when set, are the parameter names of a GET callback, for
+	// a provider whose query names differ from its body's paths.
+	QueryFields *codec.Fields `json:"-"`
+	// QueryStatuses maps a GET callback's raw statuses, with QueryFields.
+	QueryStatuses map[string]codec.Status `json:"-"`
 	// Handshake, when set, is the endpoint check the provider makes when a
 	// webhook is created.
 	Handshake *Handshake `json:"handshake,omitempty"`
@@ -175,6 +180,9 @@ func (p *Provider) DecodeQuery(rawQuery string, body []byte, kindName string) (c
 	}
 	schema := kind.Schema
 	schema.Format = codec.FormatForm
+	if p.QueryFields != nil {
+		schema.Fields, schema.Statuses = *p.QueryFields, p.QueryStatuses
+	}
 	ev, err := schema.Decode(params)
 	ev.Provider, ev.EventName, ev.Raw = p.Name, kind.Name, body
 	if err != nil {
