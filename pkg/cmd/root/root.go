@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/smshook/smshook/pkg/cmd/check"
 	"github.com/smshook/smshook/pkg/cmd/completion"
 	configcmd "github.com/smshook/smshook/pkg/cmd/config"
 	"github.com/smshook/smshook/pkg/cmd/keys"
@@ -133,6 +134,7 @@ config file ($XDG_CONFIG_HOME/smshook/config.yaml; see 'smshook config init').
 		sign.NewCmdSign(f, nil),
 		verify.NewCmdVerify(f, nil),
 		send.NewCmdSend(f, nil),
+		check.NewCmdCheck(f, nil),
 		listen.NewCmdListen(f, nil),
 		replay.NewCmdReplay(f, nil),
 		providers.NewCmdProviders(f),
