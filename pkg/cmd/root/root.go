@@ -80,7 +80,8 @@ delivery reports and inbound messages from Dexatel, MOBtexting, Cellcast,
 Twilio, Telnyx, Vonage and more (see 'smshook providers').
 
 Sign a test payload and paste the header into curl, listen locally while you
-build a handler, send or replay events at it, and smoke-test it in CI.
+build a handler, send or replay events at it, smoke-test it in CI, and check
+that it rejects forgeries and answers in time ('smshook check').
 
 Settings come from flags, then SMSHOOK_* env vars (SMSHOOK_PROFILE,
 SMSHOOK_OUTPUT, SMSHOOK_COLOR, SMSHOOK_CONFIG, SMSHOOK_SECRET, …), then the
