@@ -7,7 +7,9 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/url"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -226,9 +228,7 @@ func lateStatuses(k *provider.Kind, body []byte) (delivered, sent, why string) {
 	if k.Match.Path == f.Status {
 		known = append(known, k.Match.Values...)
 	}
-	for raw := range k.Schema.Statuses {
-		known = append(known, raw)
-	}
+	known = append(known, slices.Sorted(maps.Keys(k.Schema.Statuses))...)
 	smpp := len(current) == 7 && strings.ToUpper(current) == current
 	generic := []string{"delivered", "sent", "sending"}
 	if smpp {
@@ -238,9 +238,15 @@ func lateStatuses(k *provider.Kind, body []byte) (delivered, sent, why string) {
 		if codec.NormalizeStatus(current, k.Schema.Statuses) == want {
 			return current
 		}
-		for _, raw := range append(known, generic...) {
-			if codec.NormalizeStatus(raw, k.Schema.Statuses) == want {
-				return styled(raw, current)
+		// The provider's own spellings before generic ones; in each, the
+		// word itself first (Twilio has sent and sending).
+		for _, candidates := range [][]string{known, generic} {
+			for _, exact := range []bool{true, false} {
+				for _, raw := range candidates {
+					if (!exact || strings.EqualFold(raw, string(want))) && codec.NormalizeStatus(raw, k.Schema.Statuses) == want {
+						return styled(raw, current)
+					}
+				}
 			}
 		}
 		return ""

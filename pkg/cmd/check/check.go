@@ -125,8 +125,18 @@ results as JSON.
 	cmdutil.CompleteCredentialFlags(cmd)
 	cmdutil.MarkFileFlags(cmd, "report")
 	cmdutil.RegisterFlagCompletions(cmd, map[string]cobra.CompletionFunc{
-		"provider": cmdutil.CompleteList(func(*cobra.Command) []string { return f.ProviderCandidates() }),
-		"kind":     f.CompleteEventKinds,
+		"provider": func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			return cmdutil.CompleteValues(f.ProviderCandidates()...)(cmd, args, toComplete)
+		},
+		"kind": cmdutil.CompleteList(func(cmd *cobra.Command) []string {
+			// The kinds of --provider, else of the profile's, else every one.
+			var args []string
+			if p, _ := cmd.Flags().GetString("provider"); p != "" {
+				args = []string{p}
+			}
+			kinds, _ := f.CompleteEventKinds(cmd, args, "")
+			return kinds
+		}),
 		"only":     cmdutil.CompleteList(func(*cobra.Command) []string { return CaseNames() }),
 		"skip":     cmdutil.CompleteList(func(*cobra.Command) []string { return CaseNames() }),
 		"requests": cobra.NoFileCompletions,
