@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -30,15 +31,35 @@ type outcome struct {
 // smshook runs the command tree as a user does, with a fresh home.
 func smshook(t *testing.T, args ...string) outcome {
 	t.Helper()
+	return smshookWithConfig(t, "", args...)
+}
+
+// smshookWithConfig runs smshook with config (YAML) as the config file.
+func smshookWithConfig(t *testing.T, config string, args ...string) outcome {
+	t.Helper()
+	return smshookCtx(t, context.Background(), config, args...)
+}
+
+func smshookCtx(t *testing.T, ctx context.Context, config string, args ...string) outcome {
+	t.Helper()
 	ios, _, out, errOut := iostreams.Test()
 	home := t.TempDir()
 	env := map[string]string{"HOME": home, "XDG_CONFIG_HOME": filepath.Join(home, ".config")}
+	if config != "" {
+		dir := filepath.Join(home, ".config", "smshook")
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "config.yaml"), []byte(config), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 	f := cmdutil.New(ios, func(k string) string { return env[k] })
 	cmd := root.NewCmdRoot(f)
 	cmd.SetArgs(args)
 	cmd.SetOut(ios.Out)
 	cmd.SetErr(ios.ErrOut)
-	err := cmd.ExecuteContext(context.Background())
+	err := cmd.ExecuteContext(ctx)
 	if err != nil && !cmdutil.IsSilent(err) {
 		fmt.Fprintf(errOut, "smshook: %s\n", err)
 	}
@@ -255,5 +276,72 @@ func TestHandshakeWrongKey(t *testing.T) {
 	o = smshook(t, "check", srv.URL, "--provider", "mobtexting", "--only", "forged", "--color", "never")
 	if o.code != 0 || !strings.Contains(o.stdout, "- dlr forged: n/a: no credentials set") {
 		t.Errorf("exit %d\n%s%s", o.code, o.stdout, o.stderr)
+	}
+}
+
+// A provider of the user's own with {timestamp} in its signed content gets
+// the stale and fresh cases, through a profile's url and secret.
+func TestConfigProviderWithTimestamp(t *testing.T) {
+	spec := signing.Spec{Scheme: "hmac", Header: "Stripe-Signature", Template: "{timestamp}.{body}",
+		HeaderFormat: "t={timestamp},v1={signature}", Algorithm: "sha256", Encoding: "hex", Tolerance: 10 * time.Minute}
+	scheme, err := signing.New(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds := signing.Credentials{Secrets: []string{"whsec-of-my-own"}}
+	for _, verify := range []bool{true, false} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			if verify && !scheme.Verify(&signing.Request{Method: r.Method, URL: "http://" + r.Host + r.RequestURI, Header: r.Header, Body: body}, creds).Valid {
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			w.WriteHeader(http.StatusNoContent)
+		}))
+		config := `providers:
+  stripe-like:
+    auth: {scheme: hmac, header: Stripe-Signature, template: "{timestamp}.{body}", algorithm: sha256, encoding: hex,
+           header_format: "t={timestamp},v1={signature}", tolerance: 10m}
+    kinds: [{name: event, kind: delivery, fields: {message_id: id, status: status},
+             fixture: '{"id":"evt_1","status":"delivered","amount":5}'}]
+profiles:
+  mine: {provider: stripe-like, secret: whsec-of-my-own, url: "` + srv.URL + `/hooks"}
+`
+		o := smshookWithConfig(t, config, "check", "--profile", "mine", "-n", "2", "-o", "json")
+		srv.Close()
+		rep := parseReport(t, o.stdout)
+		verdicts := map[string]string{}
+		for _, c := range rep.Cases {
+			verdicts[c.Case] = c.Verdict
+		}
+		if verify {
+			if o.code != 0 || verdicts["stale"] != "pass" || verdicts["fresh"] != "pass" {
+				t.Errorf("verifying handler: exit %d, stale %s, fresh %s\n%s%s", o.code, verdicts["stale"], verdicts["fresh"], o.stdout, o.stderr)
+			}
+			continue
+		}
+		if o.code != 1 || verdicts["stale"] != "fail" || verdicts["fresh"] != "pass" || rep.Security != 5 {
+			t.Errorf("non-verifying handler: exit %d, stale %s, fresh %s, %d security failures\n%s", o.code, verdicts["stale"], verdicts["fresh"], rep.Security, o.stdout)
+		}
+	}
+}
+
+// Ctrl-C stops the battery with exit 130, and no half report.
+func TestInterrupted(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	o := smshookCtx(t, ctx, "", "check", srv.URL, "--provider", "dexatel", "--secret", "s")
+	if o.code != 130 || o.stdout != "" || time.Since(start) > 5*time.Second {
+		t.Errorf("exit %d after %v, stdout %q, stderr %q", o.code, time.Since(start), o.stdout, o.stderr)
 	}
 }
