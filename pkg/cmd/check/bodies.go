@@ -32,9 +32,9 @@ const (
 	nonASCIIText = "Café ✓ 東京 / naïve 😀"
 	// unseenStatus is a status value no provider documents.
 	unseenStatus = "smshook_unseen_status"
-	// largestText is Twilio's limit for a message body and about the
-	// longest concatenated SMS providers deliver (10 segments of 160).
-	largestText = 1600
+	// largestText is the longest message text a provider documents: Sinch
+	// allows 2,000 characters in an inbound body, Twilio 1,600.
+	largestText = 2000
 	// unknownField is added by the unknown-fields case.
 	unknownField = "smshook_added_field"
 )

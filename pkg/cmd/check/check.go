@@ -6,6 +6,7 @@
 package check
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -78,6 +79,9 @@ Accepted means 2xx, or the provider's own success statuses (200 and 202 for
 MOBtexting). A case that does not apply (no timestamp to go stale, no body
 signature to alter) says n/a and why. --list prints the cases.
 
+Each request may take the provider's documented timeout (--timeout, else
+10s): a later reply is one the provider would not wait for.
+
 --only and --skip take case names; --kind limits the event kinds. --report
 writes JUnit XML with one test case per case and kind; -o json prints the
 results as JSON.
@@ -116,7 +120,7 @@ results as JSON.
 	fl.StringSliceVar(&opts.Skip, "skip", nil, "skip these `cases`")
 	fl.IntVarP(&opts.Requests, "requests", "n", DefaultRequests, "genuine requests whose p95 response-time measures")
 	fl.DurationVar(&opts.MaxP95, "max-p95", 0, "p95 response time to stay under (default: the provider's documented timeout, else 5s)")
-	fl.DurationVar(&opts.Timeout, "timeout", client.DefaultTimeout, "time allowed for each request, reply included")
+	fl.DurationVar(&opts.Timeout, "timeout", 0, "time allowed for each request, reply included (default: the provider's documented timeout, else 10s)")
 	fl.StringVar(&opts.Report, "report", "", "write a JUnit XML report to `FILE`")
 	fl.BoolVar(&opts.Insecure, "insecure", false, "skip TLS certificate verification")
 	fl.BoolVar(&opts.List, "list", false, "print the cases, what each sends and why it matters, and exit")
@@ -151,7 +155,7 @@ func (o *Options) validate() error {
 	switch {
 	case o.Requests < 1:
 		return cmdutil.UsageErrorf("--requests must be at least 1")
-	case o.Timeout <= 0:
+	case o.Timeout < 0:
 		return cmdutil.UsageErrorf("--timeout must be more than 0, e.g. 10s")
 	case o.MaxP95 < 0:
 		return cmdutil.UsageErrorf("--max-p95 must be more than 0, e.g. 2s")
@@ -242,9 +246,15 @@ func checkRun(opts *Options) error {
 	}
 	c.accept = client.ExpectCodes(p.SuccessStatuses)
 	c.refuse, _ = client.ParseExpect("4xx")
+	// Each request gets the provider's patience: a reply later than its
+	// timeout is one the provider would retry.
+	timeout := opts.Timeout
+	if timeout == 0 {
+		timeout = cmp.Or(p.Delivery.Timeout, client.DefaultTimeout)
+	}
 	c.runner = &client.Runner{
 		Client:    client.NewHTTPClient(opts.HTTPClient(), client.HTTPOptions{Concurrency: 1, Insecure: opts.Insecure}),
-		Timeout:   opts.Timeout,
+		Timeout:   timeout,
 		Expect:    c.accept,
 		KeepReply: true,
 	}

@@ -345,3 +345,23 @@ func TestInterrupted(t *testing.T) {
 		t.Errorf("exit %d after %v, stdout %q, stderr %q", o.code, time.Since(start), o.stdout, o.stderr)
 	}
 }
+
+// Each request gets the provider's documented timeout: Telnyx waits 2 s,
+// so a 2.3 s reply fails even the genuine case.
+func TestProviderTimeoutBoundsEachRequest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for Telnyx's 2 s timeout")
+	}
+	var tg target
+	for _, x := range targets(t) {
+		if x.p.Name == "telnyx" {
+			tg = x
+		}
+	}
+	srv := httptest.NewServer(handler(tg, true, 2300*time.Millisecond))
+	defer srv.Close()
+	o := smshook(t, append([]string{"check", srv.URL, "--provider", "telnyx", "--only", "genuine", "--kind", "delivery", "--color", "never"}, tg.args...)...)
+	if o.code != 1 || !strings.Contains(o.stdout, "✗ delivery genuine: sent POST the example, signed; got timeout: ") {
+		t.Errorf("exit %d\n%s%s", o.code, o.stdout, o.stderr)
+	}
+}
