@@ -259,11 +259,27 @@ func checkRun(opts *Options) error {
 		KeepReply: true,
 	}
 
+	start := opts.Now()
+	// The report is opened first, so an unwritable path fails before the
+	// battery runs rather than after.
+	var junit *client.JUnitReport
+	if opts.Report != "" {
+		junit, err = client.NewJUnitReport(opts.Report, client.JUnitOptions{
+			Suite:      "smshook check " + p.Name,
+			Class:      p.Name,
+			Start:      start,
+			Properties: [][2]string{{"url", redact.URL(c.url)}, {"provider_timeout", p.Delivery.TimeoutText()}},
+		})
+		if err != nil {
+			return cmdutil.UsageError(err)
+		}
+		defer junit.Discard()
+	}
+
 	ctx := opts.Context
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	start := opts.Now()
 	var results []Result
 	reached := false
 	for _, tc := range opts.selected() {
@@ -288,8 +304,8 @@ func checkRun(opts *Options) error {
 	}
 	rep := newReport(p, c, kinds, results, opts.Now().Sub(start))
 
-	if opts.Report != "" {
-		if err := writeJUnit(opts.Report, rep, start); err != nil {
+	if junit != nil {
+		if err := writeJUnit(junit, rep); err != nil {
 			return err
 		}
 	}
@@ -379,19 +395,7 @@ func (r *report) err() error {
 
 // writeJUnit writes one test case per case and kind, through the report
 // writer send uses.
-func writeJUnit(path string, rep *report, start time.Time) error {
-	j, err := client.NewJUnitReport(path, client.JUnitOptions{
-		Suite: "smshook check " + rep.Provider,
-		Class: rep.Provider,
-		Start: start,
-		Properties: [][2]string{
-			{"url", rep.URL}, {"provider_timeout", rep.Timeout},
-		},
-	})
-	if err != nil {
-		return cmdutil.UsageError(err)
-	}
-	defer j.Discard()
+func writeJUnit(j *client.JUnitReport, rep *report) error {
 	for _, r := range rep.Results {
 		jc := client.JUnitCase{Name: r.Case, Time: r.Latency}
 		if r.Kind != "" {
