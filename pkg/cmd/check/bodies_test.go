@@ -130,3 +130,24 @@ func TestOtherCredentialsAreWellFormed(t *testing.T) {
 		}
 	}
 }
+
+// Every case is a whole table entry: a unique name, what it sends in long
+// and short, what passes, why, and how it runs.
+func TestCaseTableIsComplete(t *testing.T) {
+	seen := map[string]bool{}
+	for _, c := range Cases() {
+		if c.Name == "" || c.Short == "" || c.Sends == "" || c.Passes == "" || c.Why == "" {
+			t.Errorf("case %q lacks a name, short, sends, passes or why", c.Name)
+		}
+		if (c.build == nil) == (c.run == nil) {
+			t.Errorf("case %q needs exactly one of build and run", c.Name)
+		}
+		if c.Security && !c.refuse {
+			t.Errorf("case %q is a security case but does not want a refusal", c.Name)
+		}
+		if seen[c.Name] {
+			t.Errorf("case %q twice", c.Name)
+		}
+		seen[c.Name] = true
+	}
+}

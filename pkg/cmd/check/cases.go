@@ -48,224 +48,228 @@ const (
 	whyEvolving = "providers add fields and statuses without notice: a strict handler starts failing on the day they do"
 )
 
-// Cases is the battery, in the order it runs and prints.
-var Cases = []*Case{
-	{
-		Name:   "genuine",
-		Short:  "the example, signed",
-		Sends:  "the kind's example with fresh ids, signed as the provider signs it",
-		Passes: "accepted",
-		Why:    "the baseline: a genuine callback must be accepted, or the provider retries it and then gives up",
-		build:  one(func(c *checker, k *provider.Kind) (*client.Request, error) { return c.signed(k, c.body(k)) }),
-	},
-	{
-		Name:          "pretty",
-		Short:         "the example pretty-printed, signed",
-		Sends:         "the same body pretty-printed (tab indents), signed over those bytes",
-		Passes:        "accepted",
-		Why:           whyPretty,
-		notApplicable: needJSON,
-		build: one(func(c *checker, k *provider.Kind) (*client.Request, error) {
-			return c.signed(k, prettyJSON(c.body(k)))
-		}),
-	},
-	{
-		Name:   "non-ascii",
-		Short:  "a non-ASCII text, signed",
-		Sends:  "a text with non-ASCII characters (" + nonASCIIText + ") as raw UTF-8, signed",
-		Passes: "accepted",
-		Why:    "real messages carry accents, other scripts and emoji; a handler that mangles UTF-8 before verifying rejects them",
-		build: one(func(c *checker, k *provider.Kind) (*client.Request, error) {
-			return c.signed(k, setText(k, c.body(k), nonASCIIText, false))
-		}),
-	},
-	{
-		Name:   "escaped",
-		Short:  "the text with escaped characters, signed",
-		Sends:  "the same text with every character escaped (JSON \\u00e9 and \\/, form lowercase %xx), signed over those bytes",
-		Passes: "accepted",
-		Why:    whyEscapes,
-		build: one(func(c *checker, k *provider.Kind) (*client.Request, error) {
-			return c.signed(k, setText(k, c.body(k), nonASCIIText, true))
-		}),
-	},
-	{
-		Name:          "forged",
-		Short:         "a forged signature",
-		Sends:         "a genuine request whose signature is changed in one character (Basic and Bearer: wrong credentials)",
-		Passes:        "refused (4xx)",
-		Why:           whyForgery,
-		Security:      true,
-		refuse:        true,
-		notApplicable: needAuth,
-		build:         one(func(c *checker, k *provider.Kind) (*client.Request, error) { return c.forged(k) }),
-	},
-	{
-		Name:          "missing",
-		Short:         "no signature",
-		Sends:         "a genuine request without its signature (Basic and Bearer: without Authorization)",
-		Passes:        "refused (4xx)",
-		Why:           whyForgery,
-		Security:      true,
-		refuse:        true,
-		notApplicable: needAuth,
-		build:         one(func(c *checker, k *provider.Kind) (*client.Request, error) { return c.missing(k) }),
-	},
-	{
-		Name:          "altered",
-		Short:         "a body altered after signing",
-		Sends:         "a genuine request whose body is changed after signing (the status, else the text)",
-		Passes:        "refused (4xx)",
-		Why:           "a handler that checks a signature but not over these bytes accepts a tampered body",
-		Security:      true,
-		refuse:        true,
-		notApplicable: needBodySignature,
-		build:         one(func(c *checker, k *provider.Kind) (*client.Request, error) { return c.altered(k) }),
-	},
-	{
-		Name:          "other-secret",
-		Short:         "a signature with another secret",
-		Sends:         "a request signed correctly with another secret (Telnyx: another key pair)",
-		Passes:        "refused (4xx)",
-		Why:           "a handler that accepts any well-formed signature checks nothing: anyone can sign with their own secret",
-		Security:      true,
-		refuse:        true,
-		notApplicable: needSignature,
-		build: one(func(c *checker, k *provider.Kind) (*client.Request, error) {
-			other, err := otherCredentials(c.scheme.Spec())
-			if err != nil {
-				return nil, err
-			}
-			return c.signedWith(k, c.body(k), other, c.now())
-		}),
-	},
-	{
-		Name:          "stale",
-		Short:         "a signature 2× the tolerance old",
-		Sends:         "a genuine request signed with a timestamp twice the provider's tolerance in the past",
-		Passes:        "refused (4xx)",
-		Why:           whyReplay,
-		Security:      true,
-		refuse:        true,
-		notApplicable: needTimestamp,
-		build: one(func(c *checker, k *provider.Kind) (*client.Request, error) {
-			return c.signedWith(k, c.body(k), c.creds, c.now().Add(-2*tolerance(c.scheme.Spec())))
-		}),
-	},
-	{
-		Name:          "fresh",
-		Short:         "a signature a minute old",
-		Sends:         "a genuine request signed a minute ago, within the provider's tolerance (MessageBird: 20 s, within the token's lifetime)",
-		Passes:        "accepted",
-		Why:           "callbacks are queued and retried: a tolerance tighter than the provider's rejects genuine ones",
-		notApplicable: needTimestamp,
-		build: one(func(c *checker, k *provider.Kind) (*client.Request, error) {
-			return c.signedWith(k, c.body(k), c.creds, c.now().Add(-freshAge(c.scheme.Spec())))
-		}),
-	},
-	{
-		Name:   "duplicate",
-		Short:  "the same request twice",
-		Sends:  "the same genuine request twice, byte for byte",
-		Passes: "both accepted",
-		Why:    whyRetries,
-		build: func(c *checker, k *provider.Kind) ([]*client.Request, error) {
-			r, err := c.signed(k, c.body(k))
-			if err != nil {
-				return nil, err
-			}
-			return []*client.Request{r, r}, nil
+// Cases returns the battery, in the order it runs and prints: a fresh
+// table on each call, as providers are.
+func Cases() []*Case {
+	return []*Case{
+		{
+			Name:   "genuine",
+			Short:  "the example, signed",
+			Sends:  "the kind's example with fresh ids, signed as the provider signs it",
+			Passes: "accepted",
+			Why:    "the baseline: a genuine callback must be accepted, or the provider retries it and then gives up",
+			build:  one(func(c *checker, k *provider.Kind) (*client.Request, error) { return c.signed(k, c.body(k)) }),
 		},
-	},
-	{
-		Name:          "late-sent",
-		Short:         "delivered, then sent",
-		Sends:         "a `delivered` report, then a `sent` report for the same message",
-		Passes:        "both accepted",
-		Why:           whyRetries,
-		notApplicable: needLateStatuses,
-		build: func(c *checker, k *provider.Kind) ([]*client.Request, error) {
-			delivered, sent, reason := lateStatuses(k, c.body(k))
-			if reason != "" {
-				return nil, fmt.Errorf("%s", reason)
-			}
-			body := c.body(k)
-			first, err := c.signed(k, setField(k, body, k.Schema.Fields.Status, jsonOrFormString(k, delivered)))
-			if err != nil {
-				return nil, err
-			}
-			second, err := c.signed(k, setField(k, body, k.Schema.Fields.Status, jsonOrFormString(k, sent)))
-			if err != nil {
-				return nil, err
-			}
-			return []*client.Request{first, second}, nil
+		{
+			Name:          "pretty",
+			Short:         "the example pretty-printed, signed",
+			Sends:         "the same body pretty-printed (tab indents), signed over those bytes",
+			Passes:        "accepted",
+			Why:           whyPretty,
+			notApplicable: needJSON,
+			build: one(func(c *checker, k *provider.Kind) (*client.Request, error) {
+				return c.signed(k, prettyJSON(c.body(k)))
+			}),
 		},
-	},
-	{
-		Name:   "unknown-fields",
-		Short:  "unknown extra fields",
-		Sends:  "the example with fields the handler has never seen, signed",
-		Passes: "accepted",
-		Why:    whyEvolving,
-		build: one(func(c *checker, k *provider.Kind) (*client.Request, error) {
-			return c.signed(k, addUnknownFields(k, c.body(k)))
-		}),
-	},
-	{
-		Name:          "unseen-status",
-		Short:         "status " + unseenStatus + "",
-		Sends:         "a status value the handler has never seen (" + unseenStatus + "), signed",
-		Passes:        "accepted",
-		Why:           whyEvolving,
-		notApplicable: needStatus,
-		build: one(func(c *checker, k *provider.Kind) (*client.Request, error) {
-			return c.signed(k, setField(k, c.body(k), k.Schema.Fields.Status, jsonOrFormString(k, unseenStatus)))
-		}),
-	},
-	{
-		Name:          "largest",
-		Short:         "a 2000-character text",
-		Sends:         fmt.Sprintf("a %d-character text of multi-part SMS (Sinch's documented maximum for an inbound body, above Twilio's 1,600), signed", largestText),
-		Passes:        "accepted",
-		Why:           "long concatenated messages make the largest bodies: a small body limit or a slow parser drops them",
-		notApplicable: needText,
-		build: one(func(c *checker, k *provider.Kind) (*client.Request, error) {
-			return c.signed(k, setText(k, c.body(k), longText(largestText), false))
-		}),
-	},
-	{
-		Name:          "get",
-		Short:         "a GET with the query, no body",
-		Sends:         "the callback as a GET: its parameters in the query, no body, signed",
-		Passes:        "accepted",
-		Why:           "the provider can be set to send GET callbacks: a handler that reads only POST bodies loses them",
-		notApplicable: needGet,
-		build:         one(func(c *checker, k *provider.Kind) (*client.Request, error) { return c.get(k) }),
-	},
-	{
-		Name:   "response-time",
-		Short:  "genuine requests",
-		Sends:  "N genuine requests one after another (--requests)",
-		Passes: "all accepted, p95 under the provider's documented timeout",
-		Why:    "a handler slower than the provider's timeout has every callback retried, or lost",
-		run:    runLatency,
-	},
-	{
-		Name:          "handshake",
-		Short:         "the validation handshake",
-		Sends:         "the webhook validation request (POST URL?token=KEY with validation_key and challenge)",
-		Passes:        "200 with JSON holding the key (and the challenge)",
-		Why:           "the platform enables a webhook only after this answer: without it no callback ever comes",
-		PerProvider:   true,
-		notApplicable: needHandshake,
-		run:           runHandshake,
-	},
+		{
+			Name:   "non-ascii",
+			Short:  "a non-ASCII text, signed",
+			Sends:  "a text with non-ASCII characters (" + nonASCIIText + ") as raw UTF-8, signed",
+			Passes: "accepted",
+			Why:    "real messages carry accents, other scripts and emoji; a handler that mangles UTF-8 before verifying rejects them",
+			build: one(func(c *checker, k *provider.Kind) (*client.Request, error) {
+				return c.signed(k, setText(k, c.body(k), nonASCIIText, false))
+			}),
+		},
+		{
+			Name:   "escaped",
+			Short:  "the text with escaped characters, signed",
+			Sends:  "the same text with every character escaped (JSON \\u00e9 and \\/, form lowercase %xx), signed over those bytes",
+			Passes: "accepted",
+			Why:    whyEscapes,
+			build: one(func(c *checker, k *provider.Kind) (*client.Request, error) {
+				return c.signed(k, setText(k, c.body(k), nonASCIIText, true))
+			}),
+		},
+		{
+			Name:          "forged",
+			Short:         "a forged signature",
+			Sends:         "a genuine request whose signature is changed in one character (Basic and Bearer: wrong credentials)",
+			Passes:        "refused (4xx)",
+			Why:           whyForgery,
+			Security:      true,
+			refuse:        true,
+			notApplicable: needAuth,
+			build:         one(func(c *checker, k *provider.Kind) (*client.Request, error) { return c.forged(k) }),
+		},
+		{
+			Name:          "missing",
+			Short:         "no signature",
+			Sends:         "a genuine request without its signature (Basic and Bearer: without Authorization)",
+			Passes:        "refused (4xx)",
+			Why:           whyForgery,
+			Security:      true,
+			refuse:        true,
+			notApplicable: needAuth,
+			build:         one(func(c *checker, k *provider.Kind) (*client.Request, error) { return c.missing(k) }),
+		},
+		{
+			Name:          "altered",
+			Short:         "a body altered after signing",
+			Sends:         "a genuine request whose body is changed after signing (the status, else the text)",
+			Passes:        "refused (4xx)",
+			Why:           "a handler that checks a signature but not over these bytes accepts a tampered body",
+			Security:      true,
+			refuse:        true,
+			notApplicable: needBodySignature,
+			build:         one(func(c *checker, k *provider.Kind) (*client.Request, error) { return c.altered(k) }),
+		},
+		{
+			Name:          "other-secret",
+			Short:         "a signature with another secret",
+			Sends:         "a request signed correctly with another secret (Telnyx: another key pair)",
+			Passes:        "refused (4xx)",
+			Why:           "a handler that accepts any well-formed signature checks nothing: anyone can sign with their own secret",
+			Security:      true,
+			refuse:        true,
+			notApplicable: needSignature,
+			build: one(func(c *checker, k *provider.Kind) (*client.Request, error) {
+				other, err := otherCredentials(c.scheme.Spec())
+				if err != nil {
+					return nil, err
+				}
+				return c.signedWith(k, c.body(k), other, c.now())
+			}),
+		},
+		{
+			Name:          "stale",
+			Short:         "a signature 2× the tolerance old",
+			Sends:         "a genuine request signed with a timestamp twice the provider's tolerance in the past",
+			Passes:        "refused (4xx)",
+			Why:           whyReplay,
+			Security:      true,
+			refuse:        true,
+			notApplicable: needTimestamp,
+			build: one(func(c *checker, k *provider.Kind) (*client.Request, error) {
+				return c.signedWith(k, c.body(k), c.creds, c.now().Add(-2*tolerance(c.scheme.Spec())))
+			}),
+		},
+		{
+			Name:          "fresh",
+			Short:         "a signature a minute old",
+			Sends:         "a genuine request signed a minute ago, within the provider's tolerance (MessageBird: 20 s, within the token's lifetime)",
+			Passes:        "accepted",
+			Why:           "callbacks are queued and retried: a tolerance tighter than the provider's rejects genuine ones",
+			notApplicable: needTimestamp,
+			build: one(func(c *checker, k *provider.Kind) (*client.Request, error) {
+				return c.signedWith(k, c.body(k), c.creds, c.now().Add(-freshAge(c.scheme.Spec())))
+			}),
+		},
+		{
+			Name:   "duplicate",
+			Short:  "the same request twice",
+			Sends:  "the same genuine request twice, byte for byte",
+			Passes: "both accepted",
+			Why:    whyRetries,
+			build: func(c *checker, k *provider.Kind) ([]*client.Request, error) {
+				r, err := c.signed(k, c.body(k))
+				if err != nil {
+					return nil, err
+				}
+				return []*client.Request{r, r}, nil
+			},
+		},
+		{
+			Name:          "late-sent",
+			Short:         "delivered, then sent",
+			Sends:         "a `delivered` report, then a `sent` report for the same message",
+			Passes:        "both accepted",
+			Why:           whyRetries,
+			notApplicable: needLateStatuses,
+			build: func(c *checker, k *provider.Kind) ([]*client.Request, error) {
+				delivered, sent, reason := lateStatuses(k, c.body(k))
+				if reason != "" {
+					return nil, fmt.Errorf("%s", reason)
+				}
+				body := c.body(k)
+				first, err := c.signed(k, setField(k, body, k.Schema.Fields.Status, jsonOrFormString(k, delivered)))
+				if err != nil {
+					return nil, err
+				}
+				second, err := c.signed(k, setField(k, body, k.Schema.Fields.Status, jsonOrFormString(k, sent)))
+				if err != nil {
+					return nil, err
+				}
+				return []*client.Request{first, second}, nil
+			},
+		},
+		{
+			Name:   "unknown-fields",
+			Short:  "unknown extra fields",
+			Sends:  "the example with fields the handler has never seen, signed",
+			Passes: "accepted",
+			Why:    whyEvolving,
+			build: one(func(c *checker, k *provider.Kind) (*client.Request, error) {
+				return c.signed(k, addUnknownFields(k, c.body(k)))
+			}),
+		},
+		{
+			Name:          "unseen-status",
+			Short:         "status " + unseenStatus + "",
+			Sends:         "a status value the handler has never seen (" + unseenStatus + "), signed",
+			Passes:        "accepted",
+			Why:           whyEvolving,
+			notApplicable: needStatus,
+			build: one(func(c *checker, k *provider.Kind) (*client.Request, error) {
+				return c.signed(k, setField(k, c.body(k), k.Schema.Fields.Status, jsonOrFormString(k, unseenStatus)))
+			}),
+		},
+		{
+			Name:          "largest",
+			Short:         "a 2000-character text",
+			Sends:         fmt.Sprintf("a %d-character text of multi-part SMS (Sinch's documented maximum for an inbound body, above Twilio's 1,600), signed", largestText),
+			Passes:        "accepted",
+			Why:           "long concatenated messages make the largest bodies: a small body limit or a slow parser drops them",
+			notApplicable: needText,
+			build: one(func(c *checker, k *provider.Kind) (*client.Request, error) {
+				return c.signed(k, setText(k, c.body(k), longText(largestText), false))
+			}),
+		},
+		{
+			Name:          "get",
+			Short:         "a GET with the query, no body",
+			Sends:         "the callback as a GET: its parameters in the query, no body, signed",
+			Passes:        "accepted",
+			Why:           "the provider can be set to send GET callbacks: a handler that reads only POST bodies loses them",
+			notApplicable: needGet,
+			build:         one(func(c *checker, k *provider.Kind) (*client.Request, error) { return c.get(k) }),
+		},
+		{
+			Name:   "response-time",
+			Short:  "genuine requests",
+			Sends:  "N genuine requests one after another (--requests)",
+			Passes: "all accepted, p95 under the provider's documented timeout",
+			Why:    "a handler slower than the provider's timeout has every callback retried, or lost",
+			run:    runLatency,
+		},
+		{
+			Name:          "handshake",
+			Short:         "the validation handshake",
+			Sends:         "the webhook validation request (POST URL?token=KEY with validation_key and challenge)",
+			Passes:        "200 with JSON holding the key (and the challenge)",
+			Why:           "the platform enables a webhook only after this answer: without it no callback ever comes",
+			PerProvider:   true,
+			notApplicable: needHandshake,
+			run:           runHandshake,
+		},
+	}
 }
 
 // CaseNames lists the cases, for errors and completion.
 func CaseNames() []string {
-	names := make([]string, len(Cases))
-	for i, c := range Cases {
+	cases := Cases()
+	names := make([]string, len(cases))
+	for i, c := range cases {
 		names[i] = c.Name
 	}
 	return names

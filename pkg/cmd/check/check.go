@@ -177,7 +177,7 @@ func (o *Options) validate() error {
 }
 
 func caseByName(name string) *Case {
-	for _, c := range Cases {
+	for _, c := range Cases() {
 		if strings.EqualFold(c.Name, name) {
 			return c
 		}
@@ -196,7 +196,7 @@ func (o *Options) selected() []*Case {
 		return false
 	}
 	var out []*Case
-	for _, c := range Cases {
+	for _, c := range Cases() {
 		if len(o.Only) > 0 && !in(o.Only, c.Name) || in(o.Skip, c.Name) {
 			continue
 		}

@@ -365,3 +365,23 @@ func TestProviderTimeoutBoundsEachRequest(t *testing.T) {
 		t.Errorf("exit %d\n%s%s", o.code, o.stdout, o.stderr)
 	}
 }
+
+// Usage errors exit 2; a handler that cannot be reached exits 1.
+func TestExitCodes(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"check", "http://127.0.0.1:1/"}, 2},
+		{[]string{"check", "http://127.0.0.1:1/", "--provider", "dexatel"}, 2},
+		{[]string{"check", "http://127.0.0.1:1/", "--provider", "dexatel", "--secret", "s", "--only", "nope"}, 2},
+		{[]string{"check", "http://127.0.0.1:1/", "--provider", "dexatel", "--secret", "s", "--kind", "nope"}, 2},
+		{[]string{"check", "--list", "http://127.0.0.1:1/"}, 2},
+		{[]string{"check", "--list"}, 0},
+		{[]string{"check", "http://127.0.0.1:1/", "--provider", "dexatel", "--secret", "s"}, 1},
+	} {
+		if o := smshook(t, tc.args...); o.code != tc.code {
+			t.Errorf("%v: exit %d, want %d (%s)", tc.args, o.code, tc.code, o.stderr)
+		}
+	}
+}

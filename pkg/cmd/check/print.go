@@ -10,10 +10,10 @@ import (
 // why it matters.
 func printList(io *iostreams.IOStreams, format string) error {
 	if format == "json" {
-		return iostreams.WriteJSON(io.Out, Cases, io.JSONColorEnabled())
+		return iostreams.WriteJSON(io.Out, Cases(), io.JSONColorEnabled())
 	}
 	cs := io.ColorScheme()
-	for i, c := range Cases {
+	for i, c := range Cases() {
 		if i > 0 {
 			fmt.Fprintln(io.Out)
 		}
