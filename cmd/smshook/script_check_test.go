@@ -19,7 +19,7 @@ import (
 
 // checkScriptCmds are custom testscript commands for the check scripts:
 //
-//	handler MODE SECRET NAME
+//	checkhandler MODE SECRET NAME
 //	    starts a Dexatel webhook handler on 127.0.0.1:0 in the test process
 //	    and sets $NAME to its URL. It checks X-Dexatel-Signature, the
 //	    HMAC-SHA256 of the body with SECRET (base64 or hex), computed here
@@ -32,18 +32,18 @@ import (
 //	                   handler that signs what its framework hands it does.
 //	    Closed at the end of the script.
 func checkScriptCmds() map[string]scriptCmd {
-	return map[string]scriptCmd{"handler": cmdHandler}
+	return map[string]scriptCmd{"checkhandler": cmdCheckHandler}
 }
 
-func cmdHandler(ts *testscript.TestScript, neg bool, args []string) {
+func cmdCheckHandler(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 3 {
-		ts.Fatalf("usage: handler correct|noverify|reserialize SECRET NAME")
+		ts.Fatalf("usage: checkhandler correct|noverify|reserialize SECRET NAME")
 	}
 	mode, secret, name := args[0], args[1], args[2]
 	switch mode {
 	case "correct", "noverify", "reserialize":
 	default:
-		ts.Fatalf("handler: unknown mode %q", mode)
+		ts.Fatalf("checkhandler: unknown mode %q", mode)
 	}
 	srv := httptest.NewServer(checkHandler(mode, []byte(secret)))
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
