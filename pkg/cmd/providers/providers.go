@@ -191,6 +191,13 @@ func showRun(f *cmdutil.Factory, name string, byProfile bool) error {
 			cs.Bold("handshake"), h.QueryParam, h.KeyField, h.ChallengeField)
 		writeIndented(out, iostreams.PrettyBody(h.Fixture, cs.Enabled()))
 	}
+	d := p.Delivery
+	fmt.Fprintf(out, "\n%s\n", cs.Bold("delivery"))
+	fmt.Fprintf(out, "  timeout: %s\n", d.TimeoutText())
+	fmt.Fprintf(out, "  retries: %s\n", d.RetriesText())
+	if d.Source != "" {
+		fmt.Fprintf(out, "  source:  %s\n", d.Source)
+	}
 	if len(p.Notes) > 0 {
 		fmt.Fprintf(out, "\n%s\n", cs.Bold("notes"))
 		for _, n := range p.Notes {
