@@ -42,6 +42,11 @@ var bodyVariants = []bodyVariant{
 	{"as JSON indented with two spaces", indentJSON("  ")},
 	{"as JSON indented with four spaces", indentJSON("    ")},
 	{"as JSON indented with tabs", indentJSON("\t")},
+}
+
+// sortedKeyVariants come after the serializers (reserialize.go), which name
+// the common ways of sorting keys more precisely.
+var sortedKeyVariants = []bodyVariant{
 	{"as JSON with its keys in another order (compact)", reencodeJSON("")},
 	{"as JSON with its keys in another order (indented)", reencodeJSON("  ")},
 }
@@ -89,18 +94,41 @@ func Explain(s Scheme, req *Request, c Credentials, r Result) Result {
 		return r
 	}
 	try := *req
-	for _, v := range bodyVariants {
-		body, ok := v.transform(req.Body)
+	if what, ok := tryVariants(s, &try, c, bodyVariants); ok {
+		return bodyAltered(r, what)
+	}
+	if msg, ok := explainSerializer(s, &try, c); ok {
+		r.Reason = ReasonBodyAltered
+		r.Message = r.Header + " " + msg
+		return r
+	}
+	if what, ok := tryVariants(s, &try, c, sortedKeyVariants); ok {
+		return bodyAltered(r, what)
+	}
+	return r
+}
+
+// tryVariants verifies each variant of try.Body (the bytes given) and says
+// which one matched. try.Body is left as it was.
+func tryVariants(s Scheme, try *Request, c Credentials, variants []bodyVariant) (string, bool) {
+	given := try.Body
+	defer func() { try.Body = given }()
+	for _, v := range variants {
+		body, ok := v.transform(given)
 		if !ok {
 			continue
 		}
 		try.Body = body
-		if s.Verify(&try, c).Valid {
-			r.Reason = ReasonBodyAltered
-			r.Message = fmt.Sprintf("%s matches the body %s, not the bytes given: "+
-				"something changed the body after signing; verify the raw bytes as received", r.Header, v.what)
-			return r
+		if s.Verify(try, c).Valid {
+			return v.what, true
 		}
 	}
+	return "", false
+}
+
+func bodyAltered(r Result, what string) Result {
+	r.Reason = ReasonBodyAltered
+	r.Message = fmt.Sprintf("%s matches the body %s, not the bytes given: "+
+		"something changed the body after signing; verify the raw bytes as received", r.Header, what)
 	return r
 }
