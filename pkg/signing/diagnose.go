@@ -105,6 +105,11 @@ func Explain(s Scheme, req *Request, c Credentials, r Result) Result {
 	if what, ok := tryVariants(s, &try, c, sortedKeyVariants); ok {
 		return bodyAltered(r, what)
 	}
+	if msg, ok := explainForm(s, &try, c); ok {
+		r.Reason = ReasonBodyAltered
+		r.Message = r.Header + " " + msg
+		return r
+	}
 	return r
 }
 
