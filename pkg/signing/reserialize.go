@@ -2,6 +2,7 @@ package signing
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"io"
@@ -140,6 +141,12 @@ type jsonProfile struct {
 	// rubyEmpty writes an empty array "[\n\n<indent>]" and an empty
 	// object "{\n<indent>}", as Ruby's json before 2.7 pretty-prints them.
 	rubyEmpty bool
+	// indexKeysFirst puts keys that are array indices ("3", "20") first, in
+	// numeric order, as JavaScript objects keep them.
+	indexKeysFirst bool
+	// jackson is Jackson's DefaultPrettyPrinter: "key" : value, arrays on one
+	// line ([ 1, 2 ]), empty containers as [ ] and { }.
+	jackson bool
 }
 
 // jsonProfiles is the fixed list of serializers Explain tries. Each was
@@ -156,14 +163,15 @@ var jsonProfiles = []jsonProfile{
 	{name: "Go's encoding/json", comma: ",", colon: ":", sortKeys: true, escape: escapeGo, numbers: numbersGo},
 	{name: "Go's json.MarshalIndent", indent: "  ", colon: ": ", sortKeys: true, escape: escapeGo, numbers: numbersGo},
 	{name: ".NET's System.Text.Json", comma: ",", colon: ":", escape: escapeDotNet, numbers: numbersKept},
-	{name: "Node's JSON.stringify", comma: ",", colon: ":", escape: escapeMinimal, numbers: numbersJS},
-	{name: "Node's JSON.stringify(value, null, 2)", indent: "  ", colon: ": ", escape: escapeMinimal, numbers: numbersJS},
+	{name: "Node's JSON.stringify", comma: ",", colon: ":", escape: escapeMinimal, numbers: numbersJS, indexKeysFirst: true},
+	{name: "Node's JSON.stringify(value, null, 2)", indent: "  ", colon: ": ", escape: escapeMinimal, numbers: numbersJS, indexKeysFirst: true},
 	{name: "Ruby's JSON.generate (to_json)", comma: ",", colon: ":", escape: escapeMinimal, numbers: numbersRuby},
 	{name: "Ruby's JSON.pretty_generate", indent: "  ", colon: ": ", escape: escapeMinimal, numbers: numbersRuby, rubyEmpty: true},
 	// json 2.7 and later (Ruby 3.3+) write empty containers as [] and {};
 	// not checked against a real run (Debian 12 has json 2.6.1).
 	{name: "Ruby's JSON.pretty_generate", indent: "  ", colon: ": ", escape: escapeMinimal, numbers: numbersRuby},
 	{name: "Java's Jackson", comma: ",", colon: ":", escape: escapeJackson, numbers: numbersJackson},
+	{name: "Java's Jackson (writerWithDefaultPrettyPrinter)", indent: "  ", colon: " : ", escape: escapeJackson, numbers: numbersJackson, jackson: true},
 }
 
 // write appends n as the profile's serializer writes it; false when that
@@ -183,7 +191,10 @@ func (p *jsonProfile) write(buf []byte, n *jsonNode, depth int) ([]byte, bool) {
 	}
 	buf = append(buf, open)
 	if len(n.items) == 0 {
-		if p.rubyEmpty {
+		switch {
+		case p.jackson:
+			buf = append(buf, ' ')
+		case p.rubyEmpty:
 			if n.kind == '[' {
 				buf = append(buf, '\n')
 			}
@@ -191,12 +202,30 @@ func (p *jsonProfile) write(buf []byte, n *jsonNode, depth int) ([]byte, bool) {
 		}
 		return append(buf, closing), true
 	}
+	if n.kind == '[' && p.jackson {
+		return p.writeJacksonArray(buf, n, depth)
+	}
 	order := make([]int, len(n.items))
 	for i := range order {
 		order[i] = i
 	}
 	if n.kind == '{' && p.sortKeys {
 		slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(n.keys[a], n.keys[b]) })
+	}
+	if n.kind == '{' && p.indexKeysFirst {
+		slices.SortStableFunc(order, func(a, b int) int {
+			ia, aok := arrayIndex(n.keys[a])
+			ib, bok := arrayIndex(n.keys[b])
+			switch {
+			case aok && bok:
+				return cmp.Compare(ia, ib)
+			case aok:
+				return -1
+			case bok:
+				return 1
+			}
+			return 0
+		})
 	}
 	var ok bool
 	for j, i := range order {
@@ -222,6 +251,32 @@ func (p *jsonProfile) write(buf []byte, n *jsonNode, depth int) ([]byte, bool) {
 		buf = appendNewline(buf, p.indent, depth)
 	}
 	return append(buf, closing), true
+}
+
+// writeJacksonArray writes a non-empty array on one line, as Jackson's
+// default pretty printer does; objects inside still break lines.
+func (p *jsonProfile) writeJacksonArray(buf []byte, n *jsonNode, depth int) ([]byte, bool) {
+	var ok bool
+	for i, item := range n.items {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, ' ')
+		if buf, ok = p.write(buf, item, depth); !ok { // an array adds no indent level
+			return nil, false
+		}
+	}
+	return append(buf, " ]"...), true
+}
+
+// arrayIndex reads a key that JavaScript treats as an array index: a
+// canonical decimal below 2³²−1.
+func arrayIndex(key string) (uint64, bool) {
+	if key == "" || len(key) > 10 || (len(key) > 1 && key[0] == '0') {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(key, 10, 64)
+	return v, err == nil && v < 1<<32-1
 }
 
 func appendNewline(buf []byte, indent string, depth int) []byte {

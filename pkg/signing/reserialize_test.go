@@ -62,6 +62,7 @@ var serializerFixtures = []struct {
 	{"ruby_generate.json", "Ruby's JSON.generate (to_json)"},
 	{"ruby_pretty.json", "Ruby's JSON.pretty_generate"},
 	{"jackson.json", "Java's Jackson"},
+	{"jackson_pretty.json", "Java's Jackson (writerWithDefaultPrettyPrinter)"},
 	{"dotnet.json", ".NET's System.Text.Json"}, // hand-written: no .NET here
 	{"go", "Go's encoding/json"},
 	{"go_indent", "Go's json.MarshalIndent"},

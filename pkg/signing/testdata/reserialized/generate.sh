@@ -25,6 +25,7 @@ gen() {
 	ruby gen_ruby.rb "$in" "$out/ruby_generate.json" generate
 	ruby gen_ruby.rb "$in" "$out/ruby_pretty.json" pretty
 	java -cp "$JACKSON" GenJackson.java "$in" "$out/jackson.json"
+	java -cp "$JACKSON" GenJackson.java "$in" "$out/jackson_pretty.json" pretty
 	python3 gen_dotnet_by_hand.py "$in" "$out/dotnet.json" # hand-written rules, not .NET
 }
 
