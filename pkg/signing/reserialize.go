@@ -136,8 +136,11 @@ type jsonProfile struct {
 	comma    string // between items on one line
 	colon    string // between a key and its value
 	sortKeys bool
-	escape   escapeStyle
-	numbers  numberStyle
+	// sortOf names the profile this one is with keys sorted: when both
+	// write the same bytes (the keys were in order), only that one is named.
+	sortOf  string
+	escape  escapeStyle
+	numbers numberStyle
 	// rubyEmpty writes an empty array "[\n\n<indent>]" and an empty
 	// object "{\n<indent>}", as Ruby's json before 2.7 pretty-prints them.
 	rubyEmpty bool
@@ -153,11 +156,11 @@ type jsonProfile struct {
 // checked against the real serializer's output (testdata/reserialized).
 var jsonProfiles = []jsonProfile{
 	{name: "Python's json.dumps", comma: ", ", colon: ": ", escape: escapeASCII, numbers: numbersPython},
-	{name: "Python's json.dumps(sort_keys=True)", comma: ", ", colon: ": ", sortKeys: true, escape: escapeASCII, numbers: numbersPython},
+	{name: "Python's json.dumps(sort_keys=True)", sortOf: "Python's json.dumps", comma: ", ", colon: ": ", sortKeys: true, escape: escapeASCII, numbers: numbersPython},
 	{name: "Python's json.dumps(indent=2)", indent: "  ", colon: ": ", escape: escapeASCII, numbers: numbersPython},
 	{name: "Python's json.dumps(indent=4)", indent: "    ", colon: ": ", escape: escapeASCII, numbers: numbersPython},
-	{name: "Python's json.dumps(indent=2, sort_keys=True)", indent: "  ", colon: ": ", sortKeys: true, escape: escapeASCII, numbers: numbersPython},
-	{name: "Python's json.dumps(indent=4, sort_keys=True)", indent: "    ", colon: ": ", sortKeys: true, escape: escapeASCII, numbers: numbersPython},
+	{name: "Python's json.dumps(indent=2, sort_keys=True)", sortOf: "Python's json.dumps(indent=2)", indent: "  ", colon: ": ", sortKeys: true, escape: escapeASCII, numbers: numbersPython},
+	{name: "Python's json.dumps(indent=4, sort_keys=True)", sortOf: "Python's json.dumps(indent=4)", indent: "    ", colon: ": ", sortKeys: true, escape: escapeASCII, numbers: numbersPython},
 	{name: "PHP's json_encode", comma: ",", colon: ":", escape: escapePHP, numbers: numbersPHP},
 	{name: "PHP's json_encode(JSON_PRETTY_PRINT)", indent: "    ", colon: ": ", escape: escapePHP, numbers: numbersPHP},
 	{name: "Go's encoding/json", comma: ",", colon: ":", sortKeys: true, escape: escapeGo, numbers: numbersGo},
@@ -553,7 +556,10 @@ func profilesWriting(tree *jsonNode, body []byte, newline bool) []string {
 			names = append(names, jsonProfiles[i].name)
 		}
 	}
-	return names
+	return slices.DeleteFunc(names, func(name string) bool {
+		i := slices.IndexFunc(jsonProfiles, func(p jsonProfile) bool { return p.name == name })
+		return jsonProfiles[i].sortOf != "" && slices.Contains(names, jsonProfiles[i].sortOf)
+	})
 }
 
 // joinOr lists names as people do: "A", "A or B", "A, B or C".

@@ -182,8 +182,13 @@ func unhex(c byte) (byte, bool) {
 // explainForm tries the edits, then the encoders, on a form body. try.Body
 // is left as it was.
 func explainForm(s Scheme, try *Request, c Credentials) (string, bool) {
-	given := try.Body
-	defer func() { try.Body = given }()
+	raw := try.Body
+	defer func() { try.Body = raw }()
+	// A file saved by an editor ends in a newline a form never has.
+	given, nl := bytes.TrimRight(raw, "\r\n"), ""
+	if len(given) < len(raw) {
+		nl = " (and without the trailing newline given)"
+	}
 	if len(given) > maxDiagnoseBody || bytes.IndexByte(given, '=') < 0 || bytes.ContainsAny(given, " \t\r\n{[") {
 		return "", false
 	}
@@ -194,24 +199,24 @@ func explainForm(s Scheme, try *Request, c Credentials) (string, bool) {
 	const advice = ": your framework (or a proxy) decoded the form and encoded it again; verify the raw request bytes as received"
 	for _, e := range formEdits {
 		body, ok := e.edit(given, pairs)
-		if !ok || bytes.Equal(body, given) {
+		if !ok || bytes.Equal(body, raw) {
 			continue
 		}
 		try.Body = body
 		if s.Verify(try, c).Valid {
-			return "matches the form " + e.what + advice, true
+			return "matches the form " + e.what + nl + advice, true
 		}
 	}
 	for i := range formProfiles {
 		body := formProfiles[i].write(pairs)
-		if bytes.Equal(body, given) {
+		if bytes.Equal(body, raw) {
 			continue
 		}
 		try.Body = body
 		if !s.Verify(try, c).Valid {
 			continue
 		}
-		msg := "matches the form as " + joinOr(formProfilesWriting(pairs, body)) + " writes it, not the bytes given"
+		msg := "matches the form as " + joinOr(formProfilesWriting(pairs, body)) + " writes it, not the bytes given" + nl
 		if givenBy := formProfilesWriting(pairs, given); len(givenBy) > 0 && len(givenBy) <= 3 {
 			msg += " (written as " + joinOr(givenBy) + " writes forms)"
 		}

@@ -136,3 +136,18 @@ func TestExplainTwilioFormCharset(t *testing.T) {
 		}
 	}
 }
+
+// A form saved to a file gains a newline; the diagnosis still finds the
+// re-encoding and says the newline is not part of the form.
+func TestExplainFormWithNewline(t *testing.T) {
+	r := explainDexatel(t, []byte("a=b+c"), []byte("a=b%20c\n"))
+	want := "matches the form with spaces written as +, not %20 as given (and without the trailing newline given): "
+	if r.Reason != ReasonBodyAltered || !strings.Contains(r.Message, want) {
+		t.Errorf("%s %q, want %q", r.Reason, r.Message, want)
+	}
+	original := readReserialized(t, "form/original.txt")
+	r = explainDexatel(t, readReserialized(t, "form/signed/php.txt"), append(original, '\r', '\n'))
+	if !strings.Contains(r.Message, "as PHP's http_build_query writes it, not the bytes given (and without the trailing newline given)") {
+		t.Errorf("%s %q", r.Reason, r.Message)
+	}
+}
