@@ -538,7 +538,7 @@ func explainSerializer(s Scheme, try *Request, c Credentials) (string, bool) {
 			if givenBy := profilesWriting(tree, bytes.TrimRight(given, "\r\n"), false); len(givenBy) > 0 && len(givenBy) <= 3 {
 				msg += " (written as " + joinOr(givenBy) + " writes JSON)"
 			}
-			return msg + ": your framework (or a proxy) parsed and re-serialized the JSON; verify the raw request bytes as received", true
+			return msg + ": something parsed the JSON and wrote it again between signing and this check (most often your framework); verify the raw request bytes as received", true
 		}
 	}
 	return "", false

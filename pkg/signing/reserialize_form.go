@@ -196,7 +196,7 @@ func explainForm(s Scheme, try *Request, c Credentials) (string, bool) {
 	if err != nil || len(pairs) == 0 {
 		return "", false
 	}
-	const advice = ": your framework (or a proxy) decoded the form and encoded it again; verify the raw request bytes as received"
+	const advice = ": something decoded the form and encoded it again between signing and this check (most often your framework); verify the raw request bytes as received"
 	for _, e := range formEdits {
 		body, ok := e.edit(given, pairs)
 		if !ok || bytes.Equal(body, raw) {

@@ -47,7 +47,7 @@ func TestExplainNamesSignedFormEncoder(t *testing.T) {
 	for _, f := range formFixtures {
 		r := explainDexatel(t, formFixture(t, f.file, original), original)
 		if r.Reason != ReasonBodyAltered || !strings.Contains(r.Message, "matches the form as ") || !strings.Contains(r.Message, f.name) ||
-			!strings.HasSuffix(r.Message, "decoded the form and encoded it again; verify the raw request bytes as received") {
+			!strings.HasSuffix(r.Message, "decoded the form and encoded it again between signing and this check (most often your framework); verify the raw request bytes as received") {
 			t.Errorf("%s: %s %q, want it to name %s", f.file, r.Reason, r.Message, f.name)
 		}
 	}

@@ -149,7 +149,7 @@ func TestExplainNamesSignedSerializer(t *testing.T) {
 					t.Fatalf("reason %q (%s), want body_altered", r.Reason, r.Message)
 				}
 				if !strings.Contains(r.Message, "matches the body as ") || !strings.Contains(r.Message, f.name) ||
-					!strings.HasSuffix(r.Message, "your framework (or a proxy) parsed and re-serialized the JSON; verify the raw request bytes as received") {
+					!strings.HasSuffix(r.Message, "something parsed the JSON and wrote it again between signing and this check (most often your framework); verify the raw request bytes as received") {
 					t.Errorf("message %q does not name %s", r.Message, f.name)
 				}
 				if !bytes.Equal(req.Body, given) {
