@@ -44,13 +44,6 @@ var bodyVariants = []bodyVariant{
 	{"as JSON indented with tabs", indentJSON("\t")},
 }
 
-// sortedKeyVariants come after the serializers (reserialize.go), which name
-// the common ways of sorting keys more precisely.
-var sortedKeyVariants = []bodyVariant{
-	{"as JSON with its keys in another order (compact)", reencodeJSON("")},
-	{"as JSON with its keys in another order (indented)", reencodeJSON("  ")},
-}
-
 func indentJSON(indent string) func([]byte) ([]byte, bool) {
 	return func(b []byte) ([]byte, bool) {
 		var out bytes.Buffer
@@ -58,29 +51,6 @@ func indentJSON(indent string) func([]byte) ([]byte, bool) {
 			return nil, false
 		}
 		return out.Bytes(), !bytes.Equal(out.Bytes(), b)
-	}
-}
-
-// reencodeJSON decodes and encodes again with object keys sorted, numbers
-// keeping their text: it finds senders that sign sorted JSON when the bytes
-// given have the keys in another order.
-func reencodeJSON(indent string) func([]byte) ([]byte, bool) {
-	return func(b []byte) ([]byte, bool) {
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.UseNumber()
-		var v any
-		if dec.Decode(&v) != nil {
-			return nil, false
-		}
-		var out bytes.Buffer
-		enc := json.NewEncoder(&out)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", indent)
-		if enc.Encode(v) != nil {
-			return nil, false
-		}
-		t := bytes.TrimSuffix(out.Bytes(), []byte("\n"))
-		return t, !bytes.Equal(t, b)
 	}
 }
 
@@ -97,18 +67,23 @@ func Explain(s Scheme, req *Request, c Credentials, r Result) Result {
 	if what, ok := tryVariants(s, &try, c, bodyVariants); ok {
 		return bodyAltered(r, what)
 	}
-	if msg, ok := explainSerializer(s, &try, c); ok {
-		r.Reason = ReasonBodyAltered
-		r.Message = r.Header + " " + msg
+	if len(req.Body) > maxDiagnoseBody {
 		return r
 	}
-	if what, ok := tryVariants(s, &try, c, sortedKeyVariants); ok {
-		return bodyAltered(r, what)
+	if tree, ok := parseJSONTree(req.Body); ok {
+		if msg, ok := explainSerializer(s, &try, c, tree); ok {
+			r.Reason = ReasonBodyAltered
+			r.Message = r.Header + " " + msg
+			return r
+		}
+		if what, ok := trySortedKeys(s, &try, c, tree); ok {
+			return bodyAltered(r, what)
+		}
+		return r
 	}
 	if msg, ok := explainForm(s, &try, c); ok {
 		r.Reason = ReasonBodyAltered
 		r.Message = r.Header + " " + msg
-		return r
 	}
 	return r
 }

@@ -28,6 +28,31 @@ type jsonNode struct {
 	text  string
 	keys  []string
 	items []*jsonNode
+	num   *jsonNumber // for numbers
+}
+
+// jsonNumber is a number literal read once, for every profile to write.
+type jsonNumber struct {
+	isInt   bool // no fraction or exponent
+	isInt64 bool // and fits in an int64
+	float   float64
+	finite  bool   // float is the literal's value as a finite double
+	digits  string // float's shortest decimal digits
+	point   int    // float = 0.digits × 10^point
+}
+
+func readJSONNumber(lit string) *jsonNumber {
+	n := &jsonNumber{isInt: !strings.ContainsAny(lit, ".eE")}
+	if n.isInt {
+		_, err := strconv.ParseInt(lit, 10, 64)
+		n.isInt64 = err == nil
+	}
+	f, err := strconv.ParseFloat(lit, 64)
+	if err == nil && !math.IsInf(f, 0) {
+		n.float, n.finite = f, true
+		n.digits, n.point = shortestDigits(math.Abs(f))
+	}
+	return n
 }
 
 // parseJSONTree reads exactly one JSON value (surrounding whitespace
@@ -95,7 +120,7 @@ func readJSONNode(dec *json.Decoder) (*jsonNode, error) {
 	case string:
 		return &jsonNode{kind: '"', text: t}, nil
 	case json.Number:
-		return &jsonNode{kind: '0', text: string(t)}, nil
+		return &jsonNode{kind: '0', text: string(t), num: readJSONNumber(string(t))}, nil
 	case bool:
 		return &jsonNode{kind: 'l', text: strconv.FormatBool(t)}, nil
 	case nil:
@@ -108,12 +133,13 @@ func readJSONNode(dec *json.Decoder) (*jsonNode, error) {
 type escapeStyle int
 
 const (
-	escapeMinimal escapeStyle = iota // Node, Ruby, Python ensure_ascii=False: only what JSON requires
-	escapeASCII                      // Python ensure_ascii: non-ASCII and DEL as \uxxxx
-	escapePHP                        // PHP: \/ and non-ASCII as \uxxxx
-	escapeGo                         // Go: <, >, & and U+2028/9 as \u003c ...
-	escapeDotNet                     // System.Text.Json default encoder: all but safe ASCII as \uXXXX
-	escapeJackson                    // Jackson: characters beyond U+FFFF as \uXXXX pairs, control bytes upper-case hex
+	escapeMinimal  escapeStyle = iota // Node, Ruby, Python ensure_ascii=False: only what JSON requires
+	escapeASCII                       // Python ensure_ascii: non-ASCII and DEL as \uxxxx
+	escapePHP                         // PHP: \/ and non-ASCII as \uxxxx
+	escapeGo                          // Go: <, >, & and U+2028/9 as \u003c ...
+	escapeGoNoHTML                    // Go with SetEscapeHTML(false): U+2028/9 only
+	escapeDotNet                      // System.Text.Json default encoder: all but safe ASCII as \uXXXX
+	escapeJackson                     // Jackson: characters beyond U+FFFF as \uXXXX pairs, control bytes upper-case hex
 )
 
 // numberStyle is how a serializer writes a number it parsed.
@@ -184,7 +210,7 @@ func (p *jsonProfile) write(buf []byte, n *jsonNode, depth int) ([]byte, bool) {
 	case '"':
 		return appendJSONString(buf, n.text, p.escape), true
 	case '0':
-		return appendJSONNumber(buf, n.text, p.numbers)
+		return appendJSONNumber(buf, n.text, n.num, p.numbers)
 	case 'l':
 		return append(buf, n.text...), true
 	}
@@ -208,30 +234,16 @@ func (p *jsonProfile) write(buf []byte, n *jsonNode, depth int) ([]byte, bool) {
 	if n.kind == '[' && p.jackson {
 		return p.writeJacksonArray(buf, n, depth)
 	}
-	order := make([]int, len(n.items))
-	for i := range order {
-		order[i] = i
-	}
-	if n.kind == '{' && p.sortKeys {
-		slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(n.keys[a], n.keys[b]) })
-	}
-	if n.kind == '{' && p.indexKeysFirst {
-		slices.SortStableFunc(order, func(a, b int) int {
-			ia, aok := arrayIndex(n.keys[a])
-			ib, bok := arrayIndex(n.keys[b])
-			switch {
-			case aok && bok:
-				return cmp.Compare(ia, ib)
-			case aok:
-				return -1
-			case bok:
-				return 1
-			}
-			return 0
-		})
+	var order []int // nil: as given
+	if n.kind == '{' && (p.sortKeys || p.indexKeysFirst && slices.ContainsFunc(n.keys, isArrayIndex)) {
+		order = p.keyOrder(n)
 	}
 	var ok bool
-	for j, i := range order {
+	for j := range n.items {
+		i := j
+		if order != nil {
+			i = order[j]
+		}
 		if j > 0 {
 			if p.indent != "" {
 				buf = append(buf, ',')
@@ -254,6 +266,33 @@ func (p *jsonProfile) write(buf []byte, n *jsonNode, depth int) ([]byte, bool) {
 		buf = appendNewline(buf, p.indent, depth)
 	}
 	return append(buf, closing), true
+}
+
+// keyOrder is the order the profile writes an object's keys in.
+func (p *jsonProfile) keyOrder(n *jsonNode) []int {
+	order := make([]int, len(n.items))
+	for i := range order {
+		order[i] = i
+	}
+	if p.sortKeys {
+		slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(n.keys[a], n.keys[b]) })
+	}
+	if p.indexKeysFirst {
+		slices.SortStableFunc(order, func(a, b int) int {
+			ia, aok := arrayIndex(n.keys[a])
+			ib, bok := arrayIndex(n.keys[b])
+			switch {
+			case aok && bok:
+				return cmp.Compare(ia, ib)
+			case aok:
+				return -1
+			case bok:
+				return 1
+			}
+			return 0
+		})
+	}
+	return order
 }
 
 // writeJacksonArray writes a non-empty array on one line, as Jackson's
@@ -280,6 +319,11 @@ func arrayIndex(key string) (uint64, bool) {
 	}
 	v, err := strconv.ParseUint(key, 10, 64)
 	return v, err == nil && v < 1<<32-1
+}
+
+func isArrayIndex(key string) bool {
+	_, ok := arrayIndex(key)
+	return ok
 }
 
 func appendNewline(buf []byte, indent string, depth int) []byte {
@@ -343,7 +387,7 @@ func appendJSONString(buf []byte, s string, style escapeStyle) []byte {
 			buf = append(buf, byte(r))
 		case style == escapeASCII || style == escapePHP || style == escapeDotNet:
 			buf = appendUEscapes(buf, r, hex)
-		case (r == 0x2028 || r == 0x2029) && style == escapeGo:
+		case (r == 0x2028 || r == 0x2029) && (style == escapeGo || style == escapeGoNoHTML):
 			buf = appendUEscape(buf, r, hex)
 		case r > 0xFFFF && style == escapeJackson:
 			buf = appendUEscapes(buf, r, hex)
@@ -356,39 +400,41 @@ func appendJSONString(buf []byte, s string, style escapeStyle) []byte {
 
 // appendJSONNumber writes a number literal as the style's language reads
 // and writes it back.
-func appendJSONNumber(buf []byte, lit string, style numberStyle) ([]byte, bool) {
-	isInt := !strings.ContainsAny(lit, ".eE")
+func appendJSONNumber(buf []byte, lit string, n *jsonNumber, style numberStyle) ([]byte, bool) {
 	switch style {
 	case numbersKept:
 		return append(buf, lit...), true
 	case numbersPython, numbersRuby, numbersJackson:
-		if isInt {
+		if n.isInt {
 			return appendExactInt(buf, lit), true
 		}
 	case numbersPHP:
-		if _, err := strconv.ParseInt(lit, 10, 64); isInt && err == nil {
+		if n.isInt64 {
 			return appendExactInt(buf, lit), true
 		}
 	}
-	f, err := strconv.ParseFloat(lit, 64)
-	if err != nil || math.IsInf(f, 0) {
+	if !n.finite {
 		return nil, false // out of a double's range: each language fails its own way
 	}
+	f := n.float
 	if style == numbersGo {
 		abs, format := math.Abs(f), byte('f')
 		if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
 			format = 'e'
 		}
-		s := strconv.FormatFloat(f, format, -1, 64)
-		if format == 'e' {
-			s = strings.Replace(s, "e-0", "e-", 1) // Go writes 1e-7, not 1e-07
+		start := len(buf)
+		buf = strconv.AppendFloat(buf, f, format, -1, 64)
+		if format == 'e' { // Go writes 1e-7, not 1e-07
+			if i := bytes.Index(buf[start:], []byte("e-0")); i >= 0 {
+				buf = append(buf[:start+i+2], buf[start+i+3:]...)
+			}
 		}
-		return append(buf, s...), true
+		return buf, true
 	}
 	if math.Signbit(f) && !(f == 0 && style == numbersJS) {
 		buf = append(buf, '-') // JavaScript writes -0 as 0
 	}
-	digits, point := shortestDigits(math.Abs(f))
+	digits, point := n.digits, n.point
 	abs := math.Abs(f)
 	switch style {
 	case numbersJS:
@@ -414,6 +460,9 @@ func appendExactInt(buf []byte, lit string) []byte {
 	return append(buf, lit...)
 }
 
+// zeros pads decimals: a double's point is at most 309 digits from its digits.
+var zeros = strings.Repeat("0", 330)
+
 // shortestDigits gives the shortest decimal digits that read back as f
 // (f >= 0) and where the point goes: f = 0.digits × 10^point.
 func shortestDigits(f float64) (string, int) {
@@ -429,12 +478,12 @@ func appendJSFloat(buf []byte, digits string, n int) []byte {
 	switch {
 	case k <= n && n <= 21:
 		buf = append(buf, digits...)
-		return append(buf, strings.Repeat("0", n-k)...)
+		return append(buf, zeros[:n-k]...)
 	case 0 < n && n <= 21:
 		return append(append(append(buf, digits[:n]...), '.'), digits[n:]...)
 	case -6 < n && n <= 0:
 		buf = append(buf, "0."...)
-		return append(append(buf, strings.Repeat("0", -n)...), digits...)
+		return append(append(buf, zeros[:-n]...), digits...)
 	}
 	buf = append(buf, digits[0])
 	if k > 1 {
@@ -465,7 +514,7 @@ func appendFloat(buf []byte, digits string, n int, f floatFormat) []byte {
 		switch {
 		case n >= k:
 			buf = append(buf, digits...)
-			buf = append(buf, strings.Repeat("0", n-k)...)
+			buf = append(buf, zeros[:n-k]...)
 			if f.wholeFraction {
 				buf = append(buf, ".0"...)
 			}
@@ -474,7 +523,7 @@ func appendFloat(buf []byte, digits string, n int, f floatFormat) []byte {
 			return append(append(append(buf, digits[:n]...), '.'), digits[n:]...)
 		}
 		buf = append(buf, "0."...)
-		return append(append(buf, strings.Repeat("0", -n)...), digits...)
+		return append(append(buf, zeros[:-n]...), digits...)
 	}
 	buf = append(buf, digits[0])
 	switch {
@@ -494,7 +543,7 @@ func appendFloat(buf []byte, digits string, n int, f floatFormat) []byte {
 	}
 	s := strconv.Itoa(e)
 	if len(s) < f.expDigits {
-		buf = append(buf, strings.Repeat("0", f.expDigits-len(s))...)
+		buf = append(buf, zeros[:f.expDigits-len(s)]...)
 	}
 	return append(buf, s...)
 }
@@ -503,22 +552,18 @@ func appendFloat(buf []byte, digits string, n int, f floatFormat) []byte {
 // jsonProfiles writes it, then with a trailing newline, and on a match says
 // which serializer(s) write the signed bytes and, when it can tell, which
 // wrote the bytes given. try.Body is left as it was.
-func explainSerializer(s Scheme, try *Request, c Credentials) (string, bool) {
+func explainSerializer(s Scheme, try *Request, c Credentials, tree *jsonNode) (string, bool) {
 	given := try.Body
 	defer func() { try.Body = given }()
-	if len(given) > maxDiagnoseBody {
-		return "", false
-	}
-	tree, ok := parseJSONTree(given)
-	if !ok {
-		return "", false
-	}
-	for _, newline := range []bool{false, true} {
-		for i := range jsonProfiles {
-			body, ok := jsonProfiles[i].write(nil, tree, 0)
-			if !ok {
-				continue
-			}
+	// One buffer for every candidate: each is written over the last.
+	buf := make([]byte, 0, 2*len(given)+64)
+	for i := range jsonProfiles {
+		body, ok := jsonProfiles[i].write(buf[:0], tree, 0)
+		if !ok {
+			continue
+		}
+		buf = body[:0]
+		for _, newline := range []bool{false, true} {
 			if newline {
 				body = append(body, '\n')
 			}
@@ -544,11 +589,42 @@ func explainSerializer(s Scheme, try *Request, c Credentials) (string, bool) {
 	return "", false
 }
 
+// sortedKeyProfiles find a sender that signed JSON with its keys sorted and
+// numbers as written, which no serializer above writes (Go's numbers
+// differ): Go's encoder without HTML escaping, over json.Number.
+var sortedKeyProfiles = []struct {
+	what    string
+	profile jsonProfile
+}{
+	{"as JSON with its keys in another order (compact)", jsonProfile{comma: ",", colon: ":", sortKeys: true, escape: escapeGoNoHTML, numbers: numbersKept}},
+	{"as JSON with its keys in another order (indented)", jsonProfile{indent: "  ", colon: ": ", sortKeys: true, escape: escapeGoNoHTML, numbers: numbersKept}},
+}
+
+func trySortedKeys(s Scheme, try *Request, c Credentials, tree *jsonNode) (string, bool) {
+	given := try.Body
+	defer func() { try.Body = given }()
+	for _, v := range sortedKeyProfiles {
+		body, ok := v.profile.write(nil, tree, 0)
+		if !ok || bytes.Equal(body, given) {
+			continue
+		}
+		try.Body = body
+		if s.Verify(try, c).Valid {
+			return v.what, true
+		}
+	}
+	return "", false
+}
+
 // profilesWriting names every serializer whose output for tree is body.
 func profilesWriting(tree *jsonNode, body []byte, newline bool) []string {
 	var names []string
+	buf := make([]byte, 0, len(body)+1)
 	for i := range jsonProfiles {
-		out, ok := jsonProfiles[i].write(nil, tree, 0)
+		out, ok := jsonProfiles[i].write(buf[:0], tree, 0)
+		if ok {
+			buf = out[:0]
+		}
 		if newline {
 			out = append(out, '\n')
 		}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -230,5 +231,34 @@ func TestExplainSerializerBounded(t *testing.T) {
 	req = signedWith(t, s, []byte(`{"pad": "\u00e9"}`), small)
 	if r := Explain(s, req, secrets("k"), s.Verify(req, secrets("k"))); !strings.Contains(r.Message, "Python's json.dumps") {
 		t.Errorf("small body: %s", r.Message)
+	}
+}
+
+// BenchmarkExplainMismatch is the cost of a diagnosis that finds nothing
+// (every candidate tried), paid only after a mismatch.
+// Run: go test -run '^$' -bench ExplainMismatch -benchmem ./pkg/signing
+func BenchmarkExplainMismatch(b *testing.B) {
+	s := mustNew(b, dexatelSpec)
+	for _, size := range []int{4 << 10, 1 << 20} {
+		var body bytes.Buffer
+		body.WriteString(`{"items":[`)
+		for i := 0; body.Len() < size-200; i++ {
+			if i > 0 {
+				body.WriteByte(',')
+			}
+			body.WriteString(`{"id":"msg/123","text":"Zoë 😀 <b>","price":1.0,"tiny":0.000001}`)
+		}
+		body.WriteString(`]}`)
+		req := newReq(body.Bytes(), "X-Dexatel-Signature", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+		cred := secrets("k")
+		b.Run(strconv.Itoa(size), func(b *testing.B) {
+			b.SetBytes(int64(body.Len()))
+			b.ReportAllocs()
+			for b.Loop() {
+				if r := Explain(s, req, cred, s.Verify(req, cred)); r.Reason != ReasonMismatch {
+					b.Fatal(r.Message)
+				}
+			}
+		})
 	}
 }
