@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -261,4 +262,43 @@ func BenchmarkExplainMismatch(b *testing.B) {
 			}
 		})
 	}
+}
+
+// FuzzReserializeJSON: every serializer's rewrite of a JSON body is valid
+// JSON with the same strings, keys and structure (numbers aside).
+func FuzzReserializeJSON(f *testing.F) {
+	f.Add([]byte(`{"a":[1,2.5e-7,{"<":"Zoë 😀\u2028\u0001/"}],"3":null,"b":{}}`))
+	f.Add([]byte(`[1e400, -0, -0.0, 12345678901234567890, 5e-324]`))
+	f.Add([]byte(`"\ud800"`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		tree, ok := parseJSONTree(body)
+		if !ok {
+			return
+		}
+		want, err := decodeNumbers(body)
+		if err != nil {
+			t.Fatalf("parseJSONTree read %q, which encoding/json rejects", body)
+		}
+		for i := range jsonProfiles {
+			out, ok := jsonProfiles[i].write(nil, tree, 0)
+			if !ok {
+				continue
+			}
+			got, err := decodeNumbers(out)
+			if err != nil {
+				t.Fatalf("%s wrote invalid JSON %q for %q: %v", jsonProfiles[i].name, out, body, err)
+			}
+			if jsonProfiles[i].numbers == numbersKept && !jsonProfiles[i].sortKeys && !reflect.DeepEqual(got, want) {
+				t.Fatalf("%s changed %q into %q", jsonProfiles[i].name, body, out)
+			}
+		}
+	})
+}
+
+func decodeNumbers(b []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	err := dec.Decode(&v)
+	return v, err
 }
