@@ -187,6 +187,11 @@ var jsonProfiles = []jsonProfile{
 	{name: "Python's json.dumps(indent=4)", indent: "    ", colon: ": ", escape: escapeASCII, numbers: numbersPython},
 	{name: "Python's json.dumps(indent=2, sort_keys=True)", sortOf: "Python's json.dumps(indent=2)", indent: "  ", colon: ": ", sortKeys: true, escape: escapeASCII, numbers: numbersPython},
 	{name: "Python's json.dumps(indent=4, sort_keys=True)", sortOf: "Python's json.dumps(indent=4)", indent: "    ", colon: ": ", sortKeys: true, escape: escapeASCII, numbers: numbersPython},
+	// Python web frameworks' JSON responses, checked against Flask 2.2,
+	// Starlette 0.26 and Django REST framework 3.14 (Flask adds a newline).
+	{name: "Flask's jsonify", comma: ",", colon: ":", sortKeys: true, escape: escapeASCII, numbers: numbersPython},
+	{name: "FastAPI's JSONResponse", comma: ",", colon: ":", escape: escapeMinimal, numbers: numbersPython},
+	{name: "Django REST framework's JSONRenderer", comma: ",", colon: ":", escape: escapeGoNoHTML, numbers: numbersPython},
 	{name: "PHP's json_encode", comma: ",", colon: ":", escape: escapePHP, numbers: numbersPHP},
 	{name: "PHP's json_encode(JSON_PRETTY_PRINT)", indent: "    ", colon: ": ", escape: escapePHP, numbers: numbersPHP},
 	{name: "Go's encoding/json", comma: ",", colon: ":", sortKeys: true, escape: escapeGo, numbers: numbersGo},

@@ -56,6 +56,9 @@ var serializerFixtures = []struct {
 	{"python_indent4.json", "Python's json.dumps(indent=4)"},
 	{"python_indent2_sort_keys.json", "Python's json.dumps(indent=2, sort_keys=True)"},
 	{"python_indent4_sort_keys.json", "Python's json.dumps(indent=4, sort_keys=True)"},
+	{"flask.json", "Flask's jsonify"},
+	{"fastapi.json", "FastAPI's JSONResponse"},
+	{"drf.json", "Django REST framework's JSONRenderer"},
 	{"php.json", "PHP's json_encode"},
 	{"php_pretty.json", "PHP's json_encode(JSON_PRETTY_PRINT)"},
 	{"node.json", "Node's JSON.stringify"},
@@ -89,7 +92,7 @@ func TestSerializerProfilesMatchRealOutput(t *testing.T) {
 	}
 	for _, f := range serializerFixtures {
 		want := fixtureBody(t, "signed", f.file, original)
-		names := profilesWriting(tree, want, false)
+		names := profilesWriting(tree, want, bytes.HasSuffix(want, []byte("\n"))) // Flask's ends in one
 		if !slices.Contains(names, f.name) {
 			for i := range jsonProfiles {
 				if jsonProfiles[i].name == f.name {
@@ -169,7 +172,7 @@ func TestExplainNamesFrameworkSerializer(t *testing.T) {
 	s := mustNew(t, dexatelSpec)
 	sent := readReserialized(t, "signed/node.json")
 	for _, f := range serializerFixtures {
-		if strings.Contains(f.file, "sort_keys") || f.file == "node.json" {
+		if strings.Contains(f.file, "sort_keys") || f.file == "flask.json" || f.file == "node.json" {
 			continue // sorting loses the order signed; node.json is what was sent
 		}
 		given := fixtureBody(t, "from_node", f.file, sent)

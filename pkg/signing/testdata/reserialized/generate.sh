@@ -1,7 +1,8 @@
 #!/bin/sh
 # Regenerates every fixture here with the real serializers (see README.md).
 # Needs python3, node, php-cli, ruby and Java 17 with Jackson
-# (apt-get install -y php-cli ruby libjackson2-databind-java).
+# (apt-get install -y php-cli ruby libjackson2-databind-java python3-flask
+# python3-starlette python3-djangorestframework).
 # dotnet.json and from_node/dotnet.json are hand-written: no .NET here.
 set -eu
 cd "$(dirname "$0")"
@@ -17,6 +18,9 @@ gen() {
 	python3 gen_python.py "$in" "$out/python_indent4.json" 4
 	python3 gen_python.py "$in" "$out/python_indent2_sort_keys.json" 2 sort_keys
 	python3 gen_python.py "$in" "$out/python_indent4_sort_keys.json" 4 sort_keys
+	/usr/bin/python3 gen_python_frameworks.py "$in" "$out/flask.json" flask
+	/usr/bin/python3 gen_python_frameworks.py "$in" "$out/fastapi.json" starlette
+	/usr/bin/python3 gen_python_frameworks.py "$in" "$out/drf.json" drf
 	php gen_php.php "$in" "$out/php.json"
 	php gen_php.php "$in" "$out/php_pretty.json" pretty
 	node gen_node.js "$in" "$out/node.json"
@@ -35,4 +39,4 @@ gen original.json signed
 gen signed/node.json from_node
 rm from_node/node.json # the bytes as sent: nothing re-serialized them
 # Sorting keys loses the order the sender signed: nothing to recover.
-rm from_node/*sort_keys*
+rm from_node/*sort_keys* from_node/flask.json
