@@ -56,9 +56,12 @@ func indentJSON(indent string) func([]byte) ([]byte, bool) {
 
 // Explain refines a failed result: when the signature matches a
 // re-serialized or re-terminated form of the body, the body was changed
-// between signing and verifying, and the result says how. Otherwise the
-// result comes back as it was. It costs a verify per variant, so call it only
-// after a mismatch.
+// between signing and verifying, and the result says how, naming the
+// serializer (Python's json.dumps, PHP's json_encode, ...) or form encoder
+// when one writes the signed bytes. Otherwise the result comes back as it
+// was. It costs a verify per candidate (a fixed list, on bodies up to
+// maxDiagnoseBody), so call it only after a mismatch; each signature check is
+// the scheme's own constant-time Verify.
 func Explain(s Scheme, req *Request, c Credentials, r Result) Result {
 	if r.Valid || r.Reason != ReasonMismatch || len(req.Body) == 0 {
 		return r
