@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"slices"
@@ -178,27 +179,22 @@ type jsonProfile struct {
 	jackson bool
 }
 
-// jsonProfiles is the fixed list of serializers Explain tries. Each was
-// checked against the real serializer's output (testdata/reserialized).
+// jsonProfiles is the fixed list of serializers Explain tries, the most
+// used first (a message names at most three). Each was checked against the
+// real serializer's output (testdata/reserialized).
 var jsonProfiles = []jsonProfile{
+	{name: "Node's JSON.stringify", comma: ",", colon: ":", escape: escapeMinimal, numbers: numbersJS, indexKeysFirst: true},
+	{name: "Node's JSON.stringify(value, null, 2)", indent: "  ", colon: ": ", escape: escapeMinimal, numbers: numbersJS, indexKeysFirst: true},
 	{name: "Python's json.dumps", comma: ", ", colon: ": ", escape: escapeASCII, numbers: numbersPython},
 	{name: "Python's json.dumps(sort_keys=True)", sortOf: "Python's json.dumps", comma: ", ", colon: ": ", sortKeys: true, escape: escapeASCII, numbers: numbersPython},
 	{name: "Python's json.dumps(indent=2)", indent: "  ", colon: ": ", escape: escapeASCII, numbers: numbersPython},
 	{name: "Python's json.dumps(indent=4)", indent: "    ", colon: ": ", escape: escapeASCII, numbers: numbersPython},
 	{name: "Python's json.dumps(indent=2, sort_keys=True)", sortOf: "Python's json.dumps(indent=2)", indent: "  ", colon: ": ", sortKeys: true, escape: escapeASCII, numbers: numbersPython},
 	{name: "Python's json.dumps(indent=4, sort_keys=True)", sortOf: "Python's json.dumps(indent=4)", indent: "    ", colon: ": ", sortKeys: true, escape: escapeASCII, numbers: numbersPython},
-	// Python web frameworks' JSON responses, checked against Flask 2.2,
-	// Starlette 0.26 and Django REST framework 3.14 (Flask adds a newline).
-	{name: "Flask's jsonify", comma: ",", colon: ":", sortKeys: true, escape: escapeASCII, numbers: numbersPython},
-	{name: "FastAPI's JSONResponse", comma: ",", colon: ":", escape: escapeMinimal, numbers: numbersPython},
-	{name: "Django REST framework's JSONRenderer", comma: ",", colon: ":", escape: escapeGoNoHTML, numbers: numbersPython},
-	{name: "PHP's json_encode", comma: ",", colon: ":", escape: escapePHP, numbers: numbersPHP},
-	{name: "PHP's json_encode(JSON_PRETTY_PRINT)", indent: "    ", colon: ": ", escape: escapePHP, numbers: numbersPHP},
 	{name: "Go's encoding/json", comma: ",", colon: ":", sortKeys: true, escape: escapeGo, numbers: numbersGo},
 	{name: "Go's json.MarshalIndent", indent: "  ", colon: ": ", sortKeys: true, escape: escapeGo, numbers: numbersGo},
-	{name: ".NET's System.Text.Json", comma: ",", colon: ":", escape: escapeDotNet, numbers: numbersKept},
-	{name: "Node's JSON.stringify", comma: ",", colon: ":", escape: escapeMinimal, numbers: numbersJS, indexKeysFirst: true},
-	{name: "Node's JSON.stringify(value, null, 2)", indent: "  ", colon: ": ", escape: escapeMinimal, numbers: numbersJS, indexKeysFirst: true},
+	{name: "PHP's json_encode", comma: ",", colon: ":", escape: escapePHP, numbers: numbersPHP},
+	{name: "PHP's json_encode(JSON_PRETTY_PRINT)", indent: "    ", colon: ": ", escape: escapePHP, numbers: numbersPHP},
 	{name: "Ruby's JSON.generate (to_json)", comma: ",", colon: ":", escape: escapeMinimal, numbers: numbersRuby},
 	{name: "Ruby's JSON.pretty_generate", indent: "  ", colon: ": ", escape: escapeMinimal, numbers: numbersRuby, rubyEmpty: true},
 	// json 2.7 and later (Ruby 3.3+) write empty containers as [] and {};
@@ -206,6 +202,12 @@ var jsonProfiles = []jsonProfile{
 	{name: "Ruby's JSON.pretty_generate", indent: "  ", colon: ": ", escape: escapeMinimal, numbers: numbersRuby},
 	{name: "Java's Jackson", comma: ",", colon: ":", escape: escapeJackson, numbers: numbersJackson},
 	{name: "Java's Jackson (writerWithDefaultPrettyPrinter)", indent: "  ", colon: " : ", escape: escapeJackson, numbers: numbersJackson, jackson: true},
+	{name: ".NET's System.Text.Json", comma: ",", colon: ":", escape: escapeDotNet, numbers: numbersKept},
+	// Python web frameworks' JSON responses, checked against Flask 2.2,
+	// Starlette 0.26 and Django REST framework 3.14 (Flask adds a newline).
+	{name: "Flask's jsonify", comma: ",", colon: ":", sortKeys: true, escape: escapeASCII, numbers: numbersPython},
+	{name: "FastAPI's JSONResponse", comma: ",", colon: ":", escape: escapeMinimal, numbers: numbersPython},
+	{name: "Django REST framework's JSONRenderer", comma: ",", colon: ":", escape: escapeGoNoHTML, numbers: numbersPython},
 }
 
 // write appends n as the profile's serializer writes it; false when that
@@ -580,7 +582,7 @@ func explainSerializer(s Scheme, try *Request, c Credentials, tree *jsonNode) (s
 				continue
 			}
 			signedBy := profilesWriting(tree, body, newline)
-			msg := "matches the body as " + joinOr(signedBy) + " writes it"
+			msg := "matches the body as " + namesWrite(signedBy)
 			if newline {
 				msg += ", with a trailing newline"
 			}
@@ -641,6 +643,15 @@ func profilesWriting(tree *jsonNode, body []byte, newline bool) []string {
 		i := slices.IndexFunc(jsonProfiles, func(p jsonProfile) bool { return p.name == name })
 		return jsonProfiles[i].sortOf != "" && slices.Contains(names, jsonProfiles[i].sortOf)
 	})
+}
+
+// namesWrite says who writes a body: "as A or B writes it", or, beyond three,
+// "as A, B, C or 2 other serializers write it".
+func namesWrite(names []string) string {
+	if len(names) <= 3 {
+		return joinOr(names) + " writes it"
+	}
+	return fmt.Sprintf("%s or %d other serializers write it", strings.Join(names[:3], ", "), len(names)-3)
 }
 
 // joinOr lists names as people do: "A", "A or B", "A, B or C".

@@ -305,3 +305,19 @@ func decodeNumbers(b []byte) (any, error) {
 	err := dec.Decode(&v)
 	return v, err
 }
+
+func TestNamesWrite(t *testing.T) {
+	for _, tt := range []struct {
+		names []string
+		want  string
+	}{
+		{[]string{"A"}, "A writes it"},
+		{[]string{"A", "B"}, "A or B writes it"},
+		{[]string{"A", "B", "C"}, "A, B or C writes it"},
+		{[]string{"A", "B", "C", "D", "E"}, "A, B, C or 2 other serializers write it"},
+	} {
+		if got := namesWrite(tt.names); got != tt.want {
+			t.Errorf("namesWrite(%q) = %q, want %q", tt.names, got, tt.want)
+		}
+	}
+}
