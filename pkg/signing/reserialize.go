@@ -449,10 +449,13 @@ func appendJSONNumber(buf []byte, lit string, n *jsonNumber, style numberStyle) 
 	case numbersPython:
 		return appendFloat(buf, digits, point, floatFormat{decimal: -4 < point && point <= 16, wholeFraction: true, exp: "e", expPlus: true, expDigits: 2}), true
 	case numbersRuby:
-		return appendFloat(buf, digits, point, floatFormat{decimal: -4 < point && point <= 16, wholeFraction: true, expFraction: true, exp: "e", expPlus: true, expDigits: 2}), true
+		return appendFloat(buf, digits, point, floatFormat{decimal: -4 < point && point <= 15, wholeFraction: true, expFraction: true, exp: "e", expPlus: true, expDigits: 2}), true
 	case numbersPHP:
 		return appendFloat(buf, digits, point, floatFormat{decimal: -3 <= point && point <= 17, expFraction: true, exp: "e", expPlus: true, expDigits: 1}), true
 	case numbersJackson:
+		if abs == math.SmallestNonzeroFloat64 {
+			digits, point = "49", -323 // Double.toString's 4.9E-324
+		}
 		return appendFloat(buf, digits, point, floatFormat{decimal: abs == 0 || (abs >= 1e-3 && abs < 1e7), wholeFraction: true, expFraction: true, exp: "E", expDigits: 1}), true
 	}
 	return nil, false

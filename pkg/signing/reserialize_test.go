@@ -321,3 +321,28 @@ func TestNamesWrite(t *testing.T) {
 		}
 	}
 }
+
+// Numbers at each language's format boundaries (when it switches to an
+// exponent, keeps ".0", loses precision) come out as the real ones write them.
+func TestSerializerNumbersMatchRealOutput(t *testing.T) {
+	numbers := readReserialized(t, "numbers.json")
+	tree, ok := parseJSONTree(numbers)
+	if !ok {
+		t.Fatal("numbers.json does not parse")
+	}
+	for _, f := range []struct{ file, name string }{
+		{"numbers/python.json", "Python's json.dumps"},
+		{"numbers/php.json", "PHP's json_encode"},
+		{"numbers/node.json", "Node's JSON.stringify"},
+		{"numbers/ruby.json", "Ruby's JSON.generate (to_json)"},
+		{"numbers/jackson.json", "Java's Jackson"},
+		{"go", "Go's encoding/json"},
+	} {
+		want := fixtureBody(t, ".", f.file, numbers)
+		i := slices.IndexFunc(jsonProfiles, func(p jsonProfile) bool { return p.name == f.name })
+		got, ok := jsonProfiles[i].write(nil, tree, 0)
+		if !ok || !bytes.Equal(got, want) {
+			t.Errorf("%s writes\n%s\nwant\n%s", f.name, got, want)
+		}
+	}
+}

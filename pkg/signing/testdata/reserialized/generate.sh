@@ -40,3 +40,11 @@ gen signed/node.json from_node
 rm from_node/node.json # the bytes as sent: nothing re-serialized them
 # Sorting keys loses the order the sender signed: nothing to recover.
 rm from_node/*sort_keys* from_node/flask.json
+
+# Numbers at each serializer's format boundaries.
+mkdir -p numbers
+python3 gen_python.py numbers.json numbers/python.json
+php gen_php.php numbers.json numbers/php.json
+node gen_node.js numbers.json numbers/node.json
+ruby gen_ruby.rb numbers.json numbers/ruby.json generate
+java -cp "$JACKSON" GenJackson.java numbers.json numbers/jackson.json
