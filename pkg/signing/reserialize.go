@@ -51,7 +51,7 @@ func readJSONNumber(lit string) *jsonNumber {
 	f, err := strconv.ParseFloat(lit, 64)
 	if err == nil && !math.IsInf(f, 0) {
 		n.float, n.finite = f, true
-		n.digits, n.point = shortestDigits(math.Abs(f))
+		n.digits, n.point = shortestFloatDigits(math.Abs(f))
 	}
 	return n
 }
@@ -234,7 +234,7 @@ func (p *jsonProfile) write(buf []byte, n *jsonNode, depth int) ([]byte, bool) {
 			if n.kind == '[' {
 				buf = append(buf, '\n')
 			}
-			buf = appendNewline(buf, p.indent, depth)
+			buf = appendIndentLine(buf, p.indent, depth)
 		}
 		return append(buf, closing), true
 	}
@@ -242,7 +242,7 @@ func (p *jsonProfile) write(buf []byte, n *jsonNode, depth int) ([]byte, bool) {
 		return p.writeJacksonArray(buf, n, depth)
 	}
 	var order []int // nil: as given
-	if n.kind == '{' && (p.sortKeys || p.indexKeysFirst && slices.ContainsFunc(n.keys, isArrayIndex)) {
+	if n.kind == '{' && (p.sortKeys || p.indexKeysFirst && slices.ContainsFunc(n.keys, isJSArrayIndex)) {
 		order = p.keyOrder(n)
 	}
 	var ok bool
@@ -259,7 +259,7 @@ func (p *jsonProfile) write(buf []byte, n *jsonNode, depth int) ([]byte, bool) {
 			}
 		}
 		if p.indent != "" {
-			buf = appendNewline(buf, p.indent, depth+1)
+			buf = appendIndentLine(buf, p.indent, depth+1)
 		}
 		if n.kind == '{' {
 			buf = appendJSONString(buf, n.keys[i], p.escape)
@@ -270,7 +270,7 @@ func (p *jsonProfile) write(buf []byte, n *jsonNode, depth int) ([]byte, bool) {
 		}
 	}
 	if p.indent != "" {
-		buf = appendNewline(buf, p.indent, depth)
+		buf = appendIndentLine(buf, p.indent, depth)
 	}
 	return append(buf, closing), true
 }
@@ -286,8 +286,8 @@ func (p *jsonProfile) keyOrder(n *jsonNode) []int {
 	}
 	if p.indexKeysFirst {
 		slices.SortStableFunc(order, func(a, b int) int {
-			ia, aok := arrayIndex(n.keys[a])
-			ib, bok := arrayIndex(n.keys[b])
+			ia, aok := jsArrayIndex(n.keys[a])
+			ib, bok := jsArrayIndex(n.keys[b])
 			switch {
 			case aok && bok:
 				return cmp.Compare(ia, ib)
@@ -318,9 +318,9 @@ func (p *jsonProfile) writeJacksonArray(buf []byte, n *jsonNode, depth int) ([]b
 	return append(buf, " ]"...), true
 }
 
-// arrayIndex reads a key that JavaScript treats as an array index: a
+// jsArrayIndex reads a key that JavaScript treats as an array index: a
 // canonical decimal below 2³²−1.
-func arrayIndex(key string) (uint64, bool) {
+func jsArrayIndex(key string) (uint64, bool) {
 	if key == "" || len(key) > 10 || (len(key) > 1 && key[0] == '0') {
 		return 0, false
 	}
@@ -328,12 +328,12 @@ func arrayIndex(key string) (uint64, bool) {
 	return v, err == nil && v < 1<<32-1
 }
 
-func isArrayIndex(key string) bool {
-	_, ok := arrayIndex(key)
+func isJSArrayIndex(key string) bool {
+	_, ok := jsArrayIndex(key)
 	return ok
 }
 
-func appendNewline(buf []byte, indent string, depth int) []byte {
+func appendIndentLine(buf []byte, indent string, depth int) []byte {
 	buf = append(buf, '\n')
 	for range depth {
 		buf = append(buf, indent...)
@@ -341,7 +341,7 @@ func appendNewline(buf []byte, indent string, depth int) []byte {
 	return buf
 }
 
-const lowerHex, upperHex = "0123456789abcdef", "0123456789ABCDEF"
+const jsonLowerHex, jsonUpperHex = "0123456789abcdef", "0123456789ABCDEF"
 
 func appendUEscape(buf []byte, r rune, hex string) []byte {
 	return append(buf, '\\', 'u', hex[r>>12&0xF], hex[r>>8&0xF], hex[r>>4&0xF], hex[r&0xF])
@@ -359,9 +359,9 @@ func appendUEscapes(buf []byte, r rune, hex string) []byte {
 }
 
 func appendJSONString(buf []byte, s string, style escapeStyle) []byte {
-	hex := lowerHex
+	hex := jsonLowerHex
 	if style == escapeDotNet || style == escapeJackson {
-		hex = upperHex
+		hex = jsonUpperHex
 	}
 	buf = append(buf, '"')
 	for _, r := range s {
@@ -447,16 +447,16 @@ func appendJSONNumber(buf []byte, lit string, n *jsonNumber, style numberStyle) 
 	case numbersJS:
 		return appendJSFloat(buf, digits, point), true
 	case numbersPython:
-		return appendFloat(buf, digits, point, floatFormat{decimal: -4 < point && point <= 16, wholeFraction: true, exp: "e", expPlus: true, expDigits: 2}), true
+		return appendLangFloat(buf, digits, point, langFloatFormat{decimal: -4 < point && point <= 16, wholeFraction: true, exp: "e", expPlus: true, expDigits: 2}), true
 	case numbersRuby:
-		return appendFloat(buf, digits, point, floatFormat{decimal: -4 < point && point <= 15, wholeFraction: true, expFraction: true, exp: "e", expPlus: true, expDigits: 2}), true
+		return appendLangFloat(buf, digits, point, langFloatFormat{decimal: -4 < point && point <= 15, wholeFraction: true, expFraction: true, exp: "e", expPlus: true, expDigits: 2}), true
 	case numbersPHP:
-		return appendFloat(buf, digits, point, floatFormat{decimal: -3 <= point && point <= 17, expFraction: true, exp: "e", expPlus: true, expDigits: 1}), true
+		return appendLangFloat(buf, digits, point, langFloatFormat{decimal: -3 <= point && point <= 17, expFraction: true, exp: "e", expPlus: true, expDigits: 1}), true
 	case numbersJackson:
 		if abs == math.SmallestNonzeroFloat64 {
 			digits, point = "49", -323 // Double.toString's 4.9E-324
 		}
-		return appendFloat(buf, digits, point, floatFormat{decimal: abs == 0 || (abs >= 1e-3 && abs < 1e7), wholeFraction: true, expFraction: true, exp: "E", expDigits: 1}), true
+		return appendLangFloat(buf, digits, point, langFloatFormat{decimal: abs == 0 || (abs >= 1e-3 && abs < 1e7), wholeFraction: true, expFraction: true, exp: "E", expDigits: 1}), true
 	}
 	return nil, false
 }
@@ -470,12 +470,12 @@ func appendExactInt(buf []byte, lit string) []byte {
 	return append(buf, lit...)
 }
 
-// zeros pads decimals: a double's point is at most 309 digits from its digits.
-var zeros = strings.Repeat("0", 330)
+// floatZeros pads decimals: a double's point is at most 309 digits from its digits.
+var floatZeros = strings.Repeat("0", 330)
 
-// shortestDigits gives the shortest decimal digits that read back as f
+// shortestFloatDigits gives the shortest decimal digits that read back as f
 // (f >= 0) and where the point goes: f = 0.digits × 10^point.
-func shortestDigits(f float64) (string, int) {
+func shortestFloatDigits(f float64) (string, int) {
 	s := strconv.FormatFloat(f, 'e', -1, 64) // d.ddde±XX
 	mant, exp, _ := strings.Cut(s, "e")
 	e, _ := strconv.Atoi(exp)
@@ -488,12 +488,12 @@ func appendJSFloat(buf []byte, digits string, n int) []byte {
 	switch {
 	case k <= n && n <= 21:
 		buf = append(buf, digits...)
-		return append(buf, zeros[:n-k]...)
+		return append(buf, floatZeros[:n-k]...)
 	case 0 < n && n <= 21:
 		return append(append(append(buf, digits[:n]...), '.'), digits[n:]...)
 	case -6 < n && n <= 0:
 		buf = append(buf, "0."...)
-		return append(append(buf, zeros[:-n]...), digits...)
+		return append(append(buf, floatZeros[:-n]...), digits...)
 	}
 	buf = append(buf, digits[0])
 	if k > 1 {
@@ -506,10 +506,10 @@ func appendJSFloat(buf []byte, digits string, n int) []byte {
 	return strconv.AppendInt(buf, int64(n-1), 10)
 }
 
-// floatFormat is where Python's repr, Ruby's Float#to_s, PHP's and Java's
+// langFloatFormat is where Python's repr, Ruby's Float#to_s, PHP's and Java's
 // float formats differ: when they switch to an exponent, whether a single
 // digit keeps ".0", the exponent's letter, sign and least digits.
-type floatFormat struct {
+type langFloatFormat struct {
 	decimal       bool // no exponent for this value
 	wholeFraction bool // 1.0 rather than 1
 	expFraction   bool // 1.0e-06 rather than 1e-06
@@ -518,13 +518,13 @@ type floatFormat struct {
 	expDigits     int
 }
 
-func appendFloat(buf []byte, digits string, n int, f floatFormat) []byte {
+func appendLangFloat(buf []byte, digits string, n int, f langFloatFormat) []byte {
 	k := len(digits)
 	if f.decimal {
 		switch {
 		case n >= k:
 			buf = append(buf, digits...)
-			buf = append(buf, zeros[:n-k]...)
+			buf = append(buf, floatZeros[:n-k]...)
 			if f.wholeFraction {
 				buf = append(buf, ".0"...)
 			}
@@ -533,7 +533,7 @@ func appendFloat(buf []byte, digits string, n int, f floatFormat) []byte {
 			return append(append(append(buf, digits[:n]...), '.'), digits[n:]...)
 		}
 		buf = append(buf, "0."...)
-		return append(append(buf, zeros[:-n]...), digits...)
+		return append(append(buf, floatZeros[:-n]...), digits...)
 	}
 	buf = append(buf, digits[0])
 	switch {
@@ -553,7 +553,7 @@ func appendFloat(buf []byte, digits string, n int, f floatFormat) []byte {
 	}
 	s := strconv.Itoa(e)
 	if len(s) < f.expDigits {
-		buf = append(buf, zeros[:f.expDigits-len(s)]...)
+		buf = append(buf, floatZeros[:f.expDigits-len(s)]...)
 	}
 	return append(buf, s...)
 }
@@ -591,7 +591,7 @@ func explainSerializer(s Scheme, try *Request, c Credentials, tree *jsonNode) (s
 			}
 			msg += ", not the bytes given"
 			if givenBy := profilesWriting(tree, bytes.TrimRight(given, "\r\n"), false); len(givenBy) > 0 && len(givenBy) <= 3 {
-				msg += " (written as " + joinOr(givenBy) + " writes JSON)"
+				msg += " (written as " + joinSerializerNames(givenBy) + " writes JSON)"
 			}
 			return msg + ": something parsed the JSON and wrote it again between signing and this check (most often your framework); verify the raw request bytes as received", true
 		}
@@ -652,13 +652,13 @@ func profilesWriting(tree *jsonNode, body []byte, newline bool) []string {
 // "as A, B, C or 2 other serializers write it".
 func namesWrite(names []string) string {
 	if len(names) <= 3 {
-		return joinOr(names) + " writes it"
+		return joinSerializerNames(names) + " writes it"
 	}
 	return fmt.Sprintf("%s or %d other serializers write it", strings.Join(names[:3], ", "), len(names)-3)
 }
 
-// joinOr lists names as people do: "A", "A or B", "A, B or C".
-func joinOr(names []string) string {
+// joinSerializerNames lists names as people do: "A", "A or B", "A, B or C".
+func joinSerializerNames(names []string) string {
 	if len(names) <= 1 {
 		return strings.Join(names, "")
 	}

@@ -68,7 +68,7 @@ func (p *formProfile) escape(buf, b []byte) []byte {
 		case c < 0x80 && bytes.IndexByte([]byte(p.safe), c) >= 0:
 			buf = append(buf, c)
 		default:
-			buf = append(buf, '%', upperHex[c>>4], upperHex[c&0xF])
+			buf = append(buf, '%', jsonUpperHex[c>>4], jsonUpperHex[c&0xF])
 		}
 	}
 	return buf
@@ -99,9 +99,9 @@ func latin1ToUTF8(b []byte, pairs []formPair) ([]byte, bool) {
 	}
 	var out []byte
 	for i := 0; i < len(b); i++ {
-		if v, ok := escapedByte(b, i); ok && v >= 0x80 {
+		if v, ok := formEscapedByte(b, i); ok && v >= 0x80 {
 			for _, u := range utf8.AppendRune(nil, rune(v)) {
-				out = append(out, '%', upperHex[u>>4], upperHex[u&0xF])
+				out = append(out, '%', jsonUpperHex[u>>4], jsonUpperHex[u&0xF])
 			}
 			i += 2
 			continue
@@ -120,7 +120,7 @@ func utf8ToLatin1(b []byte, pairs []formPair) ([]byte, bool) {
 	var out []byte
 	changed := false
 	for i := 0; i < len(b); {
-		v, ok := escapedByte(b, i)
+		v, ok := formEscapedByte(b, i)
 		if !ok || v < 0x80 {
 			out = append(out, b[i])
 			i++
@@ -128,7 +128,7 @@ func utf8ToLatin1(b []byte, pairs []formPair) ([]byte, bool) {
 		}
 		var seq []byte // the escaped bytes of one character
 		for j := i; len(seq) < utf8.UTFMax; j += 3 {
-			w, ok := escapedByte(b, j)
+			w, ok := formEscapedByte(b, j)
 			if !ok {
 				break
 			}
@@ -141,7 +141,7 @@ func utf8ToLatin1(b []byte, pairs []formPair) ([]byte, bool) {
 		if r == utf8.RuneError || r > 0xFF {
 			return nil, false
 		}
-		out = append(out, '%', upperHex[r>>4], upperHex[r&0xF])
+		out = append(out, '%', jsonUpperHex[r>>4], jsonUpperHex[r&0xF])
 		i += 3 * size
 		changed = true
 	}
@@ -157,17 +157,17 @@ func formIsUTF8(pairs []formPair) bool {
 	return true
 }
 
-// escapedByte reads a %XY escape at b[i].
-func escapedByte(b []byte, i int) (byte, bool) {
+// formEscapedByte reads a %XY escape at b[i].
+func formEscapedByte(b []byte, i int) (byte, bool) {
 	if i+2 >= len(b) || b[i] != '%' {
 		return 0, false
 	}
-	hi, ok1 := unhex(b[i+1])
-	lo, ok2 := unhex(b[i+2])
+	hi, ok1 := formUnhex(b[i+1])
+	lo, ok2 := formUnhex(b[i+2])
 	return hi<<4 | lo, ok1 && ok2
 }
 
-func unhex(c byte) (byte, bool) {
+func formUnhex(c byte) (byte, bool) {
 	switch {
 	case '0' <= c && c <= '9':
 		return c - '0', true
@@ -216,9 +216,9 @@ func explainForm(s Scheme, try *Request, c Credentials) (string, bool) {
 		if !s.Verify(try, c).Valid {
 			continue
 		}
-		msg := "matches the form as " + joinOr(formProfilesWriting(pairs, body)) + " writes it, not the bytes given" + nl
+		msg := "matches the form as " + joinSerializerNames(formProfilesWriting(pairs, body)) + " writes it, not the bytes given" + nl
 		if givenBy := formProfilesWriting(pairs, given); len(givenBy) > 0 && len(givenBy) <= 3 {
-			msg += " (written as " + joinOr(givenBy) + " writes forms)"
+			msg += " (written as " + joinSerializerNames(givenBy) + " writes forms)"
 		}
 		return msg + advice, true
 	}
