@@ -118,9 +118,18 @@ type Handler struct {
 	okHeader http.Header
 	client   *http.Client
 	inflight budget
-	stopping chan struct{}
-	stopOnce sync.Once
+	// diagnosing holds one token: explaining a mismatch costs up to a verify
+	// per candidate body, so a sender who forges signatures on purpose
+	// gets one diagnosis at a time and the plain verdict otherwise.
+	diagnosing chan struct{}
+	stopping   chan struct{}
+	stopOnce   sync.Once
 }
+
+// maxDiagnosedBody bounds the bodies whose mismatch the listener explains:
+// providers' callbacks are a few KiB, and diagnosis costs a verify per
+// candidate body.
+const maxDiagnosedBody = 64 << 10
 
 // New checks the options and builds the handler.
 func New(opts Options) (*Handler, error) {
@@ -163,9 +172,10 @@ func New(opts Options) (*Handler, error) {
 			// The sender gets the app's redirect as the app sent it.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
-		okHeader: http.Header{headerContentType: {contentTypeJSON}},
-		inflight: budget{limit: opts.MaxInflight},
-		stopping: make(chan struct{}),
+		okHeader:   http.Header{headerContentType: {contentTypeJSON}},
+		inflight:   budget{limit: opts.MaxInflight},
+		diagnosing: make(chan struct{}, 1),
+		stopping:   make(chan struct{}),
 	}, nil
 }
 
@@ -335,10 +345,25 @@ func (h *Handler) verify(r *http.Request, ep *Endpoint, rec *capture.Record, bod
 	scheme := ep.AuthScheme()
 	res := scheme.Verify(req, ep.Credentials)
 	if !res.Valid {
-		res = signing.Explain(scheme, req, ep.Credentials, res)
+		res = h.explain(scheme, req, ep.Credentials, res)
 		res = signing.WithURLHint(scheme.Spec(), res, h.opts.URLHint)
 	}
 	return capture.Verification{Valid: res.Valid, Reason: string(res.Reason), Message: res.Message}
+}
+
+// explain says why a signature did not match, when the body is small and
+// no other diagnosis is running; otherwise the verdict stays as it is.
+func (h *Handler) explain(scheme signing.Scheme, req *signing.Request, c signing.Credentials, res signing.Result) signing.Result {
+	if len(req.Body) > maxDiagnosedBody {
+		return res
+	}
+	select {
+	case h.diagnosing <- struct{}{}:
+		defer func() { <-h.diagnosing }()
+		return signing.Explain(scheme, req, c, res)
+	default:
+		return res
+	}
 }
 
 // serveHandshake answers a provider's check of the endpoint: 200 with the
