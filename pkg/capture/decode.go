@@ -63,6 +63,25 @@ func decodeCanonical(line []byte) (rec *Record, ok bool) {
 	}
 	d.expect(`,"message":`)
 	r.Verification.Message = d.str()
+	d.optStr(`,"cause":`, &r.Verification.Cause)
+	d.optStr(`,"url":`, &r.Verification.URL)
+	if d.opt(`,"checks":[`) {
+		for d.ok {
+			c := VerificationCheck{}
+			d.expect(`{"check":`)
+			c.Check = d.str()
+			d.expect(`,"tried":`)
+			c.Tried = d.str()
+			d.expect(`,"match":`)
+			c.Match = d.boolean()
+			d.expect(`}`)
+			r.Verification.Checks = append(r.Verification.Checks, c)
+			if !d.opt(`,`) {
+				break
+			}
+		}
+		d.expect(`]`)
+	}
 	d.expect(`}`)
 	if d.opt(`,"event":{"provider":`) {
 		e := &codec.Event{Provider: d.str()}

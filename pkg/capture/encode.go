@@ -23,7 +23,8 @@ import (
 var handEncodable = fieldsAre(Record{}, "ID", "ReceivedAt", "Profile", "Provider", "Kind", "Method", "URL",
 	"PublicURL", "RemoteAddr", "Headers", "BodyText", "BodyBase64", "Truncated", "Verification", "Event",
 	"DecodeError", "Reply", "Forward") &&
-	fieldsAre(Verification{}, "Valid", "Reason", "Message") &&
+	fieldsAre(Verification{}, "Valid", "Reason", "Message", "Cause", "URL", "Checks") &&
+	fieldsAre(VerificationCheck{}, "Check", "Tried", "Match") &&
 	fieldsAre(Reply{}, "Status", "Headers", "BodyText", "BodyBase64") &&
 	fieldsAre(Forward{}, "URL", "Status", "Error", "DurationMS") &&
 	fieldsAre(codec.Event{}, "Provider", "Kind", "EventName", "MessageID", "From", "To", "Text", "Channel",
@@ -85,6 +86,24 @@ func appendRecord(dst []byte, r *Record) ([]byte, error) {
 	b = appendOptString(b, `,"reason":`, r.Verification.Reason)
 	b = append(b, `,"message":`...)
 	b = appendString(b, r.Verification.Message)
+	b = appendOptString(b, `,"cause":`, r.Verification.Cause)
+	b = appendOptString(b, `,"url":`, r.Verification.URL)
+	if checks := r.Verification.Checks; len(checks) > 0 {
+		b = append(b, `,"checks":[`...)
+		for i, c := range checks {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"check":`...)
+			b = appendString(b, c.Check)
+			b = append(b, `,"tried":`...)
+			b = appendString(b, c.Tried)
+			b = append(b, `,"match":`...)
+			b = strconv.AppendBool(b, c.Match)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
 	b = append(b, '}')
 	if e := r.Event; e != nil {
 		b = append(b, `,"event":{"provider":`...)

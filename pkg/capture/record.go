@@ -90,6 +90,22 @@ type Verification struct {
 	Reason string `json:"reason,omitempty"`
 	// Message is one line for people; it never holds a secret.
 	Message string `json:"message"`
+	// Cause is what the diagnosis of a failed signature found (signing's
+	// causes: forwarded_url, url_variant, other_secret, …); on a valid
+	// record, forwarded_url says the signature matched only the URL rebuilt
+	// from the request's own forwarded headers.
+	Cause string `json:"cause,omitempty"`
+	// URL is the URL the signature matched, for the URL causes.
+	URL string `json:"url,omitempty"`
+	// Checks are what the diagnosis tried, in order.
+	Checks []VerificationCheck `json:"checks,omitempty"`
+}
+
+// VerificationCheck is one check a failed signature's diagnosis tried.
+type VerificationCheck struct {
+	Check string `json:"check"`
+	Tried string `json:"tried"`
+	Match bool   `json:"match"`
 }
 
 // Verdict is a verification outcome in one word.

@@ -168,11 +168,14 @@ func jsonReply(status int, v any) reply {
 
 // problem is the JSON body of a refusal.
 type problem struct {
-	Error   string   `json:"error"`
-	Reason  string   `json:"reason,omitempty"`
-	Message string   `json:"message,omitempty"`
-	ID      string   `json:"id,omitempty"`
-	Routes  []string `json:"routes,omitempty"`
+	Error   string `json:"error"`
+	Reason  string `json:"reason,omitempty"`
+	Message string `json:"message,omitempty"`
+	// Cause and URL are what the diagnosis of a failed signature found.
+	Cause  string   `json:"cause,omitempty"`
+	URL    string   `json:"url,omitempty"`
+	ID     string   `json:"id,omitempty"`
+	Routes []string `json:"routes,omitempty"`
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -245,7 +248,8 @@ func (h *Handler) serveRoute(r *http.Request, route *Route, rec *capture.Record,
 		rec.DecodeError = err.Error()
 	}
 	if !rec.Verification.Valid && rec.Verification.Reason != capture.ReasonNotChecked && !h.opts.AcceptInvalid {
-		return jsonReply(http.StatusUnauthorized, problem{Error: "invalid signature", Reason: rec.Verification.Reason, Message: rec.Verification.Message, ID: rec.ID})
+		v := rec.Verification
+		return jsonReply(http.StatusUnauthorized, problem{Error: "invalid signature", Reason: v.Reason, Message: v.Message, Cause: v.Cause, URL: v.URL, ID: rec.ID})
 	}
 	return h.answer(r, ep, rec, body)
 }
@@ -294,11 +298,36 @@ func (h *Handler) verify(r *http.Request, ep *Endpoint, rec *capture.Record, bod
 	req := &signing.Request{Method: r.Method, URL: signedURL, Header: r.Header, Body: body, Now: rec.ReceivedAt}
 	scheme := ep.AuthScheme()
 	res := scheme.Verify(req, ep.Credentials)
-	if !res.Valid {
-		res = signing.Explain(scheme, req, ep.Credentials, res)
+	if res.Valid {
+		return capture.Verification{Valid: true, Message: res.Message}
+	}
+	return h.diagnose(scheme, req, ep, res)
+}
+
+// diagnose explains a failed verification, off the success path. A request
+// that verifies under the URL rebuilt from its own forwarded headers (a
+// tunnel that ended TLS) is accepted and marked so: the headers came with
+// the request, and are trusted for this verdict only. Any other match is
+// explained, not accepted.
+func (h *Handler) diagnose(scheme signing.Scheme, req *signing.Request, ep *Endpoint, res signing.Result) capture.Verification {
+	self := ep.Name
+	if ep.Demo {
+		self = ""
+	}
+	res, d := signing.Diagnose(scheme, req, ep.Credentials, res, signing.DiagnoseOptions{Self: self, Others: ep.Known, URLFlag: "--public-url"})
+	if d.Cause == signing.CauseForwardedURL && d.Verified.Valid {
+		_, from, _ := signing.ForwardedURL(req.URL, req.Header)
+		return capture.Verification{Valid: true, Cause: d.Cause, URL: d.URL,
+			Message: fmt.Sprintf("%s, for %s (%s), not %s: pass it with --public-url", d.Verified.Message, d.URL, from, req.URL)}
+	}
+	if d.Cause == "" {
 		res = signing.WithURLHint(scheme.Spec(), res, h.opts.URLHint)
 	}
-	return capture.Verification{Valid: res.Valid, Reason: string(res.Reason), Message: res.Message}
+	v := capture.Verification{Reason: string(res.Reason), Message: res.Message, Cause: d.Cause, URL: d.URL}
+	for _, c := range d.Checks {
+		v.Checks = append(v.Checks, capture.VerificationCheck{Check: c.Check, Tried: c.Tried, Match: c.Match})
+	}
+	return v
 }
 
 // serveHandshake answers a provider's check of the endpoint: 200 with the
