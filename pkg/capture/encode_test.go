@@ -53,8 +53,8 @@ func TestAppendRecordMatchesEncodingJSON(t *testing.T) {
 		Headers:   http.Header{"Z": {"1", weird}, "A": {}, "M": nil, "X-Sig": {"abc="}},
 		BodyText:  &weird,
 		Truncated: true,
-		Verification: Verification{Valid: false, Reason: "mismatch", Message: weird, Cause: "url_variant", URL: weird,
-			Checks: []VerificationCheck{{Check: "url", Tried: weird}, {Check: "secret", Tried: "profile p's secret", Match: true}}},
+		Verification: Verification{Valid: false, Reason: "mismatch", Message: weird, Diagnosis: &Diagnosis{Cause: "url_variant", URL: weird,
+			Checks: []VerificationCheck{{Check: "url", Tried: weird}, {Check: "secret", Tried: "profile p's secret", Match: true}}}},
 		Event:       fullEvent(),
 		DecodeError: "bad",
 		Reply:       Reply{Status: 401, Headers: http.Header{"Content-Type": {"application/json"}}, BodyText: &weird},
@@ -101,7 +101,7 @@ func FuzzAppendRecord(f *testing.F) {
 			return
 		}
 		rec := &Record{ID: s1, URL: s2, Headers: http.Header{s3: {s1, s2}, s2: {s3}}, BodyText: &s3,
-			Verification: Verification{Message: s2, Cause: s1, URL: s3, Checks: []VerificationCheck{{Check: s1, Tried: s2, Match: d > 1}}},
+			Verification: Verification{Message: s2, Diagnosis: &Diagnosis{Cause: s1, URL: s3, Checks: []VerificationCheck{{Check: s1, Tried: s2, Match: d > 1}}}},
 			Event:        &codec.Event{Text: s3, From: s1},
 			Forward:      &Forward{Error: s1, DurationMS: d}}
 		got, err := appendRecord(nil, rec)

@@ -59,7 +59,7 @@ func TestForwardedURLIsAcceptedAndMarked(t *testing.T) {
 	}
 	recs := fx.records()
 	v := recs[0].Verification
-	if !v.Valid || v.Cause != signing.CauseForwardedURL || v.URL != public ||
+	if !v.Valid || v.Cause() != signing.CauseForwardedURL || v.Diagnosis.URL != public ||
 		!strings.Contains(v.Message, "(from X-Forwarded-Proto and X-Forwarded-Host)") || !strings.Contains(v.Message, "--public-url") {
 		t.Fatalf("verification %+v", v)
 	}
@@ -92,10 +92,10 @@ func TestOtherVariantsAreExplainedNotAccepted(t *testing.T) {
 	recs := fx.records()
 	for i, tt := range tests {
 		v := recs[i].Verification
-		if v.Valid || v.Cause != tt.cause || !strings.Contains(v.Message, tt.want) {
+		if v.Valid || v.Cause() != tt.cause || !strings.Contains(v.Message, tt.want) {
 			t.Errorf("%s: record %+v", tt.name, v)
 		}
-		if tt.cause == "" && len(v.Checks) == 0 {
+		if tt.cause == "" && (v.Diagnosis == nil || len(v.Diagnosis.Checks) == 0) {
 			t.Errorf("%s: the record lists no checks", tt.name)
 		}
 	}

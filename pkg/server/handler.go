@@ -249,7 +249,11 @@ func (h *Handler) serveRoute(r *http.Request, route *Route, rec *capture.Record,
 	}
 	if !rec.Verification.Valid && rec.Verification.Reason != capture.ReasonNotChecked && !h.opts.AcceptInvalid {
 		v := rec.Verification
-		return jsonReply(http.StatusUnauthorized, problem{Error: "invalid signature", Reason: v.Reason, Message: v.Message, Cause: v.Cause, URL: v.URL, ID: rec.ID})
+		p := problem{Error: "invalid signature", Reason: v.Reason, Message: v.Message, ID: rec.ID}
+		if x := v.Diagnosis; x != nil {
+			p.Cause, p.URL = x.Cause, x.URL
+		}
+		return jsonReply(http.StatusUnauthorized, p)
 	}
 	return h.answer(r, ep, rec, body)
 }
@@ -317,15 +321,19 @@ func (h *Handler) diagnose(scheme signing.Scheme, req *signing.Request, ep *Endp
 	res, d := signing.Diagnose(scheme, req, ep.Credentials, res, signing.DiagnoseOptions{Self: self, Others: ep.Known, URLFlag: "--public-url"})
 	if d.Cause == signing.CauseForwardedURL && d.Verified.Valid {
 		_, from, _ := signing.ForwardedURL(req.URL, req.Header)
-		return capture.Verification{Valid: true, Cause: d.Cause, URL: d.URL,
+		return capture.Verification{Valid: true, Diagnosis: &capture.Diagnosis{Cause: d.Cause, URL: d.URL},
 			Message: fmt.Sprintf("%s, for %s (%s), not %s: pass it with --public-url", d.Verified.Message, d.URL, from, req.URL)}
 	}
 	if d.Cause == "" {
 		res = signing.WithURLHint(scheme.Spec(), res, h.opts.URLHint)
 	}
-	v := capture.Verification{Reason: string(res.Reason), Message: res.Message, Cause: d.Cause, URL: d.URL}
-	for _, c := range d.Checks {
-		v.Checks = append(v.Checks, capture.VerificationCheck{Check: c.Check, Tried: c.Tried, Match: c.Match})
+	v := capture.Verification{Reason: string(res.Reason), Message: res.Message}
+	if d.Cause != "" || len(d.Checks) > 0 {
+		x := &capture.Diagnosis{Cause: d.Cause, URL: d.URL}
+		for _, c := range d.Checks {
+			x.Checks = append(x.Checks, capture.VerificationCheck{Check: c.Check, Tried: c.Tried, Match: c.Match})
+		}
+		v.Diagnosis = x
 	}
 	return v
 }

@@ -176,9 +176,9 @@ func (p *printer) event(ev *server.Event) {
 		p.events++
 		p.invalid++
 	}
-	if v := rec.Verification; v.Valid && v.Cause == signing.CauseForwardedURL && !p.forwardHinted {
+	if v := rec.Verification; v.Valid && v.Cause() == signing.CauseForwardedURL && !p.forwardHinted {
 		p.forwardHinted = true
-		p.forwardedHint(v.URL)
+		p.forwardedHint(v.Diagnosis.URL)
 	}
 	if ev.CaptureErr != nil {
 		p.captureFailed++
@@ -275,7 +275,7 @@ func (p *printer) appendLine(b []byte, ev *server.Event) []byte {
 	switch v.Verdict() {
 	case capture.VerdictVerified:
 		add(cs.SuccessIcon())
-		if v.Cause == signing.CauseForwardedURL {
+		if v.Cause() == signing.CauseForwardedURL {
 			add(paint(cs.Yellow, "via forwarded URL"))
 		}
 	case capture.VerdictInvalid:
@@ -314,7 +314,7 @@ const lineTimeLayout = "15:04:05.000"
 // found; a request without a cause gets no line. The message holds URLs
 // from the request's headers: through the terminal door.
 func (p *printer) why(out io.Writer, v capture.Verification) {
-	if v.Valid || v.Cause == "" {
+	if v.Valid || v.Cause() == "" {
 		return
 	}
 	fmt.Fprintf(out, "    %s %s\n", p.cs.Gray("why:"), iostreams.SafeLine(v.Message))
