@@ -95,10 +95,14 @@ type Diagnosis struct {
 
 // Limits on the work one diagnosis does: each is a verify.
 const (
-	maxURLVariants   = 48
-	maxOtherSecrets  = 32
-	maxTimeProbes    = 80
-	clockVersusReply = time.Hour
+	maxURLVariants  = 48
+	maxOtherSecrets = 32
+	// A large body (forged requests cost what genuine ones do) gets fewer
+	// URL variants.
+	largeBody               = 64 << 10
+	maxURLVariantsLargeBody = 12
+	maxTimeProbes           = 80
+	clockVersusReply        = time.Hour
 )
 
 // diagnosable are the failures that a right signature under another

@@ -442,6 +442,10 @@ func TestForwardedURLRefusesHostileValues(t *testing.T) {
 		{"port not a number", []string{"X-Forwarded-Host", "a.example", "X-Forwarded-Port", "80x"}, ""},
 		{"original URL not a path", []string{"X-Original-URL", "evil"}, ""},
 		{"original URL with a newline", []string{"X-Original-URL", "/a\nb"}, ""},
+		{"original URL with a bidi override", []string{"X-Original-URL", "/a\u202eb"}, ""},
+		{"host with a bidi override", []string{"X-Forwarded-Host", "a.example\u202e"}, ""},
+		{"host with a C1 control", []string{"X-Forwarded-Host", "a.example\u009b"}, ""},
+		{"original URL kept", []string{"X-Original-URL", "/sms?a=%20"}, "http://127.0.0.1:8787/sms?a=%20"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -470,5 +474,25 @@ func TestURLVariantsBounded(t *testing.T) {
 			t.Errorf("%s tried twice", v.url)
 		}
 		seen[v.url] = true
+	}
+}
+
+// A forged request costs what a genuine one does: with a large body, whose
+// hash every URL variant repeats, fewer variants are tried.
+func TestDiagnoseLargeBodyTriesFewerURLs(t *testing.T) {
+	s := mustNew(t, Spec{Scheme: SchemeTwilio})
+	body := "Body=" + strings.Repeat("a", largeBody)
+	req := beyondReq("POST", "https://h.example/sms?b=1&a=2", formType, body, 0,
+		append([]string{"X-Twilio-Signature", "AAAAAAAAAAAAAAAAAAAAAAAAAAA="}, xfwd...)...)
+	r := s.Verify(req, secrets("t"))
+	_, d := Diagnose(s, req, secrets("t"), r, DiagnoseOptions{})
+	urls := 0
+	for _, c := range d.Checks {
+		if c.Check == "url" {
+			urls++
+		}
+	}
+	if urls == 0 || urls > maxURLVariantsLargeBody {
+		t.Fatalf("%d URL variants tried for a %d-byte body, want 1 to %d", urls, len(body), maxURLVariantsLargeBody)
 	}
 }

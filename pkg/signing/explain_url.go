@@ -29,7 +29,11 @@ func (dg *diagnoser) urls() (Result, bool) {
 		return Result{}, false
 	}
 	dg.forwarded = forwardedURLs(base, dg.req.Header)
-	for _, v := range urlVariants(base, dg.forwarded, maxURLVariants) {
+	max := maxURLVariants
+	if len(dg.req.Body) > largeBody {
+		max = maxURLVariantsLargeBody // schemes that hash the body would hash it each time
+	}
+	for _, v := range urlVariants(base, dg.forwarded, max) {
 		try := *dg.req
 		try.URL = v.url
 		if _, ok := dg.try("url", v.url+" ("+v.what+")", &try, dg.c); !ok {
@@ -151,7 +155,7 @@ func (f forwarded) build(base *url.URL) (string, bool) {
 		if abs, err := url.Parse(f.uri); err == nil && abs.Host != "" {
 			path = abs.RequestURI() // an absolute X-Original-URL: its path and query
 		}
-		if !strings.HasPrefix(path, "/") || strings.ContainsAny(path, " \t\r\n#") || strings.IndexFunc(path, isControl) >= 0 {
+		if !strings.HasPrefix(path, "/") || strings.ContainsAny(path, " \t\r\n#\\") || strings.IndexFunc(path, notPrintableASCII) >= 0 {
 			return "", false
 		}
 		p, q, _ := strings.Cut(path, "?")
@@ -198,16 +202,25 @@ func firstItem(v string) string {
 	return strings.TrimSpace(first)
 }
 
-// plainHost accepts host or host:port, and [v6]:port, nothing else.
+// plainHost accepts host or host:port, and [v6]:port, in ASCII letters,
+// digits and the marks a host name uses: nothing a terminal or a URL would
+// read otherwise.
 func plainHost(h string) bool {
-	if h == "" || len(h) > 255 || strings.ContainsAny(h, " /\\?#@%\t\r\n\"'<>") || strings.IndexFunc(h, isControl) >= 0 {
+	if h == "" || len(h) > 255 {
 		return false
+	}
+	for i := 0; i < len(h); i++ {
+		if c := h[i]; !isAlnum(c) && strings.IndexByte("-._:[]", c) < 0 {
+			return false
+		}
 	}
 	u, err := url.Parse("http://" + h)
 	return err == nil && u.Host == h && u.Hostname() != ""
 }
 
-func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
+// notPrintableASCII: a request target on the wire is printable ASCII, with
+// anything else percent-encoded.
+func notPrintableASCII(r rune) bool { return r < 0x21 || r > 0x7e }
 
 func allDigits(s string) bool {
 	for _, r := range s {
