@@ -496,3 +496,34 @@ func TestDiagnoseLargeBodyTriesFewerURLs(t *testing.T) {
 		t.Fatalf("%d URL variants tried for a %d-byte body, want 1 to %d", urls, len(body), maxURLVariantsLargeBody)
 	}
 }
+
+// FuzzDiagnose: whatever a request carries in its forwarded headers, URL and
+// body, Diagnose does not panic, stays within its bounds, and names no
+// cause for a signature nobody made.
+func FuzzDiagnose(f *testing.F) {
+	f.Add("https", "abc.example-tunnel.app", "8443", "for=1;proto=https;host=h", "/sms?a=1", "http://127.0.0.1:8787/sms?b=2&a=1", "From=1&To=2")
+	f.Add("javascript", "a/b", "x", "proto", "evil", "http://[::1]:80/", "\x00\xef\xbb\xbf{}")
+	specs := []Spec{{Scheme: SchemeTwilio}, {Scheme: SchemePlivo}, mbSpec, tplSpec, dexSpec}
+	f.Fuzz(func(t *testing.T, proto, host, port, fwd, orig, rawURL, body string) {
+		h := http.Header{"X-Forwarded-Proto": {proto}, "X-Forwarded-Host": {host}, "X-Forwarded-Port": {port},
+			"Forwarded": {fwd}, "X-Original-Url": {orig}, "Content-Length": {"7"},
+			"X-Twilio-Signature":   {"AAAAAAAAAAAAAAAAAAAAAAAAAAA="},
+			"X-Plivo-Signature-V2": {"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}, "X-Plivo-Signature-V2-Nonce": {"1"},
+			"X-Acme-Signature":     {strings.Repeat("ab", 32)}, "X-Dexatel-Signature": {strings.Repeat("cd", 32)}}
+		for _, spec := range specs {
+			s := mustNew(t, spec)
+			req := &Request{Method: "POST", URL: rawURL, Header: h, Body: []byte(body), Now: time.Unix(1_750_000_000, 0)}
+			r := s.Verify(req, secrets("k"))
+			if r.Valid {
+				continue
+			}
+			got, d := Diagnose(s, req, secrets("k"), r, DiagnoseOptions{Others: []NamedCredentials{{Name: "other", Credentials: secrets("o")}}})
+			if d.Cause != "" && d.Cause != CauseBodyTruncated {
+				t.Fatalf("%s: cause %q for a forged signature: %s", spec.Scheme, d.Cause, got.Message)
+			}
+			if len(d.Checks) > maxURLVariants+maxOtherSecrets+16 {
+				t.Fatalf("%s: %d checks", spec.Scheme, len(d.Checks))
+			}
+		}
+	})
+}
