@@ -320,9 +320,8 @@ func (h *Handler) diagnose(scheme signing.Scheme, req *signing.Request, ep *Endp
 	}
 	res, d := signing.Diagnose(scheme, req, ep.Credentials, res, signing.DiagnoseOptions{Self: self, Others: ep.Known, URLFlag: "--public-url"})
 	if d.Cause == signing.CauseForwardedURL && d.Verified.Valid {
-		_, from, _ := signing.ForwardedURL(req.URL, req.Header)
 		return capture.Verification{Valid: true, Diagnosis: &capture.Diagnosis{Cause: d.Cause, URL: d.URL},
-			Message: fmt.Sprintf("%s, for %s (%s), not %s: pass it with --public-url", d.Verified.Message, d.URL, from, req.URL)}
+			Message: fmt.Sprintf("%s, for %s (%s), not %s: pass it with --public-url", d.Verified.Message, d.URL, d.How, req.URL)}
 	}
 	if d.Cause == "" {
 		res = signing.WithURLHint(scheme.Spec(), res, h.opts.URLHint)

@@ -83,8 +83,11 @@ type Check struct {
 type Diagnosis struct {
 	// Cause is one of the Cause constants, empty when no check matched.
 	Cause string `json:"cause,omitempty"`
-	// URL is the URL the signature matches, for the URL causes.
+	// URL is the URL the signature matches, for the URL causes, and How
+	// says how it differs from the one given ("from X-Forwarded-Proto and
+	// X-Forwarded-Host", "with or without a trailing slash").
 	URL string `json:"url,omitempty"`
+	How string `json:"how,omitempty"`
 	// Verified is the result of verifying under the matching variant: with
 	// CauseForwardedURL and a valid Verified, the request is genuine for the
 	// URL its proxy says it came to.
@@ -314,16 +317,16 @@ func (dg *diagnoser) twilioValidator() (Result, bool) {
 	}
 	// The Content-Type decides whether the body's parameters are signed:
 	// try the other reading.
-	json := isJSONBody(req)
+	asJSON := isJSONBody(req)
 	other := "application/json"
 	tried := "the body as JSON (the URL alone signed)"
-	if json {
+	if asJSON {
 		other, tried = "application/x-www-form-urlencoded", "the body as form parameters (signed after the URL)"
 	}
 	try := *req
 	try.Header = withContentType(req.Header, other)
 	if _, ok := dg.try("validator", tried, &try, dg.c); ok {
-		if json {
+		if asJSON {
 			return dg.found(CauseWrongValidator, fmt.Sprintf("%s matches the body read as form parameters, but it was checked as JSON "+
 				"(Content-Type %q): Twilio signs a form body's parameters after the URL; check it as a form", h, req.Header.Get("Content-Type")))
 		}
@@ -486,7 +489,7 @@ func (dg *diagnoser) otherSecrets() (Result, bool) {
 				msg := fmt.Sprintf("%s matches %s, not %s: the request was signed for another environment; "+
 					"verify it with that profile, or give the provider (or sender) the secret of this one", dg.header(), other.Name, self)
 				if u.what != "" {
-					dg.d.URL = u.url
+					dg.d.URL, dg.d.How = u.url, u.what
 					msg += fmt.Sprintf(", and it signed %s (%s), not %s", u.url, u.what, dg.req.URL)
 				}
 				return dg.found(CauseOtherSecret, msg)

@@ -509,7 +509,7 @@ func FuzzDiagnose(f *testing.F) {
 			"Forwarded": {fwd}, "X-Original-Url": {orig}, "Content-Length": {"7"},
 			"X-Twilio-Signature":   {"AAAAAAAAAAAAAAAAAAAAAAAAAAA="},
 			"X-Plivo-Signature-V2": {"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}, "X-Plivo-Signature-V2-Nonce": {"1"},
-			"X-Acme-Signature":     {strings.Repeat("ab", 32)}, "X-Dexatel-Signature": {strings.Repeat("cd", 32)}}
+			"X-Acme-Signature": {strings.Repeat("ab", 32)}, "X-Dexatel-Signature": {strings.Repeat("cd", 32)}}
 		for _, spec := range specs {
 			s := mustNew(t, spec)
 			req := &Request{Method: "POST", URL: rawURL, Header: h, Body: []byte(body), Now: time.Unix(1_750_000_000, 0)}

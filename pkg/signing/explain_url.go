@@ -39,7 +39,7 @@ func (dg *diagnoser) urls() (Result, bool) {
 		if _, ok := dg.try("url", v.url+" ("+v.what+")", &try, dg.c); !ok {
 			continue
 		}
-		dg.d.URL = v.url
+		dg.d.URL, dg.d.How = v.url, v.what
 		flag := dg.opts.URLFlag
 		if flag == "" {
 			flag = "--url"

@@ -88,7 +88,7 @@ in another encoding); a signed timestamp minutes off (a clock) or hours old
 BOM or newlines. --explain lists every check tried and its result.
 
 --output json prints the result (valid, reason, message, header, encoding,
-secret_index, and cause and url when a cause was found; checks with
+secret_index, and cause, url and how when a cause was found; checks with
 --explain) on stdout whether or not the signature is valid.
 
 ` + cmdutil.ExitStatusHelp + `
@@ -217,7 +217,7 @@ func verifyRun(opts *VerifyOptions) error {
 
 	streams := opts.IO
 	if opts.Output == "json" {
-		out := jsonResult{Result: result, Cause: diagnosis.Cause, URL: diagnosis.URL}
+		out := jsonResult{Result: result, Cause: diagnosis.Cause, URL: diagnosis.URL, How: diagnosis.How}
 		if opts.Explain {
 			out.Checks = diagnosis.Checks
 			if out.Checks == nil {
@@ -355,6 +355,7 @@ type jsonResult struct {
 	signing.Result
 	Cause  string          `json:"cause,omitempty"`
 	URL    string          `json:"url,omitempty"`
+	How    string          `json:"how,omitempty"`
 	Checks []signing.Check `json:"checks,omitempty"`
 }
 
