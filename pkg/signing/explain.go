@@ -12,14 +12,7 @@ import (
 	"time"
 )
 
-// Diagnose looks for why a genuine request fails to verify: it tries the
-// causes that are known to make a right signature look wrong (another URL
-// than the one the provider signed, another environment's secret, the wrong
-// validator, a clock that is off, a body cut or padded on the way) and says
-// which one matches. It names a cause only when a check matches: a forged
-// request keeps its plain "does not match". It costs a verify per check, so
-// call it only after a failure; every check goes through the Scheme
-// interface, so it works whatever a scheme does inside.
+// Why a right signature fails to verify: see Diagnose.
 
 // Causes a Diagnosis names.
 const (
@@ -127,9 +120,15 @@ func timeReason(r Reason) bool {
 // right: valid, or right but for its time.
 func matched(r Result) bool { return r.Valid || timeReason(r.Reason) }
 
-// Diagnose refines a failed result r of s.Verify(req, c) and lists what it
-// tried. It never changes req, and r comes back as it was when nothing
-// matched.
+// Diagnose looks for why a genuine request fails to verify, r being the
+// failed result of s.Verify(req, c): it tries the causes known to make a
+// right signature look wrong (the body cut or padded, the wrong validator,
+// another URL than the one the provider signed, another environment's
+// secret, a clock that is off) and refines r to say which one matched. It
+// names a cause only when a check matches: a forged request keeps its plain
+// "does not match", and r comes back as it was. Each check is a verify
+// through the Scheme interface, so it works whatever a scheme does inside,
+// and costs as much: call it after a failure only. It never changes req.
 func Diagnose(s Scheme, req *Request, c Credentials, r Result, opts DiagnoseOptions) (Result, Diagnosis) {
 	var d Diagnosis
 	if r.Valid {
