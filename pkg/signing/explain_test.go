@@ -527,3 +527,59 @@ func FuzzDiagnose(f *testing.F) {
 		}
 	})
 }
+
+// The providers' own test vectors (twilio-go's, Plivo's, messagebird/go-rest-api's,
+// see beyond_test.go), signed for their public URL and received behind a
+// proxy or under another form of it.
+func TestDiagnoseProviderSDKVectors(t *testing.T) {
+	mbFwd := []string{"X-Forwarded-Proto", "https", "X-Forwarded-Host", "example.com"}
+	tests := []struct {
+		name  string
+		spec  Spec
+		req   *Request
+		c     Credentials
+		cause string
+		url   string
+	}{
+		{"twilio-go vector behind a tunnel", Spec{Scheme: SchemeTwilio},
+			beyondReq("POST", "http://127.0.0.1:3000/myapp.php?foo=1&bar=2", formType, twilioForm, 0,
+				"X-Twilio-Signature", "vOEb5UThFn24KEfnOFLQY2AE5FY=", "X-Forwarded-Proto", "https", "X-Forwarded-Host", "mycompany.com"),
+			secrets("12345"), CauseForwardedURL, twilioURL},
+		{"twilio-go vector, query reordered by the app", Spec{Scheme: SchemeTwilio},
+			beyondReq("POST", "https://mycompany.com/myapp.php?bar=2&foo=1", formType, twilioForm, 0, "X-Twilio-Signature", "vOEb5UThFn24KEfnOFLQY2AE5FY="),
+			secrets("12345"), CauseURLVariant, twilioURL},
+		{"plivo vector behind a tunnel", Spec{Scheme: SchemePlivo},
+			beyondReq("POST", "http://127.0.0.1:3000", formType, "From=1&To=2", 0, "X-Plivo-Signature-V2", "ehV3IKhLysWBxC1sy8INm0qGoQYdYsHwuoKjsX7FsXc=",
+				"X-Plivo-Signature-V2-Nonce", "12345", "Forwarded", "proto=https;host=answer.url"),
+			secrets("my_auth_token"), CauseForwardedURL, "https://answer.url"},
+		{"messagebird vector behind a tunnel", mbSpec,
+			beyondReq("POST", "http://127.0.0.1:3000/path?bar=1&foo=2", "", "Hello, World!", mbTime, append([]string{"MessageBird-Signature-JWT", mbValidPayload}, mbFwd...)...),
+			secrets(mbKey), CauseForwardedURL, "https://example.com/path?bar=1&foo=2"},
+		{"messagebird vector, http and https swapped", mbSpec,
+			beyondReq("POST", "http://example.com/path?bar=1&foo=2", "", "Hello, World!", mbTime, "MessageBird-Signature-JWT", mbValidPayload),
+			secrets(mbKey), CauseURLVariant, "https://example.com/path?bar=1&foo=2"},
+		{"messagebird vector, received on a URL with the query out of order", mbSpec,
+			beyondReq("GET", "https://example.com/path?foo=1&bar=2", "", "", mbTime, "MessageBird-Signature-JWT", mbOtherURL),
+			secrets(mbKey), CauseURLVariant, "https://example.com/path?bar=2&foo=1"},
+		{"messagebird vector received early: a clock an hour off", mbSpec,
+			beyondReq("GET", "https://example.com/", "", "", mbTime, "MessageBird-Signature-JWT", mbEarly),
+			secrets(mbKey), CauseClockSkew, ""},
+		{"messagebird vector, another key", mbSpec,
+			beyondReq("POST", "https://example.com/path?bar=1&foo=2", "", "Hello, World!", mbTime, "MessageBird-Signature-JWT", mbValidPayload),
+			secrets("hunter2"), CauseOtherSecret, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := mustNew(t, tt.spec)
+			r := s.Verify(tt.req, tt.c)
+			if r.Valid {
+				t.Fatal("valid before any diagnosis")
+			}
+			got, d := Diagnose(s, tt.req, tt.c, r, DiagnoseOptions{Self: "dev",
+				Others: []NamedCredentials{{Name: "profile prod's secret", Credentials: secrets(mbKey)}}})
+			if d.Cause != tt.cause || d.URL != tt.url {
+				t.Fatalf("cause %q url %q (%s), want %q %q", d.Cause, d.URL, got.Message, tt.cause, tt.url)
+			}
+		})
+	}
+}
