@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/tidwall/gjson"
@@ -27,15 +28,15 @@ import (
 
 // sendScriptCmds are custom testscript commands for the send scripts:
 //
-//	sink [-status CODE] [-fail N] [-handshake MODE] [-tls] [-closed] NAME
+//	sink [-status CODE] [-fail N] [-handshake MODE] [-tls] [-closed] [-delay D] NAME
 //	    starts an HTTP endpoint on 127.0.0.1:0 in the test process, sets $NAME
 //	    to its URL, and records request N as $WORK/NAME/N.body (the exact
 //	    bytes) and $WORK/NAME/N.head ("METHOD URI", then "Name: value" lines,
 //	    sorted). It answers CODE (default 200); -fail N answers 500 to the
 //	    first N requests; -handshake good|no-challenge|wrong-key|not-json
 //	    answers MOBtexting's validation handshake; -tls serves a self-signed
-//	    certificate; -closed gives a URL where nothing listens. Closed at the
-//	    end of the script.
+//	    certificate; -closed gives a URL where nothing listens; -delay D
+//	    answers after D (a slow handler). Closed at the end of the script.
 //	sinkcheck NAME count N
 //	sinkcheck NAME hmac-sha256 HEADER SECRET [base64|hex]
 //	    every request's HEADER is the HMAC-SHA256 of its body, computed here
@@ -62,6 +63,7 @@ func cmdSink(ts *testscript.TestScript, neg bool, args []string) {
 	handshake := fs.String("handshake", "", "answer the handshake: good, no-challenge, wrong-key, not-json")
 	useTLS := fs.Bool("tls", false, "serve TLS with a self-signed certificate")
 	closed := fs.Bool("closed", false, "a URL where nothing listens")
+	delay := fs.Duration("delay", 0, "wait this long before answering (ends early when the client goes away)")
 	if err := fs.Parse(args); err != nil || fs.NArg() != 1 {
 		ts.Fatalf("usage: sink [-status CODE] [-fail N] [-handshake MODE] [-tls] [-closed] NAME (%v)", err)
 	}
@@ -103,6 +105,13 @@ func cmdSink(ts *testscript.TestScript, neg bool, args []string) {
 		if *handshake != "" {
 			answerHandshake(w, r, body, *handshake)
 			return
+		}
+		if *delay > 0 {
+			select {
+			case <-time.After(*delay):
+			case <-r.Context().Done():
+				return
+			}
 		}
 		if n <= int64(*fail) {
 			w.WriteHeader(http.StatusInternalServerError)

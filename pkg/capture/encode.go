@@ -1,8 +1,11 @@
 package capture
 
 import (
+	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"math"
+	"math/bits"
 	"net/http"
 	"reflect"
 	"slices"
@@ -23,7 +26,9 @@ import (
 var handEncodable = fieldsAre(Record{}, "ID", "ReceivedAt", "Profile", "Provider", "Kind", "Method", "URL",
 	"PublicURL", "RemoteAddr", "Headers", "BodyText", "BodyBase64", "Truncated", "Verification", "Event",
 	"DecodeError", "Reply", "Forward") &&
-	fieldsAre(Verification{}, "Valid", "Reason", "Message") &&
+	fieldsAre(Verification{}, "Valid", "Reason", "Message", "Diagnosis") &&
+	fieldsAre(Diagnosis{}, "Cause", "URL", "Checks") &&
+	fieldsAre(VerificationCheck{}, "Check", "Tried", "Match") &&
 	fieldsAre(Reply{}, "Status", "Headers", "BodyText", "BodyBase64") &&
 	fieldsAre(Forward{}, "URL", "Status", "Error", "DurationMS") &&
 	fieldsAre(codec.Event{}, "Provider", "Kind", "EventName", "MessageID", "From", "To", "Text", "Channel",
@@ -85,6 +90,9 @@ func appendRecord(dst []byte, r *Record) ([]byte, error) {
 	b = appendOptString(b, `,"reason":`, r.Verification.Reason)
 	b = append(b, `,"message":`...)
 	b = appendString(b, r.Verification.Message)
+	if x := r.Verification.Diagnosis; x != nil {
+		b = appendDiagnosis(b, x)
+	}
 	b = append(b, '}')
 	if e := r.Event; e != nil {
 		b = append(b, `,"event":{"provider":`...)
@@ -247,4 +255,94 @@ func appendString(b []byte, s string) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// Word-at-a-time constants for quotedLen.
+const (
+	low7s  = 0x7f7f7f7f7f7f7f7f
+	highs  = 0x8080808080808080
+	upTo20 = 0x6060606060606060 // 0x80 - 0x20 in each byte
+)
+
+// quotedLen is the length appendString writes for b, quotes included, when
+// b is valid UTF-8. It counts control bytes eight at a time (the request
+// path runs it on every body) and the rarer escapes with bytes.Count.
+func quotedLen(b []byte) int {
+	n := len(b) + 2
+	controls := 0
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		// A byte's high bit ends up set iff the byte is below 0x20: its own
+		// high bit is clear, and adding 0x60 to its low 7 bits does not carry
+		// into bit 7 (no carry crosses bytes: 0x7f+0x60 < 0x100).
+		controls += bits.OnesCount64(^(x | ((x & low7s) + upTo20)) & highs)
+	}
+	for _, c := range b[i:] {
+		if c < 0x20 {
+			controls++
+		}
+	}
+	if controls > 0 {
+		// \u00XX, except the five with a short form.
+		short := 0
+		for _, c := range []byte("\b\f\n\r\t") {
+			short += bytes.Count(b, []byte{c})
+		}
+		n += 5*controls - 4*short
+	}
+	n += bytes.Count(b, []byte{'"'}) + bytes.Count(b, []byte{'\\'})
+	if bytes.IndexByte(b, 0xE2) >= 0 { // U+2028 and U+2029 become \u2028, \u2029
+		n += 3 * (bytes.Count(b, []byte("\u2028")) + bytes.Count(b, []byte("\u2029")))
+	}
+	return n
+}
+
+// sizeHint is a lower bound on the length of r's line, from its large
+// fields, so that encoding a large record grows its buffer once rather than
+// doubling it (and leaving each smaller copy behind as garbage).
+func (r *Record) sizeHint() int {
+	n := 1024 + len(r.URL) + len(r.BodyBase64) + len(r.Reply.BodyBase64)
+	if r.BodyText != nil {
+		n += len(*r.BodyText)
+	}
+	if r.Reply.BodyText != nil {
+		n += len(*r.Reply.BodyText)
+	}
+	if r.Event != nil {
+		n += len(r.Event.Text)
+	}
+	return n
+}
+
+// appendDiagnosis appends a verification's diagnosis, its empty fields left
+// out as encoding/json leaves them.
+func appendDiagnosis(b []byte, x *Diagnosis) []byte {
+	b = append(b, `,"diagnosis":{`...)
+	sep := ""
+	if x.Cause != "" {
+		b = appendString(append(b, `"cause":`...), x.Cause)
+		sep = ","
+	}
+	if x.URL != "" {
+		b = appendString(append(append(b, sep...), `"url":`...), x.URL)
+		sep = ","
+	}
+	if len(x.Checks) > 0 {
+		b = append(append(b, sep...), `"checks":[`...)
+		for i, c := range x.Checks {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"check":`...)
+			b = appendString(b, c.Check)
+			b = append(b, `,"tried":`...)
+			b = appendString(b, c.Tried)
+			b = append(b, `,"match":`...)
+			b = strconv.AppendBool(b, c.Match)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}')
 }

@@ -152,3 +152,9 @@ func ParseTime(s string, now time.Time, loc *time.Location) (time.Time, error) {
 	}
 	return time.Time{}, fmt.Errorf("time %q: use RFC 3339 (2024-05-01T10:00:00Z), a date (2024-05-01), a date and time (2024-05-01 10:00) or a duration ago (2h)", s)
 }
+
+// IsZero reports whether the filter selects every record: no filter given.
+func (f *Filter) IsZero() bool {
+	return len(f.IDs) == 0 && len(f.Providers) == 0 && len(f.Profiles) == 0 && len(f.Kinds) == 0 &&
+		len(f.Statuses) == 0 && f.Since.IsZero() && f.Until.IsZero() && len(f.Verdicts) == 0 && f.BodyContains == ""
+}

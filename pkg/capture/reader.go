@@ -13,6 +13,8 @@ import (
 // DefaultMaxLineBytes bounds one line a Reader holds in memory: far above
 // what a listener writes for its largest allowed body (base64 and JSON
 // escaping included), small enough that a corrupt file cannot exhaust memory.
+// A Writer refuses a longer line (ErrLineTooLarge), so that every record it
+// stored can be read back.
 const DefaultMaxLineBytes = 256 << 20
 
 // ErrLineTooLong is the Err of a LineError for a line over the reader's limit.

@@ -4,8 +4,9 @@
 // torn or invalid lines, and a Filter selects records for replay.
 //
 // A record keeps the request exactly as received: method, full URL, headers
-// and the body byte for byte (as a JSON string when it is valid UTF-8,
-// otherwise as base64), so that it can be verified and replayed unchanged.
+// and the body byte for byte (as a JSON string when it is valid UTF-8 and
+// escaping does not make it longer than base64, otherwise as base64), so
+// that it can be verified and replayed unchanged.
 package capture
 
 import (
@@ -45,8 +46,9 @@ type Record struct {
 	// Headers are the request headers as received (names canonicalized by
 	// HTTP). The host is in URL.
 	Headers http.Header `json:"headers"`
-	// BodyText holds the body when it is valid UTF-8 (an empty body is "");
-	// BodyBase64 holds it otherwise. Exactly one is set: use SetBody and Body.
+	// BodyText holds the body when it is valid UTF-8 and no longer as a
+	// JSON string than as base64 (an empty body is ""); BodyBase64 holds it
+	// otherwise. Exactly one is set: use SetBody and Body.
 	BodyText   *string `json:"body,omitempty"`
 	BodyBase64 string  `json:"body_base64,omitempty"`
 	// Truncated says the body was larger than the listener's limit and only
@@ -86,10 +88,41 @@ type Verification struct {
 	Valid bool `json:"valid"`
 	// Reason is empty when valid; signing's reasons (mismatch,
 	// missing_header, …), not_checked, or the listener's own (no_route,
-	// method_not_allowed, body_too_large, validation_key_mismatch).
+	// method_not_allowed, body_too_large, busy, validation_key_mismatch).
 	Reason string `json:"reason,omitempty"`
 	// Message is one line for people; it never holds a secret.
 	Message string `json:"message"`
+	// Diagnosis is what was found about a failed signature, or how an
+	// accepted one matched; nil when there is nothing to say (a pointer, so
+	// that every other record stays as small as it was).
+	Diagnosis *Diagnosis `json:"diagnosis,omitempty"`
+}
+
+// Diagnosis is what the diagnosis of a failed signature found.
+type Diagnosis struct {
+	// Cause is signing's cause (forwarded_url, url_variant, other_secret,
+	// …); on a valid record, forwarded_url says the signature matched only
+	// the URL rebuilt from the request's own forwarded headers.
+	Cause string `json:"cause,omitempty"`
+	// URL is the URL the signature matched, for the URL causes.
+	URL string `json:"url,omitempty"`
+	// Checks are what the diagnosis tried, in order.
+	Checks []VerificationCheck `json:"checks,omitempty"`
+}
+
+// Cause is the diagnosis's cause, "" when there is none.
+func (v Verification) Cause() string {
+	if v.Diagnosis == nil {
+		return ""
+	}
+	return v.Diagnosis.Cause
+}
+
+// VerificationCheck is one check a failed signature's diagnosis tried.
+type VerificationCheck struct {
+	Check string `json:"check"`
+	Tried string `json:"tried"`
+	Match bool   `json:"match"`
 }
 
 // Verdict is a verification outcome in one word.
@@ -132,7 +165,8 @@ type Forward struct {
 	DurationMS float64 `json:"duration_ms"`
 }
 
-// SetBody stores b: as text when it is valid UTF-8, else as base64.
+// SetBody stores b: as text when it is valid UTF-8 and its JSON string is
+// no longer than base64 would be, else as base64.
 func (r *Record) SetBody(b []byte) {
 	r.BodyText, r.BodyBase64 = encodeBody(b)
 }
@@ -171,8 +205,12 @@ func (r *Reply) Body() []byte {
 	return b
 }
 
+// encodeBody picks the shorter field for b. JSON escaping costs up to six
+// bytes per byte (a control byte is \u0001), base64 a third more: a body of
+// control bytes would take 6× its size on disk and in memory as text.
+// Either field reads back to the same bytes.
 func encodeBody(b []byte) (*string, string) {
-	if utf8.Valid(b) {
+	if utf8.Valid(b) && quotedLen(b) <= base64.StdEncoding.EncodedLen(len(b))+len(`_base64`) {
 		s := string(b)
 		return &s, ""
 	}

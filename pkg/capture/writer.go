@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -15,50 +16,114 @@ import (
 // ErrClosed is returned by Append after Close.
 var ErrClosed = errors.New("capture file is closed")
 
+// ErrLineTooLarge is returned by Append for a record whose line would be
+// longer than DefaultMaxLineBytes: a Reader could not read it back.
+var ErrLineTooLarge = errors.New("record is larger than a capture reader reads")
+
+// CommitError is a batch of lines that could not be written or synced: its
+// appends fail, and the file is cut back to its last committed size so that
+// the next batch starts clean (a full disk that frees up recovers).
+type CommitError struct {
+	Path string
+	Op   string // write, sync, or truncate (cutting a failed batch off)
+	Err  error
+}
+
+func (e *CommitError) Error() string {
+	err := e.Err
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err // the path is said once, first
+	}
+	return fmt.Sprintf("capture file %s: %s failed: %v (not stored; the next record is tried again)", e.Path, e.Op, err)
+}
+
+func (e *CommitError) Unwrap() error { return e.Err }
+
+// storage is what the committer does to the file; tests put faults in it.
+type storage interface {
+	Write(b []byte) (int, error)
+	// Sync makes what was written durable, size included.
+	Sync() error
+	Truncate(size int64) error
+	Size() (int64, error)
+}
+
+type osStorage struct{ f *os.File }
+
+func (s osStorage) Size() (int64, error) {
+	info, err := s.f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	return info.Size(), nil
+}
+
+func (s osStorage) Write(b []byte) (int, error) { return s.f.Write(b) }
+func (s osStorage) Sync() error                 { return syncData(s.f) }
+func (s osStorage) Truncate(size int64) error   { return s.f.Truncate(size) }
+
 // Writer appends records to a capture file. Append returns only once the
 // record's line is on disk (written and fsynced), and concurrent appends
-// share fsyncs: one goroutine writes whatever lines are queued with one
-// write, syncs once, and then releases every caller whose line was in that
-// batch. Lines are whole: the file is opened O_APPEND and a batch is one write.
+// share fsyncs: one goroutine writes whatever lines are queued (small ones
+// with one write), syncs once, and then releases every caller whose line was
+// in that batch. Lines stay whole: the file is opened O_APPEND, and a batch
+// that fails to write or sync is cut off again (see CommitError). One Writer
+// per file: another process appending to it could lose lines to that cut.
 type Writer struct {
-	path string
-	f    *os.File
-	// sync makes written data durable; a field so tests can count calls.
-	sync func(*os.File) error
+	path  string
+	f     *os.File
+	store storage
+	// maxLine is the longest line appended (DefaultMaxLineBytes; tests lower it).
+	maxLine int
+
+	// committed is the file's size after the last successful sync, and
+	// dirty says bytes past it may be in the file: both belong to the
+	// committer goroutine (and to Open and Close around it).
+	committed int64
+	dirty     bool
 
 	mu      sync.Mutex
 	pending *batch // lines waiting for the committer; nil when none
 	// spares are committed batches' buffers for reuse. One batch fills
 	// while another syncs, so two buffers take turns and appends under
 	// load do not grow a fresh buffer per batch.
-	spares [][]byte
-	closed bool
-	err    error // a failed write or sync: the file may end mid-line now
+	spares  [][]byte
+	closed  bool
+	failing bool            // the last commit failed
+	onState func(err error) // see OnStateChange
 
 	wake   chan struct{} // capacity 1: "there may be work"
 	exited chan struct{}
 
-	repaired bool
-	records  atomic.Int64
-	bytes    atomic.Int64
-	syncs    atomic.Int64
+	repaired  bool
+	tightened fs.FileMode
+	records   atomic.Int64
+	bytes     atomic.Int64
+	syncs     atomic.Int64
 }
 
-// batch is the set of lines one write and one sync make durable.
+// batch is the set of lines one sync makes durable. Small lines are copied
+// into buf; large ones are written from their appender's buffer, which
+// stays put until done, rather than copied a second time.
 type batch struct {
-	buf  []byte
-	done chan struct{}
-	err  error
+	buf   []byte
+	large [][]byte
+	done  chan struct{}
+	err   error
 }
+
+// largeLine is the size from which a line is not copied into its batch.
+const largeLine = 64 << 10
 
 // Open opens (or creates, mode 0600: captures hold auth headers) the capture
-// file at path for appending. A file that ends without a newline (a torn
-// line left by a crash) gets one first, so that new records start on a line
-// of their own; RepairedTornLine reports it.
+// file at path for appending. It refuses a symbolic link and anything but a
+// regular file (a named pipe would block until read), and makes an existing
+// file that others may read 0600 (TightenedMode reports it). A file that
+// ends without a newline (a torn line left by a crash) gets one first, so
+// that new records start on a line of their own; RepairedTornLine reports it.
 func Open(path string) (*Writer, error) {
-	_, statErr := os.Stat(path)
-	created := errors.Is(statErr, fs.ErrNotExist)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	f, created, err := openRegular(path)
 	if err != nil {
 		return nil, err
 	}
@@ -67,21 +132,26 @@ func Open(path string) (*Writer, error) {
 		f.Close()
 		return nil, err
 	}
-	if !info.Mode().IsRegular() {
-		f.Close()
-		return nil, fmt.Errorf("%s is not a regular file", path)
-	}
 	w := &Writer{
-		path:   path,
-		f:      f,
-		sync:   syncData,
-		wake:   make(chan struct{}, 1),
-		exited: make(chan struct{}),
+		path:      path,
+		f:         f,
+		store:     osStorage{f},
+		maxLine:   DefaultMaxLineBytes,
+		committed: info.Size(),
+		wake:      make(chan struct{}, 1),
+		exited:    make(chan struct{}),
+	}
+	if w.tightened, err = makePrivate(f, info.Mode()); err != nil {
+		f.Close()
+		return nil, &fs.PathError{Op: "chmod", Path: path, Err: fmt.Errorf("others may read it (mode %04o) and it cannot be made 0600: %w", info.Mode().Perm(), err)}
 	}
 	if info.Size() > 0 {
 		if w.repaired, err = endLine(path, f, info.Size()); err != nil {
 			f.Close()
 			return nil, err
+		}
+		if w.repaired {
+			w.committed++
 		}
 	}
 	if created {
@@ -93,6 +163,24 @@ func Open(path string) (*Writer, error) {
 	}
 	go w.commitLoop()
 	return w, nil
+}
+
+// notRegular is the error for a capture path that is not a regular file.
+func notRegular(path string, mode fs.FileMode) error {
+	what := "not a regular file"
+	switch {
+	case mode&fs.ModeSymlink != 0:
+		what = "a symbolic link: give the file's own path"
+	case mode.IsDir():
+		what = "a directory"
+	case mode&fs.ModeNamedPipe != 0:
+		what = "a named pipe (FIFO), not a regular file"
+	case mode&fs.ModeSocket != 0:
+		what = "a socket, not a regular file"
+	case mode&fs.ModeDevice != 0:
+		what = "a device, not a regular file"
+	}
+	return &fs.PathError{Op: "open", Path: path, Err: errors.New("is " + what)}
 }
 
 // endLine appends a newline when the file's last byte is not one.
@@ -134,6 +222,20 @@ func (w *Writer) Path() string { return w.path }
 // ended that line.
 func (w *Writer) RepairedTornLine() bool { return w.repaired }
 
+// TightenedMode is the permissions the file had when Open made it 0600
+// because others could read it; 0 when it was already private.
+func (w *Writer) TightenedMode() fs.FileMode { return w.tightened }
+
+// OnStateChange sets f to be told when a commit fails after the previous
+// one succeeded (err is the CommitError) and when one succeeds after a
+// failure (err is nil): once per change, in order, from the committer
+// goroutine, so f must not block for long. Set it before the first Append.
+func (w *Writer) OnStateChange(f func(err error)) {
+	w.mu.Lock()
+	w.onState = f
+	w.mu.Unlock()
+}
+
 // WriterStats count what a Writer made durable.
 type WriterStats struct {
 	Records int64 // lines appended
@@ -154,9 +256,12 @@ var lineBuffers = sync.Pool{New: func() any { return new([]byte) }}
 func (w *Writer) Append(r *Record) error {
 	buf := lineBuffers.Get().(*[]byte)
 	defer lineBuffers.Put(buf)
-	line, err := appendRecord((*buf)[:0], r)
+	line, err := appendRecord(slices.Grow((*buf)[:0], r.sizeHint()), r)
 	if err != nil {
 		return fmt.Errorf("encode capture record: %w", err)
+	}
+	if len(line) > w.maxLine {
+		return fmt.Errorf("%w: %d bytes, the limit is %d", ErrLineTooLarge, len(line), w.maxLine)
 	}
 	if cap(line) <= 1<<20 {
 		*buf = line // keep the grown buffer, but not a huge one
@@ -170,11 +275,6 @@ func (w *Writer) appendLine(line []byte) error {
 		w.mu.Unlock()
 		return ErrClosed
 	}
-	if w.err != nil {
-		err := w.err
-		w.mu.Unlock()
-		return err
-	}
 	b := w.pending
 	if b == nil {
 		b = &batch{done: make(chan struct{})}
@@ -183,7 +283,11 @@ func (w *Writer) appendLine(line []byte) error {
 		}
 		w.pending = b
 	}
-	b.buf = append(b.buf, line...)
+	if len(line) >= largeLine {
+		b.large = append(b.large, line) // the caller's buffer waits for done below
+	} else {
+		b.buf = append(b.buf, line...)
+	}
 	w.mu.Unlock()
 
 	select {
@@ -219,23 +323,21 @@ func (w *Writer) commitLoop() {
 const maxSpare = 4 << 20
 
 func (w *Writer) commit(b *batch) {
+	size := int64(len(b.buf))
 	lines := int64(bytes.Count(b.buf, []byte{'\n'}))
-	_, err := w.f.Write(b.buf)
-	if err == nil {
-		err = w.sync(w.f)
-		w.syncs.Add(1)
+	for _, l := range b.large {
+		size += int64(len(l))
+		lines++
 	}
-	if err != nil {
-		// The file may now end mid-line: refuse further appends rather
-		// than glue a record to a torn one.
-		err = fmt.Errorf("capture file %s: %w", w.path, err)
-	} else {
+	err := w.writeBatch(b)
+	if err == nil {
 		w.records.Add(lines)
-		w.bytes.Add(int64(len(b.buf)))
+		w.bytes.Add(size)
 	}
 	w.mu.Lock()
-	if err != nil && w.err == nil {
-		w.err = err
+	var notify func(error)
+	if failing := err != nil; failing != w.failing {
+		w.failing, notify = failing, w.onState
 	}
 	if cap(b.buf) <= maxSpare && len(w.spares) < 2 {
 		w.spares = append(w.spares, b.buf[:0])
@@ -243,6 +345,70 @@ func (w *Writer) commit(b *batch) {
 	w.mu.Unlock()
 	b.err = err
 	close(b.done)
+	if notify != nil {
+		notify(err)
+	}
+}
+
+// writeBatch appends the batch and syncs it. When either fails, the file
+// is cut back to its committed size, now or before the next batch, so that
+// no part of a batch whose appends failed stays in it.
+func (w *Writer) writeBatch(b *batch) error {
+	if err := w.cutBack(); err != nil {
+		return err
+	}
+	w.dirty = true
+	if len(b.buf) > 0 {
+		if _, err := w.store.Write(b.buf); err != nil {
+			return w.failed("write", err)
+		}
+	}
+	for _, l := range b.large {
+		if _, err := w.store.Write(l); err != nil {
+			return w.failed("write", err)
+		}
+	}
+	if err := w.store.Sync(); err != nil {
+		return w.failed("sync", err)
+	}
+	w.syncs.Add(1)
+	w.dirty = false
+	// The file's own size, not a sum: emptied by hand meanwhile (: > file),
+	// a sum would have a later cut-back extend it with zeros.
+	if size, err := w.store.Size(); err == nil {
+		w.committed = size
+	} else {
+		w.committed += int64(len(b.buf))
+		for _, l := range b.large {
+			w.committed += int64(len(l))
+		}
+	}
+	return nil
+}
+
+// failed cuts a failed batch off (best effort: cutBack tries again before
+// the next batch) and returns the batch's error.
+func (w *Writer) failed(op string, err error) error {
+	w.cutBack()
+	return &CommitError{Path: w.path, Op: op, Err: err}
+}
+
+// cutBack truncates the file to its committed size when a failed batch may
+// have left bytes past it, and syncs the new size. After a failed sync the
+// written pages' fate is unknown: cutting them off and syncing again leaves
+// only what was committed.
+func (w *Writer) cutBack() error {
+	if !w.dirty {
+		return nil
+	}
+	if err := w.store.Truncate(w.committed); err != nil {
+		return &CommitError{Path: w.path, Op: "truncate", Err: err}
+	}
+	if err := w.store.Sync(); err != nil {
+		return &CommitError{Path: w.path, Op: "sync", Err: err}
+	}
+	w.dirty = false
+	return nil
 }
 
 // Close makes every appended record durable, stops the committer and closes
@@ -262,5 +428,9 @@ func (w *Writer) Close() error {
 	default:
 	}
 	<-w.exited
+	if err := w.cutBack(); err != nil { // the last batch failed: leave whole lines
+		w.f.Close()
+		return err
+	}
 	return w.f.Close()
 }

@@ -8,9 +8,11 @@ import (
 	"iter"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptrace"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -78,6 +80,9 @@ type Result struct {
 	Err     error
 	ErrKind string
 	ErrText string
+	// Connected says the final attempt got a connection: a timeout then
+	// means the server accepted it and did not answer in time.
+	Connected bool
 	// OK says the reply met the expectation.
 	OK bool
 }
@@ -101,8 +106,8 @@ func (r *Result) Failure(expect Expect) string {
 }
 
 // Run sends every request reqs yields and returns the summary. It stops
-// early when ctx is done (the summary then says Interrupted and the error is
-// ctx's) or when reqs yields an error (returned after the requests in
+// early when ctx is done (requests in flight get InterruptGrace for their
+// reply; the summary then says Interrupted and the error is ctx's) or when reqs yields an error (returned after the requests in
 // flight finish). Replies that miss the expectation are not errors: they
 // are in the summary.
 func (r *Runner) Run(ctx context.Context, reqs iter.Seq2[*Request, error]) (*Summary, error) {
@@ -214,6 +219,9 @@ func (w *worker) send(ctx context.Context, res *Result) {
 			res.ErrKind, res.ErrText, res.OK = kind, errorText(kind, err), false
 			if kind == ErrTimeout {
 				res.ErrText = "no reply within " + w.timeout().String()
+				if res.Connected {
+					res.ErrText = "accepted the connection, no reply within " + w.timeout().String()
+				}
 			}
 			if !retry || attempt > w.Retries {
 				return
@@ -224,6 +232,10 @@ func (w *worker) send(ctx context.Context, res *Result) {
 		}
 	}
 }
+
+// InterruptGrace is how long a request in flight may still take to be
+// answered once the run is interrupted.
+const InterruptGrace = 500 * time.Millisecond
 
 // MaxRetryAfter caps the wait a reply's Retry-After asks for, so that a
 // handler asking for an hour does not hang a CI job.
@@ -270,12 +282,21 @@ func (w *worker) timeout() time.Duration {
 // Retry-After header asks for, if anything.
 func (w *worker) attempt(ctx context.Context, res *Result) (status int, retryAfter time.Duration, err error) {
 	req := res.Request
-	actx, cancel := context.WithTimeout(ctx, w.timeout())
+	// Ctrl-C stops the run, and a request already on its way gets a moment
+	// more for its reply: what the server answered counts as answered.
+	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.timeout())
 	defer cancel()
+	stop := context.AfterFunc(ctx, func() { time.AfterFunc(InterruptGrace, cancel) })
+	defer stop()
 	var body io.Reader
 	if len(req.Body) > 0 {
 		body = bytes.NewReader(req.Body)
 	}
+	var connected atomic.Bool
+	defer func() { res.Connected = connected.Load() }()
+	actx = httptrace.WithClientTrace(actx, &httptrace.ClientTrace{
+		GotConn: func(httptrace.GotConnInfo) { connected.Store(true) },
+	})
 	hreq, err := http.NewRequestWithContext(actx, req.Method, req.URL, body)
 	if err != nil {
 		return 0, 0, err

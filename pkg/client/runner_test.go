@@ -179,6 +179,32 @@ func TestRunnerConnectionRefusedIsRetried(t *testing.T) {
 	}
 }
 
+func TestRunnerInterruptKeepsTheReplyOnItsWay(t *testing.T) {
+	arrived := make(chan struct{})
+	s := newSink(t, func(n int64, w http.ResponseWriter, r *http.Request) {
+		if n == 1 {
+			close(arrived)
+		}
+		time.Sleep(50 * time.Millisecond) // answers within InterruptGrace
+		w.WriteHeader(http.StatusOK)
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { <-arrived; cancel() }() // Ctrl-C while the first request waits for its reply
+	r := testRunner(s)
+	var got []Result
+	r.OnResult = func(res *Result) { got = append(got, *res) }
+	sum, err := r.Run(ctx, fixed(s.URL, 5))
+	if !errors.Is(err, context.Canceled) || !sum.Interrupted {
+		t.Fatalf("err %v, interrupted %v", err, sum.Interrupted)
+	}
+	if len(got) != 1 || got[0].Status != 200 || !got[0].OK || got[0].ErrKind != "" {
+		t.Fatalf("results %+v, want the one request answered 200", got)
+	}
+	if sum.Failed != 0 || sum.Errors[ErrCanceled] != 0 {
+		t.Errorf("summary %+v: the answered request counts as failed", sum)
+	}
+}
+
 func TestRunnerTimeout(t *testing.T) {
 	release := make(chan struct{})
 	s := newSink(t, func(n int64, w http.ResponseWriter, r *http.Request) {
@@ -195,7 +221,7 @@ func TestRunnerTimeout(t *testing.T) {
 	if _, err := r.Run(context.Background(), fixed(s.URL, 1)); err != nil {
 		t.Fatal(err)
 	}
-	if got.ErrKind != ErrTimeout || got.ErrText != "no reply within 50ms" {
+	if got.ErrKind != ErrTimeout || got.ErrText != "accepted the connection, no reply within 50ms" {
 		t.Errorf("kind=%q text=%q err=%v", got.ErrKind, got.ErrText, got.Err)
 	}
 }

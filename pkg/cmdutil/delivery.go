@@ -81,7 +81,7 @@ func ReachError(target, kind, text string, retries int) error {
 	case retries > 1:
 		tried = fmt.Sprintf("after %d retries", retries)
 	}
-	return FailureErrorf("could not reach %s: %s (%s)", target, text, tried)
+	return FailureErrorf("could not reach %s: %s (%s)%s", target, text, tried, refusedHint(kind, target))
 }
 
 // RunError says how many requests of a run failed and how, or nil.
@@ -109,6 +109,9 @@ func RunError(sum *client.Summary, target string) error {
 		}
 		parts = append(parts, fmt.Sprintf("%d got no reply from %s (%s: %s)",
 			n, target, client.FormatErrorCounts(sum.Errors), strings.Join(samples, "; ")))
+		if sum.Errors[client.ErrRefused] == n {
+			parts[len(parts)-1] += refusedHint(client.ErrRefused, target)
+		}
 	}
 	msg := fmt.Sprintf("%d of %d requests failed: %s", sum.Failed, sum.Sent, strings.Join(parts, "; "))
 	if sum.Retries > 0 {

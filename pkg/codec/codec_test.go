@@ -59,6 +59,8 @@ func TestSchemaDecode(t *testing.T) {
 			Event{Kind: KindDelivery, MessageID: "m1", To: "1222333333", Status: StatusDelivered, RawStatus: "DELIVERED", Price: "0.123", Timestamp: "2022-03-01 13:00:00"}, ""},
 		{"missing fields stay empty", jsonSchema, `{"data":{}}`, Event{Kind: KindDelivery, Status: StatusUnknown}, ""},
 		{"inbound default status", inbound, `{"from":"+1","text":"héllo"}`, Event{Kind: KindInbound, From: "+1", Text: "héllo", Status: StatusReceived}, ""},
+		{"inbound is received whatever its raw status", Schema{Format: FormatJSON, Kind: KindInbound, Fields: Fields{Status: "status"}},
+			`{"status":"delivered","type":"receive"}`, Event{Kind: KindInbound, Status: StatusReceived, RawStatus: "delivered"}, ""},
 		{"form body", form, "MessageSid=SM1&MessageStatus=undelivered&To=%2B15551234567",
 			Event{Kind: KindDelivery, MessageID: "SM1", To: "+15551234567", Status: StatusFailed, RawStatus: "undelivered"}, ""},
 		{"empty body", jsonSchema, "", Event{Kind: KindDelivery}, "empty body"},

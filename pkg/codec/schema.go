@@ -54,7 +54,8 @@ type Schema struct {
 	Fields Fields
 	// Statuses maps raw statuses (lowercase) particular to the provider.
 	Statuses map[string]Status
-	// DefaultStatus applies when the payload has no status (inbound messages).
+	// DefaultStatus applies when the payload has no status, and to every
+	// inbound message (received when not set), whatever its raw status.
 	DefaultStatus Status
 }
 
@@ -141,6 +142,13 @@ func (s Schema) Decode(raw []byte) (Event, error) {
 	ev.Timestamp = p.get(f.Timestamp)
 	ev.Price = p.get(f.Price)
 	switch {
+	case s.Kind == KindInbound:
+		// An inbound message was received, whatever its raw status says
+		// (Cellcast's carry "delivered"); RawStatus keeps that.
+		ev.Status = StatusReceived
+		if s.DefaultStatus != "" {
+			ev.Status = s.DefaultStatus
+		}
 	case ev.RawStatus != "":
 		ev.Status = NormalizeStatus(ev.RawStatus, s.Statuses)
 	case s.DefaultStatus != "":

@@ -42,7 +42,7 @@ func plivo() *Provider {
 		},
 		Notes: []string{
 			"X-Plivo-Signature-V2 is HMAC-SHA256 of the URL without its query followed by X-Plivo-Signature-V2-Nonce, keyed with the auth token: verify with the public URL (verify --url, listen --public-url)",
-			"V2 does not sign the body: only the URL and the nonce; X-Plivo-Signature-V3 (nonce in X-Plivo-Signature-V3-Nonce) also signs the query and the POST parameters, sorted: sign sets both, and verify and listen check V3 when the request carries it, else V2",
+			"V2 does not sign the body: only the URL and the nonce; X-Plivo-Signature-V3 (nonce in X-Plivo-Signature-V3-Nonce) also signs the query and the POST parameters, sorted: sign sets both; verify and listen accept either, and check each one the request carries",
 			"statuses: queued, sent, delivered, undelivered, failed, rejected",
 		},
 		Demo: signing.Credentials{Secrets: []string{"smshook-demo-plivo-auth-token"}},

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/smshook/smshook/pkg/codec"
 	"github.com/smshook/smshook/pkg/signing"
@@ -56,6 +57,12 @@ type Provider struct {
 	SuccessStatuses []int `json:"success_statuses,omitempty"`
 	// Notes are facts worth knowing when building a handler.
 	Notes []string `json:"notes,omitempty"`
+	// Delivery is how long the provider waits for a reply and how it
+	// retries, as its documents say; zero fields are not documented.
+	Delivery Delivery `json:"delivery"`
+	// GetCallbacks says the provider can be set to send callbacks as GET
+	// requests, the parameters in the query and no body (Vonage).
+	GetCallbacks bool `json:"get_callbacks,omitempty"`
 	// Demo are well-known test credentials for the local listener's defaults.
 	// They are public by design and never used unless a command asks for them.
 	Demo signing.Credentials `json:"-"`
@@ -189,6 +196,58 @@ func (p *Provider) DecodeQuery(rawQuery string, body []byte, kindName string) (c
 		return ev, fmt.Errorf("%s %s query: %w", p.Name, kind.Name, err)
 	}
 	return ev, nil
+}
+
+// Delivery is a provider's documented callback policy. Values nobody has
+// found a source for stay zero and read "not documented": a guess here
+// would be a claim `smshook check` holds handlers to.
+type Delivery struct {
+	// Timeout is how long the provider waits for a reply; 0: not documented.
+	Timeout time.Duration
+	// Retries says when the provider sends a callback again; "": not documented.
+	Retries string
+	// Source is where the timeout and retry policy are documented.
+	Source string
+}
+
+// NotDocumented is what Delivery's text says for a value with no source.
+const NotDocumented = "not documented"
+
+// TimeoutText is the timeout for people: "15s", or "not documented".
+func (d Delivery) TimeoutText() string {
+	if d.Timeout <= 0 {
+		return NotDocumented
+	}
+	return d.Timeout.String()
+}
+
+// RetriesText is the retry policy, or "not documented".
+func (d Delivery) RetriesText() string {
+	if d.Retries == "" {
+		return NotDocumented
+	}
+	return d.Retries
+}
+
+// MarshalJSON writes the timeout in seconds (null when not documented).
+func (d Delivery) MarshalJSON() ([]byte, error) {
+	var timeout *float64
+	if d.Timeout > 0 {
+		s := d.Timeout.Seconds()
+		timeout = &s
+	}
+	var retries, source *string
+	if d.Retries != "" {
+		retries = &d.Retries
+	}
+	if d.Source != "" {
+		source = &d.Source
+	}
+	return json.Marshal(struct {
+		TimeoutSeconds *float64 `json:"timeout_seconds"`
+		Retries        *string  `json:"retries"`
+		Source         *string  `json:"source"`
+	}{timeout, retries, source})
 }
 
 // Handshake is a provider's check of a new webhook URL: a request carrying a

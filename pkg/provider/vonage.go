@@ -50,6 +50,7 @@ func vonage() *Provider {
 			"the account's signature method decides the hash: md5hash (MD5 of the string and the secret, the default), or HMAC md5, sha1, sha256, sha512: set auth algorithm in a config provider to change it",
 			"enable signed webhooks with Vonage support; the secret is the account's signature secret, not the API secret",
 		},
-		Demo: signing.Credentials{Secrets: []string{"smshook-demo-vonage-signature-secret"}},
+		GetCallbacks: true,
+		Demo:         signing.Credentials{Secrets: []string{"smshook-demo-vonage-signature-secret"}},
 	}
 }

@@ -63,11 +63,16 @@ func (h *Handler) forward(r *http.Request, target string, rec *capture.Record, b
 		return h.badGateway(fwd, fmt.Sprintf("cannot reach the app at %s: %s: start it or check --forward-to", shown, forwardError(err)))
 	}
 	defer resp.Body.Close()
-	respBody, err := io.ReadAll(io.LimitReader(resp.Body, maxForwardReply+1))
-	fwd.DurationMS = durationMS(time.Since(start))
 	fwd.Status = resp.StatusCode
-	if err == nil && len(respBody) > maxForwardReply {
-		err = fmt.Errorf("its reply body is larger than %d MiB", maxForwardReply>>20)
+	limit := h.maxReply()
+	if resp.ContentLength > limit {
+		fwd.DurationMS = durationMS(time.Since(start))
+		return h.badGateway(fwd, replyTooLarge(shown, resp.StatusCode, limit))
+	}
+	respBody, err := readReply(resp, limit)
+	fwd.DurationMS = durationMS(time.Since(start))
+	if err == nil && int64(len(respBody)) > limit {
+		return h.badGateway(fwd, replyTooLarge(shown, resp.StatusCode, limit))
 	}
 	if err != nil {
 		return h.badGateway(fwd, fmt.Sprintf("the app at %s answered %d but its reply could not be read: %s", shown, resp.StatusCode, forwardError(err)))
@@ -75,6 +80,25 @@ func (h *Handler) forward(r *http.Request, target string, rec *capture.Record, b
 	header := client.EndToEnd(resp.Header)
 	header.Del("Content-Length") // written again for the exact bytes relayed
 	return reply{status: resp.StatusCode, header: header, body: respBody}
+}
+
+// maxReply bounds the app's reply body: it is held, stored and relayed
+// like a request body.
+func (h *Handler) maxReply() int64 { return max(h.opts.MaxBody, DefaultMaxBody) }
+
+// readReply reads up to limit+1 bytes of the reply, in one buffer when its
+// length is known.
+func readReply(resp *http.Response, limit int64) ([]byte, error) {
+	if resp.ContentLength >= 0 && resp.Request.Method != http.MethodHead {
+		b := make([]byte, resp.ContentLength)
+		n, err := io.ReadFull(resp.Body, b)
+		return b[:n], err
+	}
+	return io.ReadAll(io.LimitReader(resp.Body, limit+1))
+}
+
+func replyTooLarge(dest string, status int, limit int64) string {
+	return fmt.Sprintf("the app at %s answered %d with a body over the limit of %d bytes (--max-body, at least 1 MiB): not relayed", dest, status, limit)
 }
 
 func (h *Handler) badGateway(fwd *capture.Forward, msg string) reply {

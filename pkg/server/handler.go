@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/smshook/smshook/pkg/capture"
@@ -22,8 +23,16 @@ const DefaultMaxBody = 1 << 20
 // DefaultForwardTimeout bounds a call to the app when Options.ForwardTimeout is 0.
 const DefaultForwardTimeout = 30 * time.Second
 
-// maxForwardReply bounds the app's reply body relayed back.
-const maxForwardReply = 16 << 20
+// DefaultMaxInflight is the floor of the in-flight budget when
+// Options.MaxInflight is 0; the default is this or InflightBodies bodies of
+// MaxBody, whichever is more.
+const DefaultMaxInflight = 64 << 20
+
+// InflightBodies is how many bodies of the largest size the default budget holds.
+const InflightBodies = 4
+
+// RetryAfterBusy is the Retry-After, in seconds, of a 503 for a full budget.
+const RetryAfterBusy = "1"
 
 // Reasons the listener refuses a request before or instead of a signature
 // check, in the record's verification.
@@ -33,6 +42,7 @@ const (
 	ReasonTooLarge         = "body_too_large"
 	ReasonReadError        = "read_error"
 	ReasonValidationKey    = "validation_key_mismatch"
+	ReasonBusy             = "busy"
 	kindHandshake          = "handshake"
 	contentTypeJSON        = "application/json"
 	headerContentType      = "Content-Type"
@@ -48,8 +58,16 @@ type Appender interface {
 type Options struct {
 	Endpoints []*Endpoint
 	// MaxBody is the largest body read (DefaultMaxBody when 0); beyond it
-	// the request gets 413 and is captured with the part read.
+	// the request gets 413 and is captured with the part read. It also
+	// bounds the app's reply to a forward (but never below DefaultMaxBody).
 	MaxBody int64
+	// MaxInflight bounds the request body bytes held at once, so that many
+	// large requests cannot exhaust memory: a request whose body does not
+	// fit is answered 503 with Retry-After, read no further, and captured
+	// with the part read (none when it sent a Content-Length), marked
+	// truncated. 0 means DefaultMaxInflight or InflightBodies×MaxBody,
+	// whichever is more; it cannot be below MaxBody.
+	MaxInflight int64
 	// AcceptInvalid answers requests that fail verification as if they
 	// passed; their records still say invalid.
 	AcceptInvalid bool
@@ -99,9 +117,19 @@ type Handler struct {
 	// answer and record, so it is never written to.
 	okHeader http.Header
 	client   *http.Client
-	stopping chan struct{}
-	stopOnce sync.Once
+	inflight budget
+	// diagnosing holds one token: explaining a mismatch costs up to a verify
+	// per candidate body, so a sender who forges signatures on purpose
+	// gets one diagnosis at a time and the plain verdict otherwise.
+	diagnosing chan struct{}
+	stopping   chan struct{}
+	stopOnce   sync.Once
 }
+
+// maxDiagnosedBody bounds the bodies whose mismatch the listener explains:
+// providers' callbacks are a few KiB, and diagnosis costs a verify per
+// candidate body.
+const maxDiagnosedBody = 64 << 10
 
 // New checks the options and builds the handler.
 func New(opts Options) (*Handler, error) {
@@ -111,6 +139,12 @@ func New(opts Options) (*Handler, error) {
 	}
 	if opts.MaxBody <= 0 {
 		opts.MaxBody = DefaultMaxBody
+	}
+	if opts.MaxInflight <= 0 {
+		opts.MaxInflight = max(DefaultMaxInflight, InflightBodies*opts.MaxBody)
+	}
+	if opts.MaxInflight < opts.MaxBody {
+		return nil, fmt.Errorf("the in-flight budget (%d bytes) is below the largest body (%d bytes): no such body could be read", opts.MaxInflight, opts.MaxBody)
 	}
 	if opts.ForwardTimeout <= 0 {
 		opts.ForwardTimeout = DefaultForwardTimeout
@@ -127,6 +161,7 @@ func New(opts Options) (*Handler, error) {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.DisableCompression = true // gzip would add Accept-Encoding: the app must get the headers as sent
 		t.MaxIdleConnsPerHost = 64
+		t.MaxResponseHeaderBytes = MaxHeaderBytes // the default 10 MiB per reply is a lot to hold
 		transport = t
 	}
 	return &Handler{
@@ -137,8 +172,10 @@ func New(opts Options) (*Handler, error) {
 			// The sender gets the app's redirect as the app sent it.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
-		okHeader: http.Header{headerContentType: {contentTypeJSON}},
-		stopping: make(chan struct{}),
+		okHeader:   http.Header{headerContentType: {contentTypeJSON}},
+		inflight:   budget{limit: opts.MaxInflight},
+		diagnosing: make(chan struct{}, 1),
+		stopping:   make(chan struct{}),
 	}, nil
 }
 
@@ -150,6 +187,9 @@ func (h *Handler) Routes() []*Route {
 	}
 	return out
 }
+
+// MaxInflight is the budget of request body bytes held at once.
+func (h *Handler) MaxInflight() int64 { return h.opts.MaxInflight }
 
 // Stop cuts --delay waits short so that a shutdown does not wait them out.
 func (h *Handler) Stop() { h.stopOnce.Do(func() { close(h.stopping) }) }
@@ -168,11 +208,14 @@ func jsonReply(status int, v any) reply {
 
 // problem is the JSON body of a refusal.
 type problem struct {
-	Error   string   `json:"error"`
-	Reason  string   `json:"reason,omitempty"`
-	Message string   `json:"message,omitempty"`
-	ID      string   `json:"id,omitempty"`
-	Routes  []string `json:"routes,omitempty"`
+	Error   string `json:"error"`
+	Reason  string `json:"reason,omitempty"`
+	Message string `json:"message,omitempty"`
+	// Cause and URL are what the diagnosis of a failed signature found.
+	Cause  string   `json:"cause,omitempty"`
+	URL    string   `json:"url,omitempty"`
+	ID     string   `json:"id,omitempty"`
+	Routes []string `json:"routes,omitempty"`
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -188,7 +231,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h.opts.PublicURL != "" {
 		rec.PublicURL = h.opts.PublicURL + requestURI(r)
 	}
-	body, truncated, readErr := readBody(r, h.opts.MaxBody)
+	body, truncated, busy, held, readErr := h.readBody(r)
+	defer h.inflight.give(held) // once the record is stored and the answer sent
 	rec.SetBody(body)
 	rec.Truncated = truncated
 
@@ -201,19 +245,28 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rep = jsonReply(http.StatusNotFound, problem{Error: msg, Reason: ReasonNoRoute, Routes: h.routes.sortedPaths()})
 	default:
 		rec.Profile, rec.Provider = route.Endpoint.Name, route.Endpoint.Provider.Name
-		rep = h.serveRoute(r, route, rec, body, truncated, readErr)
+		rep = h.serveRoute(r, route, rec, body, truncated, busy, readErr)
 	}
 	h.finish(w, r, route, rec, rep, start)
 }
 
 // serveRoute decides the answer to a request on a route and fills the record.
-func (h *Handler) serveRoute(r *http.Request, route *Route, rec *capture.Record, body []byte, truncated bool, readErr error) reply {
+func (h *Handler) serveRoute(r *http.Request, route *Route, rec *capture.Record, body []byte, truncated, busy bool, readErr error) reply {
 	ep := route.Endpoint
 	if methods := route.Methods(); !containsString(methods, r.Method) {
 		msg := fmt.Sprintf("%s does not send %s requests: use %s", ep.Provider.Name, r.Method, strings.Join(methods, ", "))
 		rec.Verification = capture.Verification{Reason: ReasonMethod, Message: msg}
 		rep := jsonReply(http.StatusMethodNotAllowed, problem{Error: "method not allowed", Reason: ReasonMethod, Message: msg})
 		rep.header.Set("Allow", strings.Join(methods, ", "))
+		return rep
+	}
+	if busy {
+		msg := fmt.Sprintf("the listener is holding its limit of %d bytes of request bodies (--max-inflight): not read; try again later", h.opts.MaxInflight)
+		rec.Verification = capture.Verification{Reason: ReasonBusy, Message: msg}
+		rec.Kind = kindOf(route)
+		rep := jsonReply(http.StatusServiceUnavailable, problem{Error: "busy", Reason: ReasonBusy, Message: msg})
+		rep.header.Set("Retry-After", RetryAfterBusy)
+		rep.header.Set("Connection", "close") // the rest of the body is not read
 		return rep
 	}
 	if truncated {
@@ -251,7 +304,12 @@ func (h *Handler) serveRoute(r *http.Request, route *Route, rec *capture.Record,
 		rec.DecodeError = err.Error()
 	}
 	if !rec.Verification.Valid && rec.Verification.Reason != capture.ReasonNotChecked && !h.opts.AcceptInvalid {
-		return jsonReply(http.StatusUnauthorized, problem{Error: "invalid signature", Reason: rec.Verification.Reason, Message: rec.Verification.Message, ID: rec.ID})
+		v := rec.Verification
+		p := problem{Error: "invalid signature", Reason: v.Reason, Message: v.Message, ID: rec.ID}
+		if x := v.Diagnosis; x != nil {
+			p.Cause, p.URL = x.Cause, x.URL
+		}
+		return jsonReply(http.StatusUnauthorized, p)
 	}
 	return h.answer(r, ep, rec, body)
 }
@@ -300,11 +358,74 @@ func (h *Handler) verify(r *http.Request, ep *Endpoint, rec *capture.Record, bod
 	req := &signing.Request{Method: r.Method, URL: signedURL, Header: r.Header, Body: body, Now: rec.ReceivedAt}
 	scheme := ep.AuthScheme()
 	res := scheme.Verify(req, ep.Credentials)
-	if !res.Valid {
-		res = signing.Explain(scheme, req, ep.Credentials, res)
+	if res.Valid {
+		return capture.Verification{Valid: true, Message: res.Message}
+	}
+	if v, ok := viaForwardedURL(scheme, req, ep); ok {
+		return v
+	}
+	return h.diagnose(scheme, req, ep, res)
+}
+
+// viaForwardedURL accepts a request that verifies under the URL rebuilt
+// from its own forwarded headers (a tunnel that ended TLS), marked so. The
+// headers came with the request and are trusted for this verdict only. It is
+// one verify, so unlike the full diagnosis it runs for every failed request
+// of a URL-signing scheme: a genuine request behind a tunnel is never
+// refused because another diagnosis was running.
+func viaForwardedURL(scheme signing.Scheme, req *signing.Request, ep *Endpoint) (capture.Verification, bool) {
+	if !scheme.Spec().SignsURL() {
+		return capture.Verification{}, false
+	}
+	u, from, ok := signing.ForwardedURL(req.URL, req.Header)
+	if !ok || u == req.URL {
+		return capture.Verification{}, false
+	}
+	try := *req
+	try.URL = u
+	r := scheme.Verify(&try, ep.Credentials)
+	if !r.Valid {
+		return capture.Verification{}, false
+	}
+	return capture.Verification{Valid: true, Diagnosis: &capture.Diagnosis{Cause: signing.CauseForwardedURL, URL: u},
+		Message: fmt.Sprintf("%s, for %s (%s), not %s: pass it with --public-url", r.Message, u, from, req.URL)}, true
+}
+
+// diagnose explains a failed verification, off the success path. A request
+// that verifies under the URL rebuilt from its own forwarded headers (a
+// tunnel that ended TLS) is accepted and marked so: the headers came with
+// the request, and are trusted for this verdict only. Any other match is
+// explained, not accepted.
+func (h *Handler) diagnose(scheme signing.Scheme, req *signing.Request, ep *Endpoint, res signing.Result) capture.Verification {
+	self := ep.Name
+	if ep.Demo {
+		self = ""
+	}
+	var d signing.Diagnosis
+	if len(req.Body) <= maxDiagnosedBody {
+		select {
+		case h.diagnosing <- struct{}{}:
+			res, d = signing.Diagnose(scheme, req, ep.Credentials, res, signing.DiagnoseOptions{Self: self, Others: ep.Known, URLFlag: "--public-url"})
+			<-h.diagnosing
+		default: // another diagnosis is running: the plain verdict
+		}
+	}
+	if d.Cause == signing.CauseForwardedURL && d.Verified.Valid {
+		return capture.Verification{Valid: true, Diagnosis: &capture.Diagnosis{Cause: d.Cause, URL: d.URL},
+			Message: fmt.Sprintf("%s, for %s (%s), not %s: pass it with --public-url", d.Verified.Message, d.URL, d.How, req.URL)}
+	}
+	if d.Cause == "" {
 		res = signing.WithURLHint(scheme.Spec(), res, h.opts.URLHint)
 	}
-	return capture.Verification{Valid: res.Valid, Reason: string(res.Reason), Message: res.Message}
+	v := capture.Verification{Reason: string(res.Reason), Message: res.Message}
+	if d.Cause != "" || len(d.Checks) > 0 {
+		x := &capture.Diagnosis{Cause: d.Cause, URL: d.URL}
+		for _, c := range d.Checks {
+			x.Checks = append(x.Checks, capture.VerificationCheck{Check: c.Check, Tried: c.Tried, Match: c.Match})
+		}
+		v.Diagnosis = x
+	}
+	return v
 }
 
 // serveHandshake answers a provider's check of the endpoint: 200 with the
@@ -399,21 +520,69 @@ func bodyAllowed(status int) bool {
 	return status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified
 }
 
-// readBody reads at most max bytes; truncated says there was more.
-func readBody(r *http.Request, max int64) (body []byte, truncated bool, err error) {
+// budget counts the request body bytes held by requests in flight.
+type budget struct {
+	limit int64
+	used  atomic.Int64
+}
+
+// take reserves n bytes, or reports that they do not fit.
+func (b *budget) take(n int64) bool {
+	if b.used.Add(n) > b.limit {
+		b.used.Add(-n)
+		return false
+	}
+	return true
+}
+
+func (b *budget) give(n int64) {
+	if n > 0 {
+		b.used.Add(-n)
+	}
+}
+
+// readBody reads at most MaxBody bytes, each reserved from the in-flight
+// budget before it is read: held is what the caller gives back when done.
+// truncated says there was more; busy says the budget ran out first.
+func (h *Handler) readBody(r *http.Request) (body []byte, truncated, busy bool, held int64, err error) {
+	limit := h.opts.MaxBody
 	if r.ContentLength == 0 {
-		return []byte{}, false, nil
+		return []byte{}, false, false, 0, nil
 	}
-	if r.ContentLength > 0 && r.ContentLength <= max {
-		body = make([]byte, r.ContentLength)
+	if r.ContentLength > 0 {
+		// Known length: one reservation and one buffer, before reading a byte.
+		size := min(r.ContentLength, limit)
+		if !h.inflight.take(size) {
+			return []byte{}, true, true, 0, nil
+		}
+		body = make([]byte, size)
 		n, err := io.ReadFull(r.Body, body)
-		return body[:n], false, err
+		return body[:n], r.ContentLength > limit, false, size, err
 	}
-	body, err = io.ReadAll(io.LimitReader(r.Body, max+1))
-	if int64(len(body)) > max {
-		return body[:max], true, nil
+	// Unknown length (chunked): reserve each step of the buffer's growth.
+	body = []byte{}
+	for {
+		if len(body) == cap(body) {
+			step := min(max(int64(cap(body)), 4096), limit+1-int64(cap(body)))
+			if !h.inflight.take(step) {
+				return body, true, true, held, nil
+			}
+			held += step
+			grown := make([]byte, len(body), int64(cap(body))+step)
+			copy(grown, body)
+			body = grown
+		}
+		n, rerr := r.Body.Read(body[len(body):cap(body)])
+		body = body[:len(body)+n]
+		switch {
+		case int64(len(body)) > limit:
+			return body[:limit], true, false, held, nil
+		case rerr == io.EOF:
+			return body, false, false, held, nil
+		case rerr != nil:
+			return body, false, false, held, rerr
+		}
 	}
-	return body, false, err
 }
 
 // fullURL is the URL as the sender wrote it: scheme, host, raw path and query.

@@ -228,6 +228,24 @@ func TestProviders(t *testing.T) {
 	}
 }
 
+// A sender that signed Python's json.dumps output but sent other bytes (or a
+// proxy that re-wrote them): the 401 and the capture record name the
+// serializer.
+func TestReserializedBodyNamesSerializer(t *testing.T) {
+	fx := newFixture(t, nil)
+	sent := []byte(`{"data":{"event":"delivery","text":"Zoë","to":"+15550002"}}`)
+	python := []byte(`{"data": {"event": "delivery", "text": "Zo\u00eb", "to": "+15550002"}}`)
+	resp := fx.do("POST", "/dexatel", sent, "X-Dexatel-Signature", hmacBase64(dexatelSecret, python))
+	const want = "matches the body as Python's json.dumps writes it, not the bytes given"
+	if resp.status != 401 || !bytes.Contains(resp.body, []byte("body_altered")) || !bytes.Contains(resp.body, []byte(want)) {
+		t.Fatalf("got %d %s, want 401 body_altered naming Python's json.dumps", resp.status, resp.body)
+	}
+	recs := fx.records()
+	if len(recs) != 1 || !strings.Contains(recs[0].Verification.Message, want) {
+		t.Fatalf("records = %+v, want one whose verification names Python's json.dumps", recs)
+	}
+}
+
 func TestReindentedBodyIsExplained(t *testing.T) {
 	fx := newFixture(t, nil)
 	var compact bytes.Buffer

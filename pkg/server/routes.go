@@ -30,6 +30,9 @@ type Endpoint struct {
 	ForwardTo string
 	// Demo says the credentials are the provider's public demo values.
 	Demo bool
+	// Known are the other credentials known for the provider (other
+	// profiles, the demo), tried only to explain a failed signature.
+	Known []signing.NamedCredentials
 }
 
 // Route is a path and what it serves.

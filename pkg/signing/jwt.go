@@ -286,3 +286,12 @@ func (s *messageBirdScheme) Verify(req *Request, c Credentials) Result {
 	r.SecretIndex = index
 	return r
 }
+
+func containsString(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

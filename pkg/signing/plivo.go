@@ -16,8 +16,8 @@ import (
 // followed by the nonce in X-Plivo-Signature-V2-Nonce. V3:
 // X-Plivo-Signature-V3 is the same HMAC over the URL with its query sorted,
 // the POST parameters, a "." and the nonce in X-Plivo-Signature-V3-Nonce
-// (plivoV3String). Plivo sends both; Sign sets both, and Verify checks V3
-// when the request carries it (it covers the query and the body), else V2.
+// (plivoV3String). Plivo sends both; Sign sets both, and Verify checks
+// each that the request carries: V3, V2, or both.
 type plivoScheme struct {
 	spec        Spec
 	nonceHeader string
@@ -172,8 +172,22 @@ func (s *plivoScheme) Verify(req *Request, c Credentials) Result {
 		return invalid(h, ReasonNoCredentials, "no auth token to verify with")
 	}
 	if len(req.Header.Values(plivoV3Header)) > 0 {
-		return s.verifyV3(req, c)
+		r := s.verifyV3(req, c)
+		if !r.Valid || len(req.Header.Values(h)) == 0 {
+			return r
+		}
+		// Both came: a V2 that does not match is a forgery beside a good V3.
+		if r2 := s.verifyV2(req, c); !r2.Valid {
+			return r2
+		}
+		return r
 	}
+	return s.verifyV2(req, c)
+}
+
+// verifyV2 checks X-Plivo-Signature-V2 and its nonce.
+func (s *plivoScheme) verifyV2(req *Request, c Credentials) Result {
+	h := s.spec.Header
 	value, fail := singleHeader(req, h)
 	if fail != nil {
 		return *fail

@@ -257,16 +257,6 @@ func legacyQuerystring(raw string) string {
 	return raw[:i+1] + strings.Join(pairs, "&")
 }
 
-// jsArrayIndex reports whether a JavaScript object orders key as an
-// integer index, and its value.
-func jsArrayIndex(key string) (uint64, bool) {
-	if key == "" || len(key) > 10 || key != "0" && key[0] == '0' {
-		return 0, false
-	}
-	n, err := strconv.ParseUint(key, 10, 64)
-	return n, err == nil && n < 1<<32-1
-}
-
 // nodeUnescape is querystring.unescape after '+' became a space: %XX
 // decoded, malformed escapes kept, invalid UTF-8 replaced.
 func nodeUnescape(s string) string {
@@ -287,20 +277,6 @@ func nodeUnescape(s string) string {
 		return string(b)
 	}
 	return strings.ToValidUTF8(string(b), "\uFFFD")
-}
-
-func isHex(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c >= 'a':
-		return c - 'a' + 10
-	case c >= 'A':
-		return c - 'A' + 10
-	}
-	return c - '0'
 }
 
 // nodeEscape is querystring.escape: UTF-8 percent-encoded but for

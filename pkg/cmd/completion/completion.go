@@ -50,7 +50,7 @@ load one in your shell's startup file:
 The scripts ask smshook for candidates as you type, so they stay right when
 smshook or your config file changes.
 
-` + cmdutil.ExitStatusHelp,
+` + cmdutil.ExitStatusOf("bad flags or arguments, an unknown shell", ""),
 		Example: `  source <(smshook completion bash)
   smshook completion zsh > "${fpath[1]}/_smshook"
   smshook completion fish > ~/.config/fish/completions/smshook.fish

@@ -21,7 +21,7 @@ func NewCmdConfig(f *cmdutil.Factory) *cobra.Command {
 read it), URLs and credentials. Its path is --config, else SMSHOOK_CONFIG,
 else $XDG_CONFIG_HOME/smshook/config.yaml (~/.config/smshook/config.yaml).
 
-` + cmdutil.ExitStatusHelp,
+` + cmdutil.ExitStatusOf("bad flags or arguments, an unknown profile, a config file that does not load, or (init) one that exists", ""),
 		Example: `  smshook config init
   smshook config list
   smshook config show dexatel-dev`,
@@ -42,7 +42,7 @@ func newCmdInit(f *cmdutil.Factory) *cobra.Command {
 The file is created with mode 0600 because it may hold secrets. An existing
 file is left alone unless --force is given.
 
-` + cmdutil.ExitStatusHelp,
+` + cmdutil.ExitStatusOf("bad flags or arguments, a config file that exists (pass --force) or cannot be written", ""),
 		Example: `  smshook config init
   smshook config init --config ./smshook.yaml --force`,
 		Args:              cmdutil.Args(cobra.NoArgs),
@@ -70,7 +70,7 @@ func newCmdList(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List the profiles in the config file, secrets redacted",
-		Long:  "List the profiles in the config file with their provider, URL and where their secret comes from.\n\n" + cmdutil.ExitStatusHelp,
+		Long:  "List the profiles in the config file with their provider, URL and where their secret comes from.\n\n" + cmdutil.ExitStatusOf("bad flags or arguments, a config file that does not load", ""),
 		Example: `  smshook config list
   smshook config list --output json`,
 		Args:              cmdutil.Args(cobra.NoArgs),
@@ -134,7 +134,7 @@ func newCmdShow(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "show PROFILE",
 		Short: "Show one profile, secrets redacted",
-		Long:  "Show one profile's settings with secret values redacted.\n\n" + cmdutil.ExitStatusHelp,
+		Long:  "Show one profile's settings with secret values redacted.\n\n" + cmdutil.ExitStatusOf("bad flags or arguments, an unknown profile, a config file that does not load", ""),
 		Example: `  smshook config show dexatel-dev
   smshook config show dexatel-dev --output json`,
 		Args:              cmdutil.Args(cobra.ExactArgs(1)),

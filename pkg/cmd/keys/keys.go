@@ -30,7 +30,7 @@ func NewCmdKeys(f *cmdutil.Factory) *cobra.Command {
 signature: Telnyx signs with Ed25519, so a local test needs a private key to
 sign with and the matching public key to verify with.
 
-` + cmdutil.ExitStatusHelp,
+` + cmdutil.ExitStatusOf("bad flags or arguments, a provider with no key pair, a key file that exists (pass --force)", "a key file could not be written"),
 		Example: `  smshook keys generate telnyx
   smshook keys generate telnyx --out-dir ./keys`,
 		Args: cmdutil.Args(cobra.NoArgs),
@@ -71,7 +71,7 @@ Each file holds one line, ready for --secret-file. The keys are for tests:
 Telnyx signs real webhooks with its own key, whose public half is in your
 portal. Existing files are kept unless --force is given.
 
-` + cmdutil.ExitStatusHelp,
+` + cmdutil.ExitStatusOf("bad flags or arguments, a provider with no key pair, a key file that exists (pass --force)", "a key file could not be written"),
 		Example: `  smshook keys generate telnyx
   smshook keys generate telnyx --out-dir ./keys --force
   smshook sign telnyx --secret-file telnyx-private.key --event inbound

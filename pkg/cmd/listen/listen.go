@@ -24,7 +24,9 @@ import (
 // DefaultCapturePath is where listen appends its records unless told otherwise.
 const DefaultCapturePath = "smshook-captures.jsonl"
 
-// maxMaxBody keeps a captured line well within what capture.Reader reads.
+// maxMaxBody keeps a captured line well within what capture.Reader reads:
+// the body and the app's reply as base64 are 2 × 43 MiB at most. (A line
+// over the reader's limit is refused by the writer and answered 500.)
 const maxMaxBody = 32 << 20
 
 // ListenOptions are the inputs of `smshook listen`.
@@ -40,13 +42,15 @@ type ListenOptions struct {
 	EnvProfile string
 	Output     string
 
-	Host          string
-	Port          int
-	Profiles      []string
-	Demo          bool
-	CapturePath   string
-	NoCapture     bool
-	MaxBody       int64
+	Host        string
+	Port        int
+	Profiles    []string
+	Demo        bool
+	CapturePath string
+	NoCapture   bool
+	MaxBody     int64
+	// MaxInflight bounds the request body bytes held at once (0: the server's default).
+	MaxInflight   int64
 	AcceptInvalid bool
 	// Tolerance overrides how old or new a signed timestamp may be, for
 	// every served provider that signs one.
@@ -81,7 +85,7 @@ func NewCmdListen(f *cmdutil.Factory, runF func(*ListenOptions) error) *cobra.Co
 		Getenv:   f.Getenv,
 		Now:      f.Now,
 	}
-	var maxBody, respondBody string
+	var maxBody, maxInflight, respondBody string
 	cmd := &cobra.Command{
 		Use:   "listen",
 		Short: "Receive webhooks locally: verify, show, capture and forward them",
@@ -110,22 +114,42 @@ in which a signed timestamp is accepted, for events sent again as they
 were captured); 404
 with the list of routes; 405 for a method the provider does not use; 413
 beyond --max-body (still captured, with the part read, marked truncated);
-500 when the capture file cannot be written (never a 2xx that is not on
-disk). MOBtexting's validation handshake (?token=KEY) is answered 200 with
+503 with Retry-After: 1 when bodies being handled already hold
+--max-inflight bytes (default 64 MiB, or 4 × --max-body when more): the
+body is not read, and the request is captured without it, marked
+truncated; 500 when the capture file cannot be written (never a 2xx that
+is not on disk; after a full disk, the next request tries again). MOBtexting's validation handshake (?token=KEY) is answered 200 with
 {"validation_key": KEY, "challenge": …}; 400 when the profile has a
 validation_key and the request's differs.
 --forward-to URL (or a profile's forward_to) sends the exact bytes and
 headers (less hop-by-hop ones) to your app and relays its answer; 502 when
-it cannot be reached. A URL with no path (http://127.0.0.1:3000) keeps each
-request's path and query; with a path, every request goes there, with the
-request's query when the URL has none. --respond, --respond-body and --delay play a failing
+it cannot be reached or its reply body is over --max-body (at least 1 MiB).
+A URL with no path (http://127.0.0.1:3000) keeps each request's path and
+query; with a path, every request goes there, with the request's query when
+the URL has none. --respond, --respond-body and --delay play a failing
 or slow endpoint instead, to exercise a provider's retries (--respond leaves
 the handshake alone, and beats a profile's forward_to).
 
+Behind a tunnel or proxy: Twilio, Plivo, MessageBird and config providers
+whose template has {url} sign the public URL the provider was given. A
+request that verifies only under the URL rebuilt from its own
+X-Forwarded-Proto/Host/Port, Forwarded or X-Original-URL headers is accepted
+and marked "via forwarded URL" (verification cause forwarded_url and url in
+the record and --output json), with a one-time hint to pass --public-url.
+listen binds loopback, so those headers come from your own tunnel; they are
+trusted for that verdict only, never to route or forward. Any other failure
+is diagnosed and explained, never accepted: another form of the URL (http
+and https, the port, a trailing slash, the query), another profile's or the
+demo secret (named, never shown), the wrong validator, a skewed clock or a
+replay, a body cut or padded; the 401 body, a "why:" line under the request
+and the record say which.
+
 Capture: one JSON object per line (JSON Lines), appended to --capture
-(default ./` + DefaultCapturePath + `, mode 0600: it holds auth headers):
-id, received_at, profile, provider, kind, method, url, headers, body (or
-body_base64 when not UTF-8), verification, event, reply and forward.
+(default ./` + DefaultCapturePath + `, mode 0600: it holds auth headers; an
+existing file others can read is made 0600, with a warning; a symbolic link
+or anything but a regular file is refused): id, received_at, profile,
+provider, kind, method, url, headers, body (or body_base64 when not UTF-8
+or when base64 is shorter), verification, event, reply and forward.
 'smshook replay' reads it.
 
 Output: one line per request on stdout (time, profile, kind, message id,
@@ -158,7 +182,7 @@ SIGTERM finishes the requests in flight, closes the capture file and exits
 			opts.EnvProfile = f.ProfileName()
 			// listen reports each profile it cannot serve itself.
 			f.OwnsProfile = func(name string) bool { return opts.serves(name) }
-			if err := opts.parse(cmd, maxBody, respondBody); err != nil {
+			if err := opts.parse(cmd, maxBody, maxInflight, respondBody); err != nil {
 				return err
 			}
 			format, err := f.OutputFormat("text", "json")
@@ -185,6 +209,7 @@ SIGTERM finishes the requests in flight, closes the capture file and exits
 	fl.StringVar(&opts.CapturePath, "capture", DefaultCapturePath, "append every request to this JSON Lines `FILE`")
 	fl.BoolVar(&opts.NoCapture, "no-capture", false, "do not write a capture file")
 	fl.StringVar(&maxBody, "max-body", "1MiB", "largest body read (e.g. 512KiB, 4MiB); larger requests get 413")
+	fl.StringVar(&maxInflight, "max-inflight", "", "request body bytes handled at once; beyond, 503 with Retry-After (default 64MiB, or 4 × --max-body when more)")
 	fl.BoolVar(&opts.AcceptInvalid, "accept-invalid", false, "answer requests that fail verification as if they passed (they are still marked invalid)")
 	fl.DurationVar(&opts.Tolerance, "tolerance", 0, "how far a signed timestamp may be from now, either way, for providers that sign one (default 5m; negative: no age check)")
 	fl.StringVar(&opts.ForwardTo, "forward-to", "", "forward each accepted request to your app at `URL` and relay its answer; a URL with no path keeps each request's path and query")
@@ -201,24 +226,25 @@ SIGTERM finishes the requests in flight, closes the capture file and exits
 	cmdutil.SetOutputFormats(cmd, "text", "json")
 	cmdutil.MarkFileFlags(cmd, "capture", "addr-file", "respond-body")
 	cmdutil.RegisterFlagCompletions(cmd, map[string]cobra.CompletionFunc{
-		"profile":    cmdutil.CompleteList(func(*cobra.Command) []string { return f.ProfileCandidates() }),
-		"print":      cmdutil.CompleteValues("body\tthe pretty body", "headers\tthe headers, credentials redacted", "all\tboth"),
-		"respond":    cmdutil.CompleteValues("200", "202", "400", "401", "404", "500", "502", "503"),
-		"max-body":   cmdutil.CompleteValues("64KiB", "1MiB", "4MiB"),
-		"host":       cmdutil.CompleteValues("127.0.0.1\tthis machine only", "0.0.0.0\tevery interface"),
-		"port":       cobra.NoFileCompletions,
-		"forward-to": cobra.NoFileCompletions,
-		"delay":      cobra.NoFileCompletions,
-		"max-events": cobra.NoFileCompletions,
-		"timeout":    cobra.NoFileCompletions,
-		"public-url": cobra.NoFileCompletions,
-		"tolerance":  cmdutil.CompleteValues("1m", "15m", "1h", "-1s\tno age check"),
+		"profile":      cmdutil.CompleteList(func(*cobra.Command) []string { return f.ProfileCandidates() }),
+		"print":        cmdutil.CompleteValues("body\tthe pretty body", "headers\tthe headers, credentials redacted", "all\tboth"),
+		"respond":      cmdutil.CompleteValues("200", "202", "400", "401", "404", "500", "502", "503"),
+		"max-body":     cmdutil.CompleteValues("64KiB", "1MiB", "4MiB"),
+		"max-inflight": cmdutil.CompleteValues("16MiB", "64MiB", "256MiB"),
+		"host":         cmdutil.CompleteValues("127.0.0.1\tthis machine only", "0.0.0.0\tevery interface"),
+		"port":         cobra.NoFileCompletions,
+		"forward-to":   cobra.NoFileCompletions,
+		"delay":        cobra.NoFileCompletions,
+		"max-events":   cobra.NoFileCompletions,
+		"timeout":      cobra.NoFileCompletions,
+		"public-url":   cobra.NoFileCompletions,
+		"tolerance":    cmdutil.CompleteValues("1m", "15m", "1h", "-1s\tno age check"),
 	})
 	return cmd
 }
 
 // parse checks flag values and combinations before anything starts.
-func (o *ListenOptions) parse(cmd *cobra.Command, maxBody, respondBody string) error {
+func (o *ListenOptions) parse(cmd *cobra.Command, maxBody, maxInflight, respondBody string) error {
 	changed := cmd.Flags().Changed
 	switch {
 	case o.Port < 0 || o.Port > 65535:
@@ -258,6 +284,16 @@ func (o *ListenOptions) parse(cmd *cobra.Command, maxBody, respondBody string) e
 		return cmdutil.UsageErrorf("--max-body %s: use 1 byte to %s", maxBody, FormatSize(maxMaxBody))
 	}
 	o.MaxBody = n
+	if changed("max-inflight") {
+		n, err := ParseSize(maxInflight)
+		if err != nil {
+			return cmdutil.UsageErrorf("--max-inflight: %v", err)
+		}
+		if n < o.MaxBody {
+			return cmdutil.UsageErrorf("--max-inflight %s is below --max-body %s: no body that large could be read; raise it", maxInflight, FormatSize(o.MaxBody))
+		}
+		o.MaxInflight = n
+	}
 	if changed("respond-body") {
 		if strings.HasPrefix(respondBody, "@") {
 			b, err := cmdutil.ReadPayload(respondBody[1:], o.IO.In)
@@ -392,6 +428,20 @@ func (o *ListenOptions) endpoints() (eps []*server.Endpoint, warnings []string, 
 		for _, p := range reg.All() {
 			eps = append(eps, &server.Endpoint{Name: p.Name, Provider: p, Credentials: p.Demo, Demo: true})
 		}
+	}
+	// Other profiles' and the demo credentials only explain a failure.
+	var cfg *config.Config
+	if o.Config != nil {
+		if c, err := o.Config(); err == nil {
+			cfg = c
+		}
+	}
+	for _, ep := range eps {
+		self := ep.Name
+		if ep.Demo {
+			self = ""
+		}
+		ep.Known = config.KnownCredentials(cfg, ep.Provider, self, o.Getenv)
 	}
 	if o.Tolerance != 0 {
 		if err := setTolerance(eps, o.Tolerance); err != nil {

@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/url"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -39,6 +41,8 @@ type printer struct {
 	stats
 	full     chan struct{} // closed when --max-events requests have come
 	fullDone bool
+	// forwardHinted is set once the hint about --public-url is shown.
+	forwardHinted bool
 	// out carries formatted output to the goroutine that writes stdout, so
 	// that a request never waits on the terminal and a burst of lines
 	// takes one write.
@@ -144,6 +148,16 @@ func (p *printer) warn(msg string) {
 	fmt.Fprintf(p.o.IO.ErrOut, "%s %s\n", p.ecs.Yellow("warning:"), iostreams.SafeLine(msg))
 }
 
+// captureState tells, once each, that the capture file started failing and
+// that it is written again (the writer reports both; see OnStateChange).
+func (p *printer) captureState(err error) {
+	if err != nil {
+		p.warn(fmt.Sprintf("%v: requests are answered 500 (providers retry) until a write succeeds", err))
+		return
+	}
+	p.warn(fmt.Sprintf("capture file %s is written again: requests answered 500 meanwhile are not in it", p.o.CapturePath))
+}
+
 // event prints one request and counts it. It runs on the request's
 // goroutine; many finish at once when a capture batch is synced, so the
 // output is formatted before taking the lock that keeps lines whole.
@@ -153,6 +167,7 @@ func (p *printer) event(ev *server.Event) {
 		p.jsonLine(out, ev)
 	} else {
 		out.Write(append(p.appendLine(out.AvailableBuffer(), ev), '\n'))
+		p.why(out, ev.Record.Verification)
 		p.details(out, ev)
 	}
 
@@ -173,10 +188,17 @@ func (p *printer) event(ev *server.Event) {
 		p.events++
 		p.invalid++
 	}
+	if v := rec.Verification; v.Valid && v.Cause() == signing.CauseForwardedURL && !p.forwardHinted {
+		p.forwardHinted = true
+		p.forwardedHint(v.Diagnosis.URL)
+	}
 	if ev.CaptureErr != nil {
 		p.captureFailed++
-		fmt.Fprintf(p.o.IO.ErrOut, "%s %v: answered 500 so that the provider retries\n",
-			p.ecs.Red("smshook: capture failed:"), iostreams.SafeLine(ev.CaptureErr.Error()))
+		// A failed commit is told once, when the writer starts failing.
+		if ce := (*capture.CommitError)(nil); !errors.As(ev.CaptureErr, &ce) {
+			fmt.Fprintf(p.o.IO.ErrOut, "%s %v: answered 500 so that the provider retries\n",
+				p.ecs.Red("smshook: capture failed:"), iostreams.SafeLine(ev.CaptureErr.Error()))
+		}
 	}
 	if !p.stopped {
 		p.out <- out.Bytes()
@@ -268,6 +290,9 @@ func (p *printer) appendLine(b []byte, ev *server.Event) []byte {
 	switch v.Verdict() {
 	case capture.VerdictVerified:
 		add(cs.SuccessIcon())
+		if v.Cause() == signing.CauseForwardedURL {
+			add(paint(cs.Yellow, "via forwarded URL"))
+		}
 	case capture.VerdictInvalid:
 		add(cs.FailureIcon() + " " + paint(cs.Red, iostreams.SafeLine(v.Reason)))
 	case capture.VerdictUnchecked:
@@ -300,11 +325,36 @@ func (p *printer) appendLine(b []byte, ev *server.Event) []byte {
 const lineTimeLayout = "15:04:05.000"
 
 // details prints what --print asks for under the line.
+// why adds, under a request whose signature failed, what its diagnosis
+// found; a request without a cause gets no line. The message holds URLs
+// from the request's headers: through the terminal door.
+func (p *printer) why(out io.Writer, v capture.Verification) {
+	if v.Valid || v.Cause() == "" {
+		return
+	}
+	fmt.Fprintf(out, "    %s %s\n", p.cs.Gray("why:"), iostreams.SafeLine(v.Message))
+}
+
+// forwardedHint says once, on stderr, what makes a request behind a proxy
+// verify without its forwarded headers. Called with p.mu held.
+func (p *printer) forwardedHint(signedURL string) {
+	public := signedURL
+	if u, err := url.Parse(signedURL); err == nil && u.Host != "" {
+		public = u.Scheme + "://" + u.Host
+	}
+	fmt.Fprintf(p.o.IO.ErrOut, "%s a request verified only against %s, the URL its proxy's forwarded headers give: "+
+		"pass --public-url %s to listen, and make your app trust its proxy's forwarded headers (README: Troubleshooting)\n",
+		p.ecs.Yellow("hint:"), iostreams.SafeLine(signedURL), iostreams.SafeLine(public))
+}
+
 func (p *printer) details(out io.Writer, ev *server.Event) {
 	if p.o.Print == "" {
 		return
 	}
 	rec := ev.Record
+	if p.o.Print == printAll {
+		p.section(out, "headers")
+	}
 	if p.o.Print == printHeaders || p.o.Print == printAll {
 		h, _ := p.credHeaders.Redact(rec.Headers, routeScheme(ev.Route))
 		names := make([]string, 0, len(h))
@@ -318,9 +368,29 @@ func (p *printer) details(out io.Writer, ev *server.Event) {
 			}
 		}
 	}
+	if p.o.Print == printAll {
+		p.section(out, bodySection(rec))
+	}
 	if p.o.Print == printBody || p.o.Print == printAll {
 		writeIndented(out, p.bodyText(rec))
 	}
+}
+
+// section labels a part of --print all, so that form fields do not read as
+// more headers.
+func (p *printer) section(out io.Writer, name string) {
+	fmt.Fprintf(out, "  %s\n", p.cs.Bold(name+":"))
+}
+
+// bodySection names the body as bodyText shows it.
+func bodySection(rec *capture.Record) string {
+	body := rec.Body()
+	if len(body) > 0 && !json.Valid(body) && strings.Contains(rec.Headers.Get("Content-Type"), "x-www-form-urlencoded") {
+		if _, err := url.ParseQuery(string(body)); err == nil {
+			return "form fields"
+		}
+	}
+	return "body"
 }
 
 // bodyText is the body for reading: pretty JSON, form fields one a line,
@@ -464,9 +534,14 @@ func (p *printer) banner(addr string, routes []*server.Route) {
 	if p.o.NoCapture {
 		captureNote = "capture off"
 	}
-	fmt.Fprintf(w, "%s %s  (%s; Ctrl-C stops)\n", cs.Bold("smshook listening on"), cs.Cyan(base), captureNote)
+	everywhere := false
 	if host, _, _ := net.SplitHostPort(addr); net.ParseIP(host) != nil && net.ParseIP(host).IsUnspecified() {
-		fmt.Fprintln(w, cs.Yellow("warning:")+" listening on every interface: other machines can reach it")
+		// http://[::]:8787 is no address to open: this machine's is.
+		everywhere, base = true, localBase(addr)
+	}
+	fmt.Fprintf(w, "%s %s  (%s; Ctrl-C stops)\n", cs.Bold("smshook listening on"), cs.Cyan(base), captureNote)
+	if everywhere {
+		fmt.Fprintln(w, cs.Yellow("warning:")+" listening on every interface: other machines can reach it"+otherMachines(addr))
 	}
 
 	// One line per endpoint: /NAME takes any kind (read from the body),
@@ -548,17 +623,32 @@ func (p *printer) demoCredentials() string {
 	return b.String()
 }
 
+// otherMachines says where other machines reach the listener, by this
+// machine's name, when it has one.
+func otherMachines(addr string) string {
+	_, port, err := net.SplitHostPort(addr)
+	name, herr := os.Hostname()
+	if err != nil || herr != nil || name == "" {
+		return ""
+	}
+	return ", e.g. at http://" + net.JoinHostPort(name, port)
+}
+
 // localBase is the URL to reach the listener from this machine: an
 // unspecified host (0.0.0.0, ::) is reached on loopback.
-func localBase(addr string) string {
+func localBase(addr string) string { return "http://" + dialAddr(addr) }
+
+// dialAddr is the bound address as a client on this machine reaches it:
+// a listener on every interface ([::] or 0.0.0.0) is reached at 127.0.0.1.
+func dialAddr(addr string) string {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return "http://" + addr
+		return addr
 	}
 	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
 		host = "127.0.0.1"
 	}
-	return "http://" + net.JoinHostPort(host, port)
+	return net.JoinHostPort(host, port)
 }
 
 // sendLine is a `smshook send` command that works against the route.

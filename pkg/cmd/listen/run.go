@@ -55,6 +55,27 @@ func tuneRuntime(getenv func(string) string, capture bool) (restore func()) {
 	}
 }
 
+// heapPerBodyByte is about how many bytes of heap a request holds per body
+// byte at most: the body, its copy in the record, its line in the capture.
+const heapPerBodyByte = 4
+
+// limitHeap sets a soft memory limit unless GOMEMLIMIT is set: the GC
+// target of listenGCPercent suits a small live heap, but with the in-flight
+// budget full of large bodies it would let the heap grow to 5× a few
+// hundred MiB. The limit makes the collector work harder up there instead.
+func limitHeap(getenv func(string) string, inflight int64) (restore func()) {
+	if getenv("GOMEMLIMIT") != "" {
+		return func() {}
+	}
+	limit := heapPerBodyByte*inflight + 64<<20
+	old := debug.SetMemoryLimit(-1) // -1 reads it
+	if old <= limit {
+		return func() {} // already as low, e.g. by a listener in the same process
+	}
+	debug.SetMemoryLimit(limit)
+	return func() { debug.SetMemoryLimit(old) }
+}
+
 // stopReason is why the listener stopped.
 type stopReason int
 
@@ -84,9 +105,16 @@ func listenRun(o *ListenOptions) error {
 			return cmdutil.UsageErrorf("cannot open capture file %s: %v: pass --capture FILE or --no-capture", o.CapturePath, pathError(err))
 		}
 		store = writer
+		if msg := sharedCapture(writer.Lock()); msg != "" {
+			p.warn(msg)
+		}
 		if writer.RepairedTornLine() {
 			p.warn(fmt.Sprintf("%s ended mid-line (a crash?): that line is kept as it was, and new records start on the next line", o.CapturePath))
 		}
+		if mode := writer.TightenedMode(); mode != 0 {
+			p.warn(fmt.Sprintf("%s was mode %04o, readable by others: made it 0600, as it holds auth headers", o.CapturePath, mode))
+		}
+		writer.OnStateChange(p.captureState)
 	}
 	closeCapture := func() error {
 		if writer == nil {
@@ -98,6 +126,7 @@ func listenRun(o *ListenOptions) error {
 	h, err := server.New(server.Options{
 		Endpoints:     endpoints,
 		MaxBody:       o.MaxBody,
+		MaxInflight:   o.MaxInflight,
 		AcceptInvalid: o.AcceptInvalid,
 		ForwardTo:     o.ForwardTo,
 		Respond:       o.Respond,
@@ -113,6 +142,7 @@ func listenRun(o *ListenOptions) error {
 		closeCapture()
 		return cmdutil.UsageError(err)
 	}
+	defer limitHeap(o.Getenv, h.MaxInflight())()
 
 	ln, err := net.Listen("tcp", net.JoinHostPort(o.Host, strconv.Itoa(o.Port)))
 	if err != nil {
@@ -122,7 +152,7 @@ func listenRun(o *ListenOptions) error {
 	}
 	addr := ln.Addr().String()
 	if o.AddrFile != "" {
-		if err := writeAddrFile(o.AddrFile, addr); err != nil {
+		if err := writeAddrFile(o.AddrFile, dialAddr(addr)); err != nil {
 			ln.Close()
 			closeCapture()
 			return cmdutil.UsageErrorf("--addr-file: %v", err)

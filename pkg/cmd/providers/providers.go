@@ -19,14 +19,20 @@ func NewCmdProviders(f *cmdutil.Factory) *cobra.Command {
 		Use:   "providers",
 		Short: "List the SMS providers smshook knows",
 		Long: `List each provider with its event kinds, how it authenticates its webhooks,
-and where its documents are.
+and where its documents are. With --profile, show that profile's provider
+(as 'providers show' does).
 
-` + cmdutil.ExitStatusHelp,
+` + cmdutil.ExitStatusOf("bad flags or arguments, an unknown provider or profile, a config file that does not load", ""),
 		Example: `  smshook providers
   smshook providers --output json
   smshook providers show dexatel`,
 		Args: cmdutil.Args(cobra.NoArgs),
-		RunE: func(cmd *cobra.Command, args []string) error { return listRun(f) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed(cmdutil.KeyProfile) {
+				return showRun(f, "", true)
+			}
+			return listRun(f)
+		},
 	}
 	cmdutil.SetOutputFormats(cmd, outputFormats...)
 	cmd.AddCommand(newCmdShow(f))
@@ -79,13 +85,25 @@ func newCmdShow(f *cmdutil.Factory) *cobra.Command {
 		Long: `Show how a provider authenticates, each event kind with its content type and
 an example payload (the fixture sign and send use with --event), the
 provider's handshake if it has one, and notes for building a handler.
+With --profile and no PROVIDER, the profile's provider.
 
-` + cmdutil.ExitStatusHelp,
+` + cmdutil.ExitStatusOf("bad flags or arguments, an unknown provider or profile, a config file that does not load", ""),
 		Example: `  smshook providers show cellcast
-  smshook providers show dexatel --output json`,
-		Args:              cmdutil.Args(cobra.ExactArgs(1)),
+  smshook providers show dexatel --output json
+  smshook providers show --profile dexatel-dev`,
+		Args:              cmdutil.Args(cobra.RangeArgs(0, 1)),
 		ValidArgsFunction: cmdutil.CompleteFirstArg(f.ProviderCandidates),
-		RunE:              func(cmd *cobra.Command, args []string) error { return showRun(f, args[0]) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := ""
+			if len(args) == 1 {
+				name = args[0]
+			}
+			byProfile := cmd.Flags().Changed(cmdutil.KeyProfile)
+			if name == "" && !byProfile {
+				return cmdutil.UsageErrorf("name a provider, or a profile with --profile (see '%s --help')", cmd.CommandPath())
+			}
+			return showRun(f, name, byProfile)
+		},
 	}
 	cmdutil.SetOutputFormats(cmd, outputFormats...)
 	return cmd
@@ -115,10 +133,17 @@ func exampleJSON(fixture []byte) any {
 	return string(fixture)
 }
 
-func showRun(f *cmdutil.Factory, name string) error {
+// showRun shows the provider name; byProfile, the one of --profile (which
+// name, when given, must match).
+func showRun(f *cmdutil.Factory, name string, byProfile bool) error {
 	format, err := f.OutputFormat(outputFormats...)
 	if err != nil {
 		return err
+	}
+	if byProfile {
+		if name, err = profileProvider(f, name); err != nil {
+			return err
+		}
 	}
 	reg, err := f.Registry()
 	if err != nil {
@@ -169,6 +194,13 @@ func showRun(f *cmdutil.Factory, name string) error {
 			cs.Bold("handshake"), h.QueryParam, h.KeyField, h.ChallengeField)
 		writeIndented(out, iostreams.PrettyBody(h.Fixture, cs.Enabled()))
 	}
+	d := p.Delivery
+	fmt.Fprintf(out, "\n%s\n", cs.Bold("delivery"))
+	fmt.Fprintf(out, "  timeout: %s\n", d.TimeoutText())
+	fmt.Fprintf(out, "  retries: %s\n", d.RetriesText())
+	if d.Source != "" {
+		fmt.Fprintf(out, "  source:  %s\n", d.Source)
+	}
 	if len(p.Notes) > 0 {
 		fmt.Fprintf(out, "\n%s\n", cs.Bold("notes"))
 		for _, n := range p.Notes {
@@ -190,4 +222,25 @@ func joinInts(v []int) string {
 		s[i] = fmt.Sprint(n)
 	}
 	return strings.Join(s, " and ")
+}
+
+// profileProvider is the provider of the --profile profile; arg, when not
+// "", must name the same one.
+func profileProvider(f *cmdutil.Factory, arg string) (string, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return "", err
+	}
+	profile := f.ProfileName()
+	p, err := cfg.Profile(profile)
+	if err != nil {
+		return "", cmdutil.UsageError(err)
+	}
+	switch {
+	case p.Provider == "":
+		return "", cmdutil.UsageErrorf("profile %q has no provider: add provider: to it", profile)
+	case arg != "" && !strings.EqualFold(arg, p.Provider):
+		return "", cmdutil.UsageErrorf("provider %s does not match profile %q, which is for %s: drop one of them", arg, profile, p.Provider)
+	}
+	return p.Provider, nil
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -250,19 +251,10 @@ func (c curlCall) parse(t *testing.T) *sentRequest {
 			r.url = a
 		}
 	}
-	if strings.ContainsAny(r.url, "[]{}") && !containsString(args, "-g") {
+	if strings.ContainsAny(r.url, "[]{}") && !slices.Contains(args, "-g") {
 		t.Errorf("curl would glob the URL %q: %q", r.url, args)
 	}
 	return r
-}
-
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func compareCall(t *testing.T, shell string, rec *capture.Record, got *sentRequest) {

@@ -91,7 +91,10 @@ exits 1.
 Requests that matched no route of the listener (a browser's /favicon.ico,
 a stray curl) are recorded but are not events: they are skipped, and
 counted on stderr, without failing the run. --include-unrouted selects
-them too, to export them or send them --as-captured.
+them too, to export them or send them --as-captured. A request whose body
+the listener kept only in part (over --max-body, or refused while busy) is
+skipped and counted the same way: sending a part would be a request nobody
+made.
 
 Records are selected with filters; all given must match. --profile names the
 target profile (its provider, credentials and url); --from-profile filters on

@@ -709,3 +709,20 @@ func TestReplaySkipReasonsAreBounded(t *testing.T) {
 		t.Errorf("%d lines:\n%s", len(lines), stderr)
 	}
 }
+
+// A record whose body the listener kept only in part (413, or 503 while
+// busy) is not sent, exported or counted as a failure: replay says how many.
+func TestReplaySkipsTruncatedRecords(t *testing.T) {
+	cut := rec("t1", "dexatel", "delivery", codec.StatusFailed, false, 0, deliveryBody[:10])
+	cut.Truncated = true
+	path := writeCapture(t, "", cut, rec("d1", "dexatel", "delivery", codec.StatusFailed, true, time.Second, deliveryBody))
+	s, url := newSink(t, 200)
+	_, stderr, code := run(t, nil, "replay", path, "--to", url, "--secret", "S")
+	if code != 0 || len(s.requests()) != 1 || !strings.Contains(stderr, "skipped 1 request whose body the listener kept only in part") {
+		t.Errorf("replay: exit %d, %d requests sent\n%s", code, len(s.requests()), stderr)
+	}
+	stdout, _, code := run(t, nil, "replay", path, "--export", "curl")
+	if code != 0 || strings.Count(stdout, "curl ") != 1 {
+		t.Errorf("export: exit %d\n%s", code, stdout)
+	}
+}

@@ -195,6 +195,10 @@ func (o *ReplayOptions) selected(in *input, bad *badLines, skips *skipped) iter.
 				skips.unrouted++ // not an event: no provider to re-sign it, no handler meant for it
 				continue
 			}
+			if rec.Truncated {
+				skips.truncated++ // over --max-body (413) or refused while busy (503): only part of its body is known
+				continue
+			}
 			taken++
 			if !yield(rec, nil) {
 				return
@@ -213,6 +217,9 @@ type skipped struct {
 	reasons  []*skipReason // in the order first met
 	others   int           // skipped for reasons beyond maxSkipReasons
 	unrouted int
+	// truncated counts the requests whose body the listener kept only in
+	// part: sending a part would be a request nobody made.
+	truncated int
 }
 
 // skipReason is one reason and the records skipped for it.
@@ -260,11 +267,16 @@ func (r *skipReason) String() string {
 	return fmt.Sprintf("skipped %d %s (%s%s): %s", r.count, plural(r.count, "record", "records"), strings.Join(r.ids, ", "), more, r.reason)
 }
 
-// noteUnrouted says how many requests that matched no route were passed over.
+// noteUnrouted says how many requests that matched no route, and how many
+// whose body was not captured whole, were passed over.
 func (s *skipped) noteUnrouted(w io.Writer) {
 	if s.unrouted > 0 {
 		fmt.Fprintf(w, "smshook: skipped %d %s that matched no route (--include-unrouted selects them)\n",
 			s.unrouted, plural(s.unrouted, "request", "requests"))
+	}
+	if s.truncated > 0 {
+		fmt.Fprintf(w, "smshook: skipped %d %s whose body the listener kept only in part (over --max-body, or refused while busy)\n",
+			s.truncated, plural(s.truncated, "request", "requests"))
 	}
 }
 
@@ -600,7 +612,7 @@ func (o *ReplayOptions) skip(skips *skipped, rec *capture.Record, err error) boo
 }
 
 func (o *ReplayOptions) send(in *input, pl *plan) error {
-	format, err := o.Factory.OutputFormat(outputFormats...)
+	format, err := o.Factory.SendingOutputFormat(outputFormats, dryRunOutputFormats)
 	if err != nil {
 		return err
 	}
@@ -682,7 +694,7 @@ func (o *ReplayOptions) send(in *input, pl *plan) error {
 		if err := bad.err(in.name, o.SkipInvalid); err != nil {
 			return err
 		}
-		return cmdutil.FailureErrorf("%s: no records selected, nothing was replayed: check the filters", in.name)
+		return noneSelected(in.name, &o.Filter, skips.unrouted+skips.truncated)
 	}
 	if err := cmdutil.RunError(sum, pl.target); err != nil {
 		return err

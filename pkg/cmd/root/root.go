@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/smshook/smshook/pkg/cmd/check"
 	"github.com/smshook/smshook/pkg/cmd/completion"
 	configcmd "github.com/smshook/smshook/pkg/cmd/config"
 	"github.com/smshook/smshook/pkg/cmd/keys"
@@ -36,6 +37,13 @@ func Main() int {
 func Run(args []string, io *iostreams.IOStreams, getenv func(string) string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The first signal cancels the context, so that commands finish cleanly;
+	// giving the signals back then lets a second Ctrl-C end a command that
+	// cannot watch the context (one blocked reading stdin).
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 
 	f := cmdutil.New(io, getenv)
 	cmd := NewCmdRoot(f)
@@ -52,7 +60,7 @@ func Run(args []string, io *iostreams.IOStreams, getenv func(string) string) int
 	// error, with its hint).
 	var typed *cmdutil.ExitError
 	if strings.HasPrefix(err.Error(), "unknown command ") && !errors.As(err, &typed) {
-		err = cmdutil.UsageErrorf("%v (see 'smshook --help')", err)
+		err = unknownCommand(cmd, err)
 	}
 	if errors.Is(err, context.Canceled) || ctx.Err() != nil && cmdutil.ExitCode(err) == cmdutil.ExitFailure {
 		err = cmdutil.ErrInterrupted
@@ -79,7 +87,8 @@ delivery reports and inbound messages from Dexatel, MOBtexting, Cellcast,
 Twilio, Telnyx, Vonage and more (see 'smshook providers').
 
 Sign a test payload and paste the header into curl, listen locally while you
-build a handler, send or replay events at it, and smoke-test it in CI.
+build a handler, send or replay events at it, smoke-test it in CI, and check
+that it rejects forgeries and answers in time ('smshook check').
 
 Settings come from flags, then SMSHOOK_* env vars (SMSHOOK_PROFILE,
 SMSHOOK_OUTPUT, SMSHOOK_COLOR, SMSHOOK_CONFIG, SMSHOOK_SECRET, …), then the
@@ -106,6 +115,9 @@ config file ($XDG_CONFIG_HOME/smshook/config.yaml; see 'smshook config init').
 	}
 	cmd.SetVersionTemplate("smshook {{.Version}}\n")
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		if msg, ok := badFlagValue(err); ok {
+			return cmdutil.UsageErrorf("%s (see '%s --help')", msg, c.CommandPath())
+		}
 		return cmdutil.UsageErrorf("%v (see '%s --help')", err, c.CommandPath())
 	})
 
@@ -133,6 +145,7 @@ config file ($XDG_CONFIG_HOME/smshook/config.yaml; see 'smshook config init').
 		sign.NewCmdSign(f, nil),
 		verify.NewCmdVerify(f, nil),
 		send.NewCmdSend(f, nil),
+		check.NewCmdCheck(f, nil),
 		listen.NewCmdListen(f, nil),
 		replay.NewCmdReplay(f, nil),
 		providers.NewCmdProviders(f),

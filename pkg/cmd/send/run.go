@@ -98,7 +98,7 @@ func run(opts *SendOptions, format string, pl *plan) error {
 		return cmdutil.ErrInterrupted
 	}
 	if single && sum.Sent == 1 {
-		return singleError(&last, pl.expect)
+		return singleError(&last, pl)
 	}
 	return cmdutil.RunError(sum, pl.target)
 }
@@ -207,12 +207,23 @@ func writeHeaders(w io.Writer, cs *iostreams.ColorScheme, prefix string, h http.
 }
 
 // singleError explains a single request's failure in one line.
-func singleError(res *client.Result, expect client.Expect) error {
+func singleError(res *client.Result, pl *plan) error {
+	if res.ErrKind == client.ErrTimeout && res.Connected {
+		return cmdutil.FailureErrorf("%s accepted the connection but did not answer within --timeout %s (%s)",
+			res.Request.URL, pl.timeout, retriesMade(res.Attempts-1))
+	}
 	if res.Err != nil {
 		return cmdutil.ReachError(res.Request.URL, res.ErrKind, res.ErrText, res.Attempts-1)
 	}
 	if !res.OK {
-		return cmdutil.FailureErrorf("%s answered %s, expected %s", redact.URL(res.Request.URL), client.StatusText(res.Status), expect)
+		why := ""
+		if res.Status >= 400 {
+			why = replyReason(res.Body, pl.provider.Name)
+		}
+		if why != "" {
+			why = ": " + why
+		}
+		return cmdutil.FailureErrorf("%s answered %s, expected %s%s", redact.URL(res.Request.URL), client.StatusText(res.Status), pl.expect, why)
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -77,7 +78,10 @@ or the profile's), sent, and the reply's status is printed.
 Target: --to URL, else the profile's url, else with --demo the local
 'smshook listen' at ` + cmdutil.DefaultLocalURL("<provider>") + ` using the provider's demo
 credentials, so 'smshook listen' in one terminal and 'smshook send dexatel
---demo' in another work with no config.
+--demo' in another work with no config. A --to with no path
+(http://localhost:8787) sends to the route 'smshook listen' serves:
+/<profile> with --profile, else /<provider> (then /<kind> with --event);
+end it with / to send to the root.
 
 Bodies are templates, rendered per request (--no-template sends them as
 they are):
@@ -236,6 +240,7 @@ type plan struct {
 	scheme   signing.Scheme // nil: unsigned
 	builder  *client.Builder
 	expect   client.Expect
+	timeout  time.Duration // --timeout, for messages
 }
 
 func sendRun(opts *SendOptions) error {
@@ -262,7 +267,8 @@ func sendRun(opts *SendOptions) error {
 		t.Credentials = p.Demo
 	} else if !p.Auth.Optional || !t.Credentials.IsZero() {
 		if err := t.RequireCredentials(); err != nil {
-			return err
+			// The Quick start's way: the demo credentials and the local listener.
+			return cmdutil.UsageErrorf("%v; or --demo, to send with the demo credentials to 'smshook listen'", errors.Unwrap(err))
 		}
 	}
 	pl := &plan{provider: p}
@@ -322,6 +328,7 @@ func sendRun(opts *SendOptions) error {
 		pl.builder.Name = client.MessageID(pl.kind)
 	}
 
+	pl.timeout = opts.Timeout
 	pl.expect = client.ExpectCodes(p.SuccessStatuses)
 	if opts.Expect != "" {
 		if pl.expect, err = client.ParseExpect(opts.Expect); err != nil {
@@ -338,7 +345,7 @@ func outputFormat(f *cmdutil.Factory, dryRun bool) (string, error) {
 	if dryRun {
 		return f.OutputFormat(dryRunOutputFormats...)
 	}
-	return f.OutputFormat(outputFormats...)
+	return f.SendingOutputFormat(outputFormats, dryRunOutputFormats)
 }
 
 // readData reads --data: @FILE, - for stdin, or the text itself; nil when
@@ -394,7 +401,22 @@ func (o *SendOptions) targetURL(t *cmdutil.Target, kind *provider.Kind) (string,
 	}
 	u, err := url.Parse(target)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		if !strings.Contains(target, "://") && !strings.HasPrefix(target, "/") {
+			return "", cmdutil.UsageErrorf("%q is not an http or https URL: did you mean http://%s?", redact.URL(target), redact.URL(target))
+		}
 		return "", cmdutil.UsageErrorf("%q is not an http or https URL such as http://127.0.0.1:3000/webhooks", redact.URL(target))
+	}
+	if o.To != "" && u.Path == "" {
+		// --to http://localhost:8787: the route a listener serves the
+		// profile (or with no profile, the provider) at.
+		route := "/" + t.Provider.Name
+		if t.Profile != nil {
+			route = "/" + t.Profile.Name
+		}
+		if o.Event != "" && !o.Handshake {
+			route += "/" + kind.Name
+		}
+		target, _ = client.KeepRoute(target, route)
 	}
 	return target, nil
 }

@@ -284,7 +284,7 @@ func closedURL(t *testing.T) string {
 func TestSendUnreachable(t *testing.T) {
 	target := closedURL(t)
 	o := smshook(t, nil, nil, "", "send", "dexatel", "--to", target, "--secret", "x", "--retries", "2")
-	want := fmt.Sprintf("smshook: could not reach %s: connection refused (after 2 retries)\n", target)
+	want := fmt.Sprintf("smshook: could not reach %s: connection refused (after 2 retries): nothing listens there; start 'smshook listen' (or your app) in another terminal\n", target)
 	if o.code != 1 || o.stderr != want || o.stdout != "" {
 		t.Errorf("exit %d\nstderr %q\nwant   %q\nstdout %q", o.code, o.stderr, want, o.stdout)
 	}
@@ -628,7 +628,7 @@ func TestSendVerboseManyAndMethod(t *testing.T) {
 		t.Errorf("exit %d, want 1 for the 503", o.code)
 	}
 	lines := strings.Split(strings.TrimSpace(o.stderr), "\n")
-	perRequest := regexp.MustCompile(`^#[123]  (200 OK|503 Service Unavailable)  \S+  PUT http://127\.0\.0\.1:\d+  [0-9a-f-]{36}$`)
+	perRequest := regexp.MustCompile(`^#[123]  (200 OK|503 Service Unavailable)  \S+  PUT http://127\.0\.0\.1:\d+/dexatel  [0-9a-f-]{36}$`)
 	n := 0
 	for _, l := range lines {
 		if perRequest.MatchString(l) {

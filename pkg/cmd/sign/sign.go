@@ -71,9 +71,12 @@ Output (--output):
   http   the raw HTTP/1.1 request: request line, headers, blank line, body
 
 --url defaults to the profile's url, else to where 'smshook listen' serves
-the provider (` + cmdutil.DefaultLocalURL("PROVIDER") + `).
+the provider (` + cmdutil.DefaultLocalURL("PROVIDER") + `). Providers that sign the URL
+(Twilio, Plivo, MessageBird, and config providers whose template has {url})
+sign it too: pass the exact URL your handler sees, scheme, host, port and
+query included, or the signature will not match there.
 
-` + cmdutil.ExitStatusHelp,
+` + cmdutil.ExitStatusOf("bad flags or arguments, an unknown provider or profile, missing credentials, unreadable input", ""),
 		Example: `  smshook sign dexatel --secret S body.json
   smshook sign dexatel --secret S --encoding hex body.json
   smshook sign dexatel --secret S --event delivery --output curl | sh
@@ -113,7 +116,7 @@ the provider (` + cmdutil.DefaultLocalURL("PROVIDER") + `).
 	cmdutil.AddCredentialFlags(fl, &opts.Credentials)
 	fl.StringVarP(&opts.Event, "event", "e", "", "sign the provider's example payload of event `KIND`")
 	fl.StringVar(&opts.Encoding, "encoding", "", "signature encoding for HMAC providers: hex or base64 (default: profile's encoding, else the provider's)")
-	fl.StringVar(&opts.URL, "url", "", "`URL` the request goes to in curl, http and json output")
+	fl.StringVar(&opts.URL, "url", "", "`URL` the request goes to (curl, http, json output); Twilio, Plivo and MessageBird sign it too")
 	fl.StringVarP(&opts.Method, "method", "X", "", "HTTP method (default: the event kind's, POST)")
 	fl.BoolVar(&opts.ShowSecrets, "show-secrets", false, "print Basic and Bearer credentials instead of <redacted>")
 

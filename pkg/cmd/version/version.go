@@ -145,15 +145,19 @@ version that built it and the platform. Release builds carry these from the
 build; a 'go install' or source build reads them from the module and VCS
 information Go records (version "devel" when there is none).
 
-'smshook --version' prints the same on one line.
+'smshook --version' prints the same on one line. It reads no config, so it
+takes no --profile.
 
-` + cmdutil.ExitStatusHelp,
+` + cmdutil.ExitStatusOf("bad flags or arguments (an unknown --output, a --profile)", ""),
 		Example: `  smshook version
   smshook version --output json
   smshook --version`,
 		Args:              cmdutil.Args(cobra.NoArgs),
 		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed(cmdutil.KeyProfile) {
+				return cmdutil.UsageErrorf("version uses no profile: drop --profile")
+			}
 			var err error
 			if opts.Output, err = f.OutputFormat(outputFormats...); err != nil {
 				return err
