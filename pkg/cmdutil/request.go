@@ -185,10 +185,16 @@ func NewRequestJSON(req signing.Request) RequestJSON {
 // can be sent to.
 func CheckHTTPURL(raw string) error {
 	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("%q is not an http(s) URL such as http://127.0.0.1:3000/webhooks", redact.URL(raw))
+	if err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+		return nil
 	}
-	return nil
+	if !strings.Contains(raw, "://") && !strings.HasPrefix(raw, "/") {
+		// Redacted as the URL meant: without a scheme, "user:pw@host" does
+		// not parse as userinfo.
+		meant := redact.URL("http://" + raw)
+		return fmt.Errorf("%q is not an http or https URL: did you mean %s?", strings.TrimPrefix(meant, "http://"), meant)
+	}
+	return fmt.Errorf("%q is not an http or https URL such as http://127.0.0.1:3000/webhooks", redact.URL(raw))
 }
 
 // AddCredentialFlags defines --secret, --secret-file, --username and

@@ -10,7 +10,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -337,9 +336,8 @@ func targetURL(arg string, t *cmdutil.Target) (string, error) {
 	if target == "" {
 		return "", cmdutil.UsageErrorf("no URL to check: pass it (smshook check URL --provider P) or set url in a profile")
 	}
-	u, err := url.Parse(target)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", cmdutil.UsageErrorf("%q is not an http or https URL such as http://127.0.0.1:3000/webhooks", redact.URL(target))
+	if err := cmdutil.CheckHTTPURL(target); err != nil {
+		return "", cmdutil.UsageError(err)
 	}
 	return target, nil
 }

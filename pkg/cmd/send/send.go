@@ -399,13 +399,10 @@ func (o *SendOptions) targetURL(t *cmdutil.Target, kind *provider.Kind) (string,
 	if target == "" {
 		return "", cmdutil.UsageErrorf("no target URL: pass --to URL or set url in a profile (or --demo to send to a local 'smshook listen')")
 	}
-	u, err := url.Parse(target)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		if !strings.Contains(target, "://") && !strings.HasPrefix(target, "/") {
-			return "", cmdutil.UsageErrorf("%q is not an http or https URL: did you mean http://%s?", redact.URL(target), redact.URL(target))
-		}
-		return "", cmdutil.UsageErrorf("%q is not an http or https URL such as http://127.0.0.1:3000/webhooks", redact.URL(target))
+	if err := cmdutil.CheckHTTPURL(target); err != nil {
+		return "", cmdutil.UsageError(err)
 	}
+	u, _ := url.Parse(target)
 	if o.To != "" && u.Path == "" {
 		// --to http://localhost:8787: the route a listener serves the
 		// profile (or with no profile, the provider) at.

@@ -177,6 +177,10 @@ func signRun(opts *SignOptions) error {
 			if err := cmdutil.CheckHTTPURL(req.URL); err != nil {
 				return cmdutil.UsageErrorf("profile %q: url %v", t.Profile.Name, err)
 			}
+		} else if p.Auth.SignsURL() {
+			// The signature holds only for this URL: say which, so that a
+			// header pasted elsewhere does not fail without a clue.
+			fmt.Fprintf(opts.IO.ErrOut, "note: %s signs the URL; signed for %s, where 'smshook listen' serves it: pass --url with the URL your handler is given\n", p.Name, req.URL)
 		}
 	}
 	contentKind := kind

@@ -85,7 +85,7 @@ func TestNewCmdSignOptions(t *testing.T) {
 		},
 		{name: "file and event", in: invocation{args: []string{"dexatel", "body.json", "--event", "delivery"}}, wantErr: "not both"},
 		{name: "bad encoding", in: invocation{args: []string{"dexatel", "--encoding", "b32"}}, wantErr: "--encoding b32 is not a signature encoding: use hex or base64"},
-		{name: "bad url", in: invocation{args: []string{"dexatel", "--url", "127.0.0.1:3000/x"}}, wantErr: "is not an http(s) URL"},
+		{name: "bad url", in: invocation{args: []string{"dexatel", "--url", "127.0.0.1:3000/x"}}, wantErr: "is not an http or https URL"},
 		{name: "bad output", in: invocation{args: []string{"dexatel"}, output: "yaml"}, wantErr: "--output yaml is not available here: use text, json, curl, http"},
 		{name: "too many args", in: invocation{args: []string{"a", "b", "c"}}, wantErr: "accepts between 0 and 2 arg(s)"},
 	}

@@ -93,7 +93,7 @@ func TestNewCmdVerifyOptions(t *testing.T) {
 		{[]string{"dexatel", "body.json", "--event", "delivery", "-s", "x"}, "give the body as FILE or with --event, not both"},
 		{[]string{"dexatel", "-H", "no colon", "body.json"}, `--header "no colon" is not 'Name: value'`},
 		{[]string{"dexatel", "--request", "r.http", "-X", "GET"}, "--request holds the method: drop --method"},
-		{[]string{"dexatel", "-s", "x", "--url", "ftp://h/x"}, `--url "ftp://h/x" is not an http(s) URL`},
+		{[]string{"dexatel", "-s", "x", "--url", "ftp://h/x"}, `--url "ftp://h/x" is not an http or https URL`},
 	}
 	for _, tt := range refused {
 		f, _, _ := invocation{}.factory()
