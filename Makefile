@@ -1,8 +1,14 @@
 # The test command the README gives and CI runs.
-.PHONY: test build install bench fuzz fuzz-smoke release-check docs screenshots
+.PHONY: test build install bench fuzz fuzz-smoke release-check docs oracle-deps screenshots
 
 test:
 	go test -race -count=1 ./...
+
+# The providers' official Node SDKs, pinned in scripts/oracle/package-lock.json,
+# for the oracle test in pkg/signing (node_oracle_test.go): it skips without
+# them locally, and fails without them in CI.
+oracle-deps:
+	npm ci --prefix scripts/oracle --no-audit --no-fund
 
 build:
 	go build -o smshook ./cmd/smshook

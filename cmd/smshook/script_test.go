@@ -23,7 +23,10 @@ type scriptCmd = func(ts *testscript.TestScript, neg bool, args []string)
 // TestScript runs testdata/script/*.txtar: what a user types, end to end.
 func TestScript(t *testing.T) {
 	cmds := map[string]scriptCmd{}
-	for _, more := range []map[string]scriptCmd{coreScriptCmds(), sendScriptCmds(), listenScriptCmds(), polishScriptCmds(), firstScriptCmds()} {
+	for _, more := range []map[string]scriptCmd{
+		coreScriptCmds(), sendScriptCmds(), listenScriptCmds(), polishScriptCmds(),
+		firstScriptCmds(), checkScriptCmds(), explainScriptCmds(),
+	} {
 		for name, c := range more {
 			cmds[name] = c
 		}

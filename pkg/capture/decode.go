@@ -63,6 +63,9 @@ func decodeCanonical(line []byte) (rec *Record, ok bool) {
 	}
 	d.expect(`,"message":`)
 	r.Verification.Message = d.str()
+	if d.opt(`,"diagnosis":{`) {
+		r.Verification.Diagnosis = d.diagnosis()
+	}
 	d.expect(`}`)
 	if d.opt(`,"event":{"provider":`) {
 		e := &codec.Event{Provider: d.str()}
@@ -343,4 +346,35 @@ func (d *lineDecoder) float() float64 {
 		d.fail()
 	}
 	return f
+}
+
+// diagnosis reads a verification's diagnosis after its opening brace.
+func (d *lineDecoder) diagnosis() *Diagnosis {
+	x := &Diagnosis{}
+	sep := ""
+	if d.opt(`"cause":`) {
+		x.Cause, sep = d.str(), ","
+	}
+	if d.opt(sep + `"url":`) {
+		x.URL, sep = d.str(), ","
+	}
+	if d.opt(sep + `"checks":[`) {
+		for d.ok {
+			c := VerificationCheck{}
+			d.expect(`{"check":`)
+			c.Check = d.str()
+			d.expect(`,"tried":`)
+			c.Tried = d.str()
+			d.expect(`,"match":`)
+			c.Match = d.boolean()
+			d.expect(`}`)
+			x.Checks = append(x.Checks, c)
+			if !d.opt(`,`) {
+				break
+			}
+		}
+		d.expect(`]`)
+	}
+	d.expect(`}`)
+	return x
 }

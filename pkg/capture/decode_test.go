@@ -45,6 +45,19 @@ func canonicalRecords() []*Record {
 		func(r *Record) { r.Forward = &Forward{DurationMS: 2.25, Status: math.MaxInt32} },
 		func(r *Record) { r.ReceivedAt = time.Date(2024, 5, 1, 12, 0, 0, 0, time.FixedZone("", 2*3600)) },
 		func(r *Record) { r.ID = awkward; r.URL = "http://h/p?q=%20&r=\u00e9" },
+		func(r *Record) {
+			r.Verification = Verification{Valid: true, Message: "valid", Diagnosis: &Diagnosis{Cause: "forwarded_url", URL: "https://tunnel.example/x"}}
+		},
+		func(r *Record) {
+			r.Verification = Verification{Reason: "mismatch", Message: awkward, Diagnosis: &Diagnosis{Cause: "url_variant", URL: awkward,
+				Checks: []VerificationCheck{{Check: "url", Tried: awkward, Match: true}}}}
+		},
+		func(r *Record) {
+			r.Verification = Verification{Reason: "mismatch", Message: "m", Diagnosis: &Diagnosis{URL: "u"}}
+		},
+		func(r *Record) {
+			r.Verification = Verification{Reason: "mismatch", Message: "m", Diagnosis: &Diagnosis{Checks: []VerificationCheck{{Check: "body"}, {Check: "url"}}}}
+		},
 	} {
 		r := &Record{ID: NewID(at.Add(time.Duration(i))), ReceivedAt: at, Profile: "dexatel", Provider: "dexatel", Kind: "delivery",
 			Method: "POST", URL: "http://127.0.0.1:8787/dexatel", Headers: http.Header{"Content-Type": {"application/json"}},

@@ -26,7 +26,9 @@ import (
 var handEncodable = fieldsAre(Record{}, "ID", "ReceivedAt", "Profile", "Provider", "Kind", "Method", "URL",
 	"PublicURL", "RemoteAddr", "Headers", "BodyText", "BodyBase64", "Truncated", "Verification", "Event",
 	"DecodeError", "Reply", "Forward") &&
-	fieldsAre(Verification{}, "Valid", "Reason", "Message") &&
+	fieldsAre(Verification{}, "Valid", "Reason", "Message", "Diagnosis") &&
+	fieldsAre(Diagnosis{}, "Cause", "URL", "Checks") &&
+	fieldsAre(VerificationCheck{}, "Check", "Tried", "Match") &&
 	fieldsAre(Reply{}, "Status", "Headers", "BodyText", "BodyBase64") &&
 	fieldsAre(Forward{}, "URL", "Status", "Error", "DurationMS") &&
 	fieldsAre(codec.Event{}, "Provider", "Kind", "EventName", "MessageID", "From", "To", "Text", "Channel",
@@ -88,6 +90,9 @@ func appendRecord(dst []byte, r *Record) ([]byte, error) {
 	b = appendOptString(b, `,"reason":`, r.Verification.Reason)
 	b = append(b, `,"message":`...)
 	b = appendString(b, r.Verification.Message)
+	if x := r.Verification.Diagnosis; x != nil {
+		b = appendDiagnosis(b, x)
+	}
 	b = append(b, '}')
 	if e := r.Event; e != nil {
 		b = append(b, `,"event":{"provider":`...)
@@ -308,4 +313,36 @@ func (r *Record) sizeHint() int {
 		n += len(r.Event.Text)
 	}
 	return n
+}
+
+// appendDiagnosis appends a verification's diagnosis, its empty fields left
+// out as encoding/json leaves them.
+func appendDiagnosis(b []byte, x *Diagnosis) []byte {
+	b = append(b, `,"diagnosis":{`...)
+	sep := ""
+	if x.Cause != "" {
+		b = appendString(append(b, `"cause":`...), x.Cause)
+		sep = ","
+	}
+	if x.URL != "" {
+		b = appendString(append(append(b, sep...), `"url":`...), x.URL)
+		sep = ","
+	}
+	if len(x.Checks) > 0 {
+		b = append(append(b, sep...), `"checks":[`...)
+		for i, c := range x.Checks {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"check":`...)
+			b = appendString(b, c.Check)
+			b = append(b, `,"tried":`...)
+			b = appendString(b, c.Tried)
+			b = append(b, `,"match":`...)
+			b = strconv.AppendBool(b, c.Match)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	return append(b, '}')
 }

@@ -50,14 +50,15 @@ func TestAppendRecordMatchesEncodingJSON(t *testing.T) {
 		ID: "01J", ReceivedAt: time.Date(2024, 5, 1, 10, 0, 0, 120000000, time.FixedZone("x", 3600)),
 		Profile: weird, Provider: "p", Kind: "k", Method: "POST", URL: "http://h/p?q=<1>&r=2",
 		PublicURL: "https://pub/x", RemoteAddr: "127.0.0.1:1",
-		Headers:      http.Header{"Z": {"1", weird}, "A": {}, "M": nil, "X-Sig": {"abc="}},
-		BodyText:     &weird,
-		Truncated:    true,
-		Verification: Verification{Valid: false, Reason: "mismatch", Message: weird},
-		Event:        fullEvent(),
-		DecodeError:  "bad",
-		Reply:        Reply{Status: 401, Headers: http.Header{"Content-Type": {"application/json"}}, BodyText: &weird},
-		Forward:      &Forward{URL: "http://app", Status: 0, Error: weird, DurationMS: 1.25},
+		Headers:   http.Header{"Z": {"1", weird}, "A": {}, "M": nil, "X-Sig": {"abc="}},
+		BodyText:  &weird,
+		Truncated: true,
+		Verification: Verification{Valid: false, Reason: "mismatch", Message: weird, Diagnosis: &Diagnosis{Cause: "url_variant", URL: weird,
+			Checks: []VerificationCheck{{Check: "url", Tried: weird}, {Check: "secret", Tried: "profile p's secret", Match: true}}}},
+		Event:       fullEvent(),
+		DecodeError: "bad",
+		Reply:       Reply{Status: 401, Headers: http.Header{"Content-Type": {"application/json"}}, BodyText: &weird},
+		Forward:     &Forward{URL: "http://app", Status: 0, Error: weird, DurationMS: 1.25},
 	}
 	tests := map[string]*Record{
 		"full":            full,
@@ -100,8 +101,9 @@ func FuzzAppendRecord(f *testing.F) {
 			return
 		}
 		rec := &Record{ID: s1, URL: s2, Headers: http.Header{s3: {s1, s2}, s2: {s3}}, BodyText: &s3,
-			Verification: Verification{Message: s2}, Event: &codec.Event{Text: s3, From: s1},
-			Forward: &Forward{Error: s1, DurationMS: d}}
+			Verification: Verification{Message: s2, Diagnosis: &Diagnosis{Cause: s1, URL: s3, Checks: []VerificationCheck{{Check: s1, Tried: s2, Match: d > 1}}}},
+			Event:        &codec.Event{Text: s3, From: s1},
+			Forward:      &Forward{Error: s1, DurationMS: d}}
 		got, err := appendRecord(nil, rec)
 		if err != nil {
 			t.Fatal(err)

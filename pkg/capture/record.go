@@ -92,6 +92,37 @@ type Verification struct {
 	Reason string `json:"reason,omitempty"`
 	// Message is one line for people; it never holds a secret.
 	Message string `json:"message"`
+	// Diagnosis is what was found about a failed signature, or how an
+	// accepted one matched; nil when there is nothing to say (a pointer, so
+	// that every other record stays as small as it was).
+	Diagnosis *Diagnosis `json:"diagnosis,omitempty"`
+}
+
+// Diagnosis is what the diagnosis of a failed signature found.
+type Diagnosis struct {
+	// Cause is signing's cause (forwarded_url, url_variant, other_secret,
+	// …); on a valid record, forwarded_url says the signature matched only
+	// the URL rebuilt from the request's own forwarded headers.
+	Cause string `json:"cause,omitempty"`
+	// URL is the URL the signature matched, for the URL causes.
+	URL string `json:"url,omitempty"`
+	// Checks are what the diagnosis tried, in order.
+	Checks []VerificationCheck `json:"checks,omitempty"`
+}
+
+// Cause is the diagnosis's cause, "" when there is none.
+func (v Verification) Cause() string {
+	if v.Diagnosis == nil {
+		return ""
+	}
+	return v.Diagnosis.Cause
+}
+
+// VerificationCheck is one check a failed signature's diagnosis tried.
+type VerificationCheck struct {
+	Check string `json:"check"`
+	Tried string `json:"tried"`
+	Match bool   `json:"match"`
 }
 
 // Verdict is a verification outcome in one word.

@@ -146,3 +146,40 @@ func TestJUnitReportUnwritableDirectory(t *testing.T) {
 		t.Errorf("error = %v", err)
 	}
 }
+
+// AddCase writes named cases: passed, failed with a type, and skipped,
+// with the suite's skipped count.
+func TestJUnitAddCase(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "check.xml")
+	j, err := NewJUnitReport(path, JUnitOptions{Suite: "smshook check dexatel", Class: "dexatel"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []JUnitCase{
+		{Name: "genuine", Class: "dexatel.delivery", Time: 3 * time.Millisecond},
+		{Name: "forged", Class: "dexatel.delivery", Failure: "got 200 OK, expected 4xx", Type: "security", Text: "why it matters"},
+		{Name: "stale", Skipped: "n/a: dexatel signs no timestamp"},
+	} {
+		if err := j.AddCase(c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := j.Close(&Summary{}); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := os.ReadFile(path)
+	var doc junitDoc
+	if err := xml.Unmarshal(raw, &doc); err != nil {
+		t.Fatalf("%v\n%s", err, raw)
+	}
+	s := doc.Suites[0]
+	if doc.Tests != 3 || doc.Failures != 1 || len(s.Cases) != 3 || !strings.Contains(string(raw), `skipped="1"`) {
+		t.Fatalf("counts: %+v\n%s", doc, raw)
+	}
+	if c := s.Cases[1]; c.Classname != "dexatel.delivery" || c.Failure == nil || c.Failure.Type != "security" || c.Failure.Text != "why it matters" {
+		t.Errorf("failed case: %+v", c)
+	}
+	if c := s.Cases[2]; c.Classname != "dexatel" || !strings.Contains(string(raw), `<skipped message="n/a: dexatel signs no timestamp"></skipped>`) {
+		t.Errorf("skipped case: %+v\n%s", c, raw)
+	}
+}

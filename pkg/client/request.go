@@ -15,10 +15,12 @@
 package client
 
 import (
+	"bytes"
 	"iter"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/smshook/smshook/pkg/provider"
@@ -47,6 +49,15 @@ func Sign(r *Request, scheme signing.Scheme, c signing.Credentials) error {
 		r.Header.Del(h)
 	}
 	return signInto(r, scheme, c, time.Time{})
+}
+
+// SignAt signs r as Sign does, with the clock at now: how a check sends a
+// stale or a fresh timestamp to schemes that sign one.
+func SignAt(r *Request, scheme signing.Scheme, c signing.Credentials, now time.Time) error {
+	for _, h := range scheme.AuthHeaders() {
+		r.Header.Del(h)
+	}
+	return signInto(r, scheme, c, now)
 }
 
 // signInto signs r with the clock now (zero: the time of signing) and
@@ -81,6 +92,9 @@ type Builder struct {
 	// Name, when set, names each request in reports from its body (its
 	// message id: see MessageID).
 	Name func(body []byte) string
+	// InQuery sends each rendered form body as the URL's query instead, with
+	// no body and no Content-Type: a callback a provider sends as GET.
+	InQuery bool
 
 	rand *rand.Rand
 	// sign is decided once, at the first Build: a scheme is set and the
@@ -112,6 +126,10 @@ func (b *Builder) Build(seq int) (*Request, error) {
 	if b.Name != nil {
 		r.Name = b.Name(body)
 	}
+	if b.InQuery {
+		r.URL, r.Body = WithQuery(r.URL, body), nil
+		delete(r.Header, "Content-Type")
+	}
 	if b.sign {
 		// The body's {{now}} and a timestamped signature share one clock.
 		if err := signInto(r, b.Scheme, b.Credentials, now); err != nil {
@@ -119,6 +137,28 @@ func (b *Builder) Build(seq int) (*Request, error) {
 		}
 	}
 	return r, nil
+}
+
+// WithQuery returns rawURL with the form params appended to its query,
+// bytes as given (a trailing newline dropped).
+func WithQuery(rawURL string, params []byte) string {
+	params = bytes.TrimRight(params, "\r\n")
+	if len(params) == 0 {
+		return rawURL
+	}
+	base, fragment, hasFragment := strings.Cut(rawURL, "#")
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+		if strings.HasSuffix(base, "?") || strings.HasSuffix(base, "&") {
+			sep = ""
+		}
+	}
+	u := base + sep + string(params)
+	if hasFragment {
+		u += "#" + fragment
+	}
+	return u
 }
 
 func (b *Builder) userSignature() bool {

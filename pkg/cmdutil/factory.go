@@ -181,6 +181,21 @@ func (f *Factory) ResolveTarget(providerArg string, flags config.CredentialFlags
 	return t, nil
 }
 
+// KnownCredentials lists the other credentials known for t's provider:
+// the config file's other profiles for it and the provider's demo
+// credentials, named, for a failed signature to say whose secret signed.
+func (f *Factory) KnownCredentials(t *Target) []signing.NamedCredentials {
+	cfg, err := f.Config()
+	if err != nil {
+		cfg = nil
+	}
+	self := ""
+	if t.Profile != nil {
+		self = t.Profile.Name
+	}
+	return config.KnownCredentials(cfg, t.Provider, self, f.Getenv)
+}
+
 // RequireCredentials fails with a usage error that names the flag, env var
 // and config keys to use when the target lacks what its scheme needs.
 func (t *Target) RequireCredentials() error {

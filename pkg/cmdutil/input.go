@@ -10,8 +10,25 @@ import (
 )
 
 // ReadPayload reads a body exactly as stored: from FILE, from stdin for
-// "-", and nothing else. It never trims or re-encodes.
+// "-", and nothing else. It never trims or re-encodes. An empty body is a
+// usage error.
 func ReadPayload(path string, stdin io.Reader) ([]byte, error) {
+	b, err := readFileOrStdin(path, stdin)
+	if err != nil {
+		return nil, err
+	}
+	if len(b) == 0 {
+		name := path
+		if path == "-" {
+			name = "stdin"
+		}
+		return nil, UsageErrorf("%s is empty: a webhook body is needed (or use --event KIND for a provider's example)", name)
+	}
+	return b, nil
+}
+
+// readFileOrStdin reads FILE, or stdin for "-", exactly.
+func readFileOrStdin(path string, stdin io.Reader) ([]byte, error) {
 	var (
 		b   []byte
 		err error
@@ -29,13 +46,6 @@ func ReadPayload(path string, stdin io.Reader) ([]byte, error) {
 			}
 			return nil, UsageErrorf("cannot read %s: %v", path, err)
 		}
-	}
-	if len(b) == 0 {
-		name := path
-		if path == "-" {
-			name = "stdin"
-		}
-		return nil, UsageErrorf("%s is empty: a webhook body is needed (or use --event KIND for a provider's example)", name)
 	}
 	return b, nil
 }

@@ -185,10 +185,16 @@ func NewRequestJSON(req signing.Request) RequestJSON {
 // can be sent to.
 func CheckHTTPURL(raw string) error {
 	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("%q is not an http(s) URL such as http://127.0.0.1:3000/webhooks", redact.URL(raw))
+	if err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+		return nil
 	}
-	return nil
+	if !strings.Contains(raw, "://") && !strings.HasPrefix(raw, "/") {
+		// Redacted as the URL meant: without a scheme, "user:pw@host" does
+		// not parse as userinfo.
+		meant := redact.URL("http://" + raw)
+		return fmt.Errorf("%q is not an http or https URL: did you mean %s?", strings.TrimPrefix(meant, "http://"), meant)
+	}
+	return fmt.Errorf("%q is not an http or https URL such as http://127.0.0.1:3000/webhooks", redact.URL(raw))
 }
 
 // AddCredentialFlags defines --secret, --secret-file, --username and
@@ -244,7 +250,9 @@ func ProviderAndFile(f *Factory, args []string) (providerArg, file string, err e
 
 // ReadBodyArg reads the body named by a FILE argument: the file, stdin for
 // "-", and stdin too when no FILE was given and stdin is not a terminal. A
-// terminal on stdin with no FILE is a usage error ending in hint.
+// terminal on stdin with no FILE is a usage error ending in hint. The body
+// may be empty: GET callbacks (Vonage receipts, Twilio, MessageBird) carry
+// their parameters in the query and sign no body.
 func ReadBodyArg(file string, io *iostreams.IOStreams, hint string) ([]byte, error) {
 	if file == "" {
 		if io.IsStdinTTY() {
@@ -252,5 +260,5 @@ func ReadBodyArg(file string, io *iostreams.IOStreams, hint string) ([]byte, err
 		}
 		file = "-"
 	}
-	return ReadPayload(file, io.In)
+	return readFileOrStdin(file, io.In)
 }

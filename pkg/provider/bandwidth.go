@@ -1,6 +1,8 @@
 package provider
 
 import (
+	"time"
+
 	"github.com/smshook/smshook/pkg/codec"
 	"github.com/smshook/smshook/pkg/signing"
 )
@@ -51,6 +53,11 @@ func bandwidth() *Provider {
 			"every callback is a JSON array of events; smshook's normalized event reads the first element, and the raw array is kept as sent",
 			"no signature: set a callback username and password on the application to get HTTP Basic auth",
 			"answer 2xx within 10 seconds; other answers are retried for 24 hours, so expect duplicates",
+		},
+		Delivery: Delivery{
+			Timeout: 10 * time.Second,
+			Retries: "retried over the next 24 hours until a 2xx reply; delivery is at least once, so duplicates happen",
+			Source:  "https://dev.bandwidth.com/messaging/callbacks/messageFailed.html",
 		},
 		Demo: signing.Credentials{Username: "smshook-demo", Password: "smshook-demo-bandwidth-password"},
 	}

@@ -18,10 +18,14 @@ func messagebird() *Provider {
 		Timestamp: "message.updatedDatetime",
 	}
 	return &Provider{
-		Name:    "messagebird",
-		Title:   "MessageBird (Bird)",
-		DocsURL: "https://developers.messagebird.com/api/#verifying-http-requests",
-		Auth:    signing.Spec{Scheme: signing.SchemeMessageBird, Header: "MessageBird-Signature-JWT"},
+		Name:           "messagebird",
+		Title:          "MessageBird (Bird)",
+		DocsURL:        "https://developers.messagebird.com/api/#verifying-http-requests",
+		Auth:           signing.Spec{Scheme: signing.SchemeMessageBird, Header: "MessageBird-Signature-JWT"},
+		QueryCallbacks: true,
+		// The SMS API's status reports: a GET with the report in the query.
+		QueryFields:   &codec.Fields{MessageID: "id", To: "recipient", Status: "status", Timestamp: "statusDatetime"},
+		QueryStatuses: map[string]codec.Status{"scheduled": codec.StatusAccepted, "buffered": codec.StatusSent, "delivery_failed": codec.StatusFailed},
 		Kinds: []*Kind{
 			{
 				Name:        "status",
@@ -41,7 +45,9 @@ func messagebird() *Provider {
 		Notes: []string{
 			"MessageBird-Signature-JWT is an HS256 JWT signed with the signing key (not the API key): iss MessageBird, nbf, exp, jti, url_hash = hex sha256 of the full URL, payload_hash = hex sha256 of the body",
 			"url_hash binds the public URL MessageBird was given: verify with it (verify --url, listen --public-url); a proxy that changes the URL breaks verification",
-			"tokens live a minute: exp is checked with a 1 s leeway unless --tolerance says otherwise",
+			"tokens live a minute: nbf and exp are checked with a 5 s leeway, as MessageBird's Node validator does, unless --tolerance says otherwise; a token without nbf or exp is refused (it would never expire) unless --tolerance is negative",
+			"url_hash and payload_hash are hex in either case; a bodyless request has no payload_hash",
+			"SMS status reports may come as GET with id, reference, recipient, status and statusDatetime in the query: listen reads them from it",
 		},
 		Demo: signing.Credentials{Secrets: []string{"smshook-demo-messagebird-signing-key"}},
 	}

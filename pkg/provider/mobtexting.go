@@ -49,6 +49,10 @@ func mobtexting() *Provider {
 			"only 200 and 202 count as success; the platform retries 3 times, 30 minutes apart",
 			"ids are <uuid>:<part>; times are YYYY-MM-DD HH:MM:SS",
 		},
+		Delivery: Delivery{
+			Retries: "retried 3 times, 30 minutes apart, unless the reply is 200 or 202",
+			Source:  "the MOBtexting webhook documentation (DLR push)",
+		},
 		Demo: signing.Credentials{Secrets: []string{"smshook-demo-mobtexting-secret"}},
 	}
 }

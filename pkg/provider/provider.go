@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/smshook/smshook/pkg/codec"
 	"github.com/smshook/smshook/pkg/signing"
@@ -38,6 +39,16 @@ type Provider struct {
 	Auth signing.Spec `json:"auth"`
 	// Kinds are the provider's event kinds, in the order detection tries them.
 	Kinds []*Kind `json:"kinds"`
+	// QueryCallbacks says the provider can be set to send its callbacks as
+	// GET requests with the parameters in the query and no body (Vonage
+	// receipts, Twilio, MessageBird, Plivo): listen accepts GET too, and
+	// reads the event from the query.
+	QueryCallbacks bool `json:"query_callbacks,omitempty"`
+	// QueryFields, when set, are the parameter names of a GET callback, for
+	// a provider whose query names differ from its body's paths.
+	QueryFields *codec.Fields `json:"-"`
+	// QueryStatuses maps a GET callback's raw statuses, with QueryFields.
+	QueryStatuses map[string]codec.Status `json:"-"`
 	// Handshake, when set, is the endpoint check the provider makes when a
 	// webhook is created.
 	Handshake *Handshake `json:"handshake,omitempty"`
@@ -46,6 +57,12 @@ type Provider struct {
 	SuccessStatuses []int `json:"success_statuses,omitempty"`
 	// Notes are facts worth knowing when building a handler.
 	Notes []string `json:"notes,omitempty"`
+	// Delivery is how long the provider waits for a reply and how it
+	// retries, as its documents say; zero fields are not documented.
+	Delivery Delivery `json:"delivery"`
+	// GetCallbacks says the provider can be set to send callbacks as GET
+	// requests, the parameters in the query and no body (Vonage).
+	GetCallbacks bool `json:"get_callbacks,omitempty"`
 	// Demo are well-known test credentials for the local listener's defaults.
 	// They are public by design and never used unless a command asks for them.
 	Demo signing.Credentials `json:"-"`
@@ -142,6 +159,95 @@ func (p *Provider) Decode(raw []byte, kindName string) (codec.Event, error) {
 		return ev, fmt.Errorf("%s %s payload: %w", p.Name, kind.Name, err)
 	}
 	return ev, nil
+}
+
+// DecodeQuery reads the event of a GET callback from its URL's raw query,
+// as the form the provider would otherwise have posted: kindName chooses
+// the kind as for Decode, else the parameters do. Raw stays body (empty
+// for a GET): the query is in the request's URL.
+func (p *Provider) DecodeQuery(rawQuery string, body []byte, kindName string) (codec.Event, error) {
+	params := []byte(rawQuery)
+	var kind *Kind
+	if kindName != "" {
+		k, err := p.Kind(kindName)
+		if err != nil {
+			return codec.Event{Provider: p.Name, Raw: body, Status: codec.StatusUnknown}, err
+		}
+		kind = k
+	} else {
+		for _, k := range p.Kinds {
+			if k.Match.Matches(codec.FormatForm, params) {
+				kind = k
+				break
+			}
+		}
+		if kind == nil {
+			kind = p.Kinds[0]
+		}
+	}
+	schema := kind.Schema
+	schema.Format = codec.FormatForm
+	if p.QueryFields != nil {
+		schema.Fields, schema.Statuses = *p.QueryFields, p.QueryStatuses
+	}
+	ev, err := schema.Decode(params)
+	ev.Provider, ev.EventName, ev.Raw = p.Name, kind.Name, body
+	if err != nil {
+		return ev, fmt.Errorf("%s %s query: %w", p.Name, kind.Name, err)
+	}
+	return ev, nil
+}
+
+// Delivery is a provider's documented callback policy. Values nobody has
+// found a source for stay zero and read "not documented": a guess here
+// would be a claim `smshook check` holds handlers to.
+type Delivery struct {
+	// Timeout is how long the provider waits for a reply; 0: not documented.
+	Timeout time.Duration
+	// Retries says when the provider sends a callback again; "": not documented.
+	Retries string
+	// Source is where the timeout and retry policy are documented.
+	Source string
+}
+
+// NotDocumented is what Delivery's text says for a value with no source.
+const NotDocumented = "not documented"
+
+// TimeoutText is the timeout for people: "15s", or "not documented".
+func (d Delivery) TimeoutText() string {
+	if d.Timeout <= 0 {
+		return NotDocumented
+	}
+	return d.Timeout.String()
+}
+
+// RetriesText is the retry policy, or "not documented".
+func (d Delivery) RetriesText() string {
+	if d.Retries == "" {
+		return NotDocumented
+	}
+	return d.Retries
+}
+
+// MarshalJSON writes the timeout in seconds (null when not documented).
+func (d Delivery) MarshalJSON() ([]byte, error) {
+	var timeout *float64
+	if d.Timeout > 0 {
+		s := d.Timeout.Seconds()
+		timeout = &s
+	}
+	var retries, source *string
+	if d.Retries != "" {
+		retries = &d.Retries
+	}
+	if d.Source != "" {
+		source = &d.Source
+	}
+	return json.Marshal(struct {
+		TimeoutSeconds *float64 `json:"timeout_seconds"`
+		Retries        *string  `json:"retries"`
+		Source         *string  `json:"source"`
+	}{timeout, retries, source})
 }
 
 // Handshake is a provider's check of a new webhook URL: a request carrying a

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/smshook/smshook/pkg/codec"
 	"github.com/smshook/smshook/pkg/signing"
@@ -177,5 +178,24 @@ func TestDemoCredentialsRoundTrip(t *testing.T) {
 		if r := p.Scheme().Verify(req, p.Demo); !r.Valid {
 			t.Errorf("%s: %s", p.Name, r.Message)
 		}
+	}
+}
+
+// A documented timeout or retry policy names where it is documented, and a
+// provider with none says so rather than a guess.
+func TestDeliveryPolicyHasSource(t *testing.T) {
+	for _, p := range Builtins() {
+		d := p.Delivery
+		if (d.Timeout > 0 || d.Retries != "") && d.Source == "" {
+			t.Errorf("%s: a timeout or retry policy without its source", p.Name)
+		}
+		if d.Timeout == 0 && d.TimeoutText() != NotDocumented {
+			t.Errorf("%s: TimeoutText = %q, want %q", p.Name, d.TimeoutText(), NotDocumented)
+		}
+	}
+	tw := Builtin()
+	p, _ := tw.Lookup("twilio")
+	if p.Delivery.Timeout != 15*time.Second {
+		t.Errorf("twilio timeout = %v, want 15s (connection overrides' default)", p.Delivery.Timeout)
 	}
 }

@@ -48,6 +48,10 @@ func sinch() *Provider {
 			"statuses: Queued, Dispatched, Aborted, Cancelled, Rejected, Deleted, Delivered, Failed, Expired, Unknown",
 			"answer 2xx: 5xx and 429 are retried with doubling delays for about 23 hours",
 		},
+		Delivery: Delivery{
+			Retries: "5xx and 429 are retried 5 s after the first try, then after 10, 20, 40 s… doubling, the last 81,920 s (22 h 45 min) after the first failure; other 4xx are not retried",
+			Source:  "https://developers.sinch.com/docs/sms/api-reference/sms/tag/Webhooks/",
+		},
 		Demo: signing.Credentials{Secrets: []string{"smshook-demo-sinch-secret"}},
 	}
 }

@@ -73,6 +73,11 @@ func telnyx() *Provider {
 			"timestamps more than 300 s off are refused",
 			"the delivery status is per recipient, in data.payload.to[].status: queued, sending, sent, delivered, sending_failed, delivery_failed, delivery_unconfirmed",
 		},
+		Delivery: Delivery{
+			Timeout: 2 * time.Second,
+			Retries: "retried when the reply is late or not 2xx, up to 3 attempts per URL, then sent to the failover URL if one is set",
+			Source:  "https://developers.telnyx.com/docs/messaging/messages/receiving-webhooks",
+		},
 		Demo: signing.Credentials{Secrets: []string{telnyxDemoPrivateKey}},
 	}
 }

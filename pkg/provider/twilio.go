@@ -1,6 +1,8 @@
 package provider
 
 import (
+	"time"
+
 	"github.com/smshook/smshook/pkg/codec"
 	"github.com/smshook/smshook/pkg/signing"
 )
@@ -9,10 +11,11 @@ import (
 // with X-Twilio-Signature over the full URL and the sorted parameters.
 func twilio() *Provider {
 	return &Provider{
-		Name:    "twilio",
-		Title:   "Twilio",
-		DocsURL: "https://www.twilio.com/docs/usage/webhooks/webhooks-security",
-		Auth:    signing.Spec{Scheme: signing.SchemeTwilio, Header: "X-Twilio-Signature"},
+		Name:           "twilio",
+		Title:          "Twilio",
+		DocsURL:        "https://www.twilio.com/docs/usage/webhooks/webhooks-security",
+		Auth:           signing.Spec{Scheme: signing.SchemeTwilio, Header: "X-Twilio-Signature"},
+		QueryCallbacks: true,
 		Kinds: []*Kind{
 			{
 				Name:        "status",
@@ -47,6 +50,11 @@ func twilio() *Provider {
 			"JSON bodies carry bodySHA256=<hex sha256 of the body> in the URL, and the signature covers the URL alone",
 			"Twilio may sign the URL with or without the port; both are accepted",
 			"the secret is the account's auth token; statuses: queued, sending, sent, delivered, undelivered, failed, read",
+		},
+		Delivery: Delivery{
+			Timeout: 15 * time.Second,
+			Retries: "by default one retry when the connection fails (connection overrides rc and rp change it); 15 s is the default read and total time, 5 s of it to connect",
+			Source:  "https://www.twilio.com/docs/usage/webhooks/webhooks-connection-overrides",
 		},
 		Demo: signing.Credentials{Secrets: []string{"smshook-demo-twilio-auth-token"}},
 	}

@@ -11,10 +11,11 @@ import (
 // verify also reads GET query parameters and POST-JSON bodies.
 func vonage() *Provider {
 	return &Provider{
-		Name:    "vonage",
-		Title:   "Vonage SMS API (Nexmo)",
-		DocsURL: "https://developer.vonage.com/en/getting-started/concepts/signing-messages",
-		Auth:    signing.Spec{Scheme: signing.SchemeVonage, Algorithm: "md5hash"},
+		Name:           "vonage",
+		Title:          "Vonage SMS API (Nexmo)",
+		DocsURL:        "https://developer.vonage.com/en/getting-started/concepts/signing-messages",
+		Auth:           signing.Spec{Scheme: signing.SchemeVonage, Algorithm: "md5hash"},
+		QueryCallbacks: true,
 		Kinds: []*Kind{
 			{
 				Name:        "dlr",
@@ -45,9 +46,11 @@ func vonage() *Provider {
 		Notes: []string{
 			"the signature is the sig parameter, beside timestamp and nonce: sign adds all three to the body (or the query of a GET), which is what Vonage sends",
 			"signed string: &name=value for every parameter but sig, sorted by name, '&' and '=' in values replaced by '_'",
+			"blank values (client-ref=) are signed as &client-ref=, as the Node, PHP and Python libraries do; verify also accepts them left out, as the Java library signs",
 			"the account's signature method decides the hash: md5hash (MD5 of the string and the secret, the default), or HMAC md5, sha1, sha256, sha512: set auth algorithm in a config provider to change it",
 			"enable signed webhooks with Vonage support; the secret is the account's signature secret, not the API secret",
 		},
-		Demo: signing.Credentials{Secrets: []string{"smshook-demo-vonage-signature-secret"}},
+		GetCallbacks: true,
+		Demo:         signing.Credentials{Secrets: []string{"smshook-demo-vonage-signature-secret"}},
 	}
 }

@@ -118,9 +118,18 @@ type Handler struct {
 	okHeader http.Header
 	client   *http.Client
 	inflight budget
-	stopping chan struct{}
-	stopOnce sync.Once
+	// diagnosing holds one token: explaining a mismatch costs up to a verify
+	// per candidate body, so a sender who forges signatures on purpose
+	// gets one diagnosis at a time and the plain verdict otherwise.
+	diagnosing chan struct{}
+	stopping   chan struct{}
+	stopOnce   sync.Once
 }
+
+// maxDiagnosedBody bounds the bodies whose mismatch the listener explains:
+// providers' callbacks are a few KiB, and diagnosis costs a verify per
+// candidate body.
+const maxDiagnosedBody = 64 << 10
 
 // New checks the options and builds the handler.
 func New(opts Options) (*Handler, error) {
@@ -163,9 +172,10 @@ func New(opts Options) (*Handler, error) {
 			// The sender gets the app's redirect as the app sent it.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
-		okHeader: http.Header{headerContentType: {contentTypeJSON}},
-		inflight: budget{limit: opts.MaxInflight},
-		stopping: make(chan struct{}),
+		okHeader:   http.Header{headerContentType: {contentTypeJSON}},
+		inflight:   budget{limit: opts.MaxInflight},
+		diagnosing: make(chan struct{}, 1),
+		stopping:   make(chan struct{}),
 	}, nil
 }
 
@@ -198,11 +208,14 @@ func jsonReply(status int, v any) reply {
 
 // problem is the JSON body of a refusal.
 type problem struct {
-	Error   string   `json:"error"`
-	Reason  string   `json:"reason,omitempty"`
-	Message string   `json:"message,omitempty"`
-	ID      string   `json:"id,omitempty"`
-	Routes  []string `json:"routes,omitempty"`
+	Error   string `json:"error"`
+	Reason  string `json:"reason,omitempty"`
+	Message string `json:"message,omitempty"`
+	// Cause and URL are what the diagnosis of a failed signature found.
+	Cause  string   `json:"cause,omitempty"`
+	URL    string   `json:"url,omitempty"`
+	ID     string   `json:"id,omitempty"`
+	Routes []string `json:"routes,omitempty"`
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -278,14 +291,25 @@ func (h *Handler) serveRoute(r *http.Request, route *Route, rec *capture.Record,
 	}
 
 	rec.Verification = h.verify(r, ep, rec, body)
-	ev, err := ep.Provider.Decode(body, kindName(route))
+	var ev codec.Event
+	var err error
+	if r.Method == http.MethodGet && len(body) == 0 && ep.Provider.QueryCallbacks {
+		ev, err = ep.Provider.DecodeQuery(r.URL.RawQuery, body, kindName(route))
+	} else {
+		ev, err = ep.Provider.Decode(body, kindName(route))
+	}
 	rec.Kind = ev.EventName
 	rec.Event = &ev
 	if err != nil {
 		rec.DecodeError = err.Error()
 	}
 	if !rec.Verification.Valid && rec.Verification.Reason != capture.ReasonNotChecked && !h.opts.AcceptInvalid {
-		return jsonReply(http.StatusUnauthorized, problem{Error: "invalid signature", Reason: rec.Verification.Reason, Message: rec.Verification.Message, ID: rec.ID})
+		v := rec.Verification
+		p := problem{Error: "invalid signature", Reason: v.Reason, Message: v.Message, ID: rec.ID}
+		if x := v.Diagnosis; x != nil {
+			p.Cause, p.URL = x.Cause, x.URL
+		}
+		return jsonReply(http.StatusUnauthorized, p)
 	}
 	return h.answer(r, ep, rec, body)
 }
@@ -334,11 +358,74 @@ func (h *Handler) verify(r *http.Request, ep *Endpoint, rec *capture.Record, bod
 	req := &signing.Request{Method: r.Method, URL: signedURL, Header: r.Header, Body: body, Now: rec.ReceivedAt}
 	scheme := ep.AuthScheme()
 	res := scheme.Verify(req, ep.Credentials)
-	if !res.Valid {
-		res = signing.Explain(scheme, req, ep.Credentials, res)
+	if res.Valid {
+		return capture.Verification{Valid: true, Message: res.Message}
+	}
+	if v, ok := viaForwardedURL(scheme, req, ep); ok {
+		return v
+	}
+	return h.diagnose(scheme, req, ep, res)
+}
+
+// viaForwardedURL accepts a request that verifies under the URL rebuilt
+// from its own forwarded headers (a tunnel that ended TLS), marked so. The
+// headers came with the request and are trusted for this verdict only. It is
+// one verify, so unlike the full diagnosis it runs for every failed request
+// of a URL-signing scheme: a genuine request behind a tunnel is never
+// refused because another diagnosis was running.
+func viaForwardedURL(scheme signing.Scheme, req *signing.Request, ep *Endpoint) (capture.Verification, bool) {
+	if !scheme.Spec().SignsURL() {
+		return capture.Verification{}, false
+	}
+	u, from, ok := signing.ForwardedURL(req.URL, req.Header)
+	if !ok || u == req.URL {
+		return capture.Verification{}, false
+	}
+	try := *req
+	try.URL = u
+	r := scheme.Verify(&try, ep.Credentials)
+	if !r.Valid {
+		return capture.Verification{}, false
+	}
+	return capture.Verification{Valid: true, Diagnosis: &capture.Diagnosis{Cause: signing.CauseForwardedURL, URL: u},
+		Message: fmt.Sprintf("%s, for %s (%s), not %s: pass it with --public-url", r.Message, u, from, req.URL)}, true
+}
+
+// diagnose explains a failed verification, off the success path. A request
+// that verifies under the URL rebuilt from its own forwarded headers (a
+// tunnel that ended TLS) is accepted and marked so: the headers came with
+// the request, and are trusted for this verdict only. Any other match is
+// explained, not accepted.
+func (h *Handler) diagnose(scheme signing.Scheme, req *signing.Request, ep *Endpoint, res signing.Result) capture.Verification {
+	self := ep.Name
+	if ep.Demo {
+		self = ""
+	}
+	var d signing.Diagnosis
+	if len(req.Body) <= maxDiagnosedBody {
+		select {
+		case h.diagnosing <- struct{}{}:
+			res, d = signing.Diagnose(scheme, req, ep.Credentials, res, signing.DiagnoseOptions{Self: self, Others: ep.Known, URLFlag: "--public-url"})
+			<-h.diagnosing
+		default: // another diagnosis is running: the plain verdict
+		}
+	}
+	if d.Cause == signing.CauseForwardedURL && d.Verified.Valid {
+		return capture.Verification{Valid: true, Diagnosis: &capture.Diagnosis{Cause: d.Cause, URL: d.URL},
+			Message: fmt.Sprintf("%s, for %s (%s), not %s: pass it with --public-url", d.Verified.Message, d.URL, d.How, req.URL)}
+	}
+	if d.Cause == "" {
 		res = signing.WithURLHint(scheme.Spec(), res, h.opts.URLHint)
 	}
-	return capture.Verification{Valid: res.Valid, Reason: string(res.Reason), Message: res.Message}
+	v := capture.Verification{Reason: string(res.Reason), Message: res.Message}
+	if d.Cause != "" || len(d.Checks) > 0 {
+		x := &capture.Diagnosis{Cause: d.Cause, URL: d.URL}
+		for _, c := range d.Checks {
+			x.Checks = append(x.Checks, capture.VerificationCheck{Check: c.Check, Tried: c.Tried, Match: c.Match})
+		}
+		v.Diagnosis = x
+	}
+	return v
 }
 
 // serveHandshake answers a provider's check of the endpoint: 200 with the

@@ -228,6 +228,24 @@ func TestProviders(t *testing.T) {
 	}
 }
 
+// A sender that signed Python's json.dumps output but sent other bytes (or a
+// proxy that re-wrote them): the 401 and the capture record name the
+// serializer.
+func TestReserializedBodyNamesSerializer(t *testing.T) {
+	fx := newFixture(t, nil)
+	sent := []byte(`{"data":{"event":"delivery","text":"Zoë","to":"+15550002"}}`)
+	python := []byte(`{"data": {"event": "delivery", "text": "Zo\u00eb", "to": "+15550002"}}`)
+	resp := fx.do("POST", "/dexatel", sent, "X-Dexatel-Signature", hmacBase64(dexatelSecret, python))
+	const want = "matches the body as Python's json.dumps writes it, not the bytes given"
+	if resp.status != 401 || !bytes.Contains(resp.body, []byte("body_altered")) || !bytes.Contains(resp.body, []byte(want)) {
+		t.Fatalf("got %d %s, want 401 body_altered naming Python's json.dumps", resp.status, resp.body)
+	}
+	recs := fx.records()
+	if len(recs) != 1 || !strings.Contains(recs[0].Verification.Message, want) {
+		t.Fatalf("records = %+v, want one whose verification names Python's json.dumps", recs)
+	}
+}
+
 func TestReindentedBodyIsExplained(t *testing.T) {
 	fx := newFixture(t, nil)
 	var compact bytes.Buffer
@@ -762,6 +780,93 @@ func TestForwardKeepsUserinfoFromTheSender(t *testing.T) {
 	for where, s := range map[string]string{"502 body": string(resp.body), "forward.url": rec.Forward.URL, "forward.error": rec.Forward.Error} {
 		if strings.Contains(s, pass) {
 			t.Errorf("%s holds the password: %s", where, s)
+		}
+	}
+}
+
+// A provider set to send GET callbacks puts the form in the query and sends
+// no body: listen accepts it, verifies it, and reads the event from the query.
+func TestGETCallbacksWithQueryParameters(t *testing.T) {
+	var eps []*Endpoint
+	for _, p := range provider.Builtin().All() {
+		eps = append(eps, &Endpoint{Name: p.Name, Provider: p, Credentials: p.Demo, Demo: true})
+	}
+	path := filepath.Join(t.TempDir(), "cap.jsonl")
+	w, err := capture.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := New(Options{Endpoints: eps, Capture: w})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	sent := map[string]bool{}
+	for _, ep := range eps {
+		k := ep.Provider.Kinds[0]
+		if !ep.Provider.QueryCallbacks {
+			resp, err := srv.Client().Get(srv.URL + "/" + ep.Name + "?a=1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusMethodNotAllowed {
+				t.Errorf("GET /%s = %d, want 405: %s sends no GET callbacks", ep.Name, resp.StatusCode, ep.Name)
+			}
+			continue
+		}
+		query := string(bytes.TrimSpace(k.Fixture))
+		if k.Schema.Format != "form" {
+			if ep.Provider.QueryFields == nil {
+				continue // a JSON kind's example is no query
+			}
+			// MessageBird's SMS status report, as its docs show it.
+			query = "id=efa6405d518d4c0c88cce11f7db775fb&reference=r1&recipient=31612345678&status=delivery_failed&statusDatetime=2017-09-01T10%3A00%3A05%2B00%3A00"
+		}
+		req := &signing.Request{Method: "GET", URL: srv.URL + "/" + ep.Name + "?" + query, Header: http.Header{}}
+		if err := ep.Provider.Scheme().Sign(req, ep.Provider.Demo); err != nil {
+			t.Fatalf("%s: sign: %v", ep.Name, err)
+		}
+		hr, _ := http.NewRequest("GET", req.URL, nil)
+		hr.Header = req.Header
+		resp, err := srv.Client().Do(hr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("GET /%s with the %s example in the query: %d %s", ep.Name, k.Name, resp.StatusCode, b)
+		}
+		// The query changed after signing: refused.
+		hr, _ = http.NewRequest("GET", strings.Replace(req.URL, "?", "?x=1&", 1), nil)
+		hr.Header = req.Header
+		resp, err = srv.Client().Do(hr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 401 {
+			t.Errorf("GET /%s with a parameter added: %d, want 401", ep.Name, resp.StatusCode)
+		}
+		sent[ep.Provider.Name] = true
+	}
+	srv.Close()
+	w.Close()
+	for _, name := range []string{"vonage", "twilio", "plivo", "messagebird"} {
+		if !sent[name] {
+			t.Errorf("%s sent no GET callback", name)
+		}
+	}
+	for _, rec := range readCapture(t, path) {
+		if rec.Method != "GET" || !rec.Verification.Valid {
+			continue
+		}
+		if rec.Event == nil || rec.Event.MessageID == "" || rec.Kind == "" {
+			t.Errorf("%s: the event was not read from the query: %+v", rec.Provider, rec.Event)
+		}
+		if rec.Provider == "messagebird" && (rec.Event.Status != "failed" || rec.Event.To != "31612345678") {
+			t.Errorf("messagebird: the status report was read as %+v", rec.Event)
 		}
 	}
 }

@@ -7,6 +7,7 @@ package server
 
 import (
 	"fmt"
+	"net/http"
 	"sort"
 	"strings"
 
@@ -29,6 +30,9 @@ type Endpoint struct {
 	ForwardTo string
 	// Demo says the credentials are the provider's public demo values.
 	Demo bool
+	// Known are the other credentials known for the provider (other
+	// profiles, the demo), tried only to explain a failed signature.
+	Known []signing.NamedCredentials
 }
 
 // Route is a path and what it serves.
@@ -54,14 +58,14 @@ func (r *Route) Methods() []string {
 	if r.methods != nil {
 		return r.methods
 	}
-	if r.Kind != nil {
-		return []string{r.Kind.Method}
-	}
 	var out []string
 	for _, k := range r.Endpoint.Provider.Kinds {
-		if !containsString(out, k.Method) {
+		if (r.Kind == nil || k == r.Kind) && !containsString(out, k.Method) {
 			out = append(out, k.Method)
 		}
+	}
+	if r.Endpoint.Provider.QueryCallbacks && !containsString(out, http.MethodGet) {
+		out = append(out, http.MethodGet) // callbacks set to GET, parameters in the query
 	}
 	return out
 }

@@ -122,6 +122,21 @@ func TestVerifyBeyondKnownAnswers(t *testing.T) {
 			beyondReq("POST", twilioURL+"&bodySHA256="+twilioBodyHash, jsonType, `{"property": "value", "boolean": false}`, 0, "X-Twilio-Signature", "a9nBmqA0ju/hNViExpshrM61xv4="), secrets("12345"), ReasonMismatch},
 		{"twilio form body", Spec{Scheme: SchemeTwilio},
 			beyondReq("POST", twilioURL, formType, "property=value&boolean=true", 0, "X-Twilio-Signature", "NBdBDr/T/lgjI+tlgpXjKZQZs/k="), secrets("12345"), ""},
+		// twilio-node 6.3.1 (lib/webhooks/webhooks.js, toFormUrlEncodedParam):
+		// a repeated key's identical values count once.
+		{"twilio repeated identical values", Spec{Scheme: SchemeTwilio},
+			beyondReq("POST", twilioURL, formType, "Sid=CA123&SidAccount=AC123&Digits=5678&Digits=1234&Digits=1234", 0, "X-Twilio-Signature", "IK+Dwps556ElfBT0I3Rgjkr1wJU="), secrets("12345"), ""},
+		// twilio-node: signed over the URL with ', checked against %27 (its
+		// legacy-querystring fallback), and the other way (new URL()).
+		// node -e 'w=require("twilio/lib/webhooks/webhooks");console.log(w.getExpectedTwilioSignature("12345",URL,require("querystring").parse("Digits=1234&To=%2B18005551212")))'
+		{"twilio signed with ', given %27", Spec{Scheme: SchemeTwilio},
+			beyondReq("POST", "https://example.com/path?test=param%27WithQuote", formType, "Digits=1234&To=%2B18005551212", 0, "X-Twilio-Signature", "V50X5bBc9nphVL2Phb/6BNTnie8="), secrets("12345"), ""},
+		{"twilio signed with %27, given '", Spec{Scheme: SchemeTwilio},
+			beyondReq("POST", "https://example.com/path?test=param'WithQuote", formType, "Digits=1234&To=%2B18005551212", 0, "X-Twilio-Signature", "wqAVvTXF/TkYZrMBRNB059Sc6G0="), secrets("12345"), ""},
+		{"twilio signed with %27, given ' on another host and port", Spec{Scheme: SchemeTwilio},
+			beyondReq("POST", "https://EXAMPLE.com:8080/path?test=param'WithQuote", formType, "Digits=1234&To=%2B18005551212", 0, "X-Twilio-Signature", "wqAVvTXF/TkYZrMBRNB059Sc6G0="), secrets("12345"), ""},
+		{"twilio signed with %27, other value", Spec{Scheme: SchemeTwilio},
+			beyondReq("POST", "https://example.com/path?test=param'WithQuotes", formType, "Digits=1234&To=%2B18005551212", 0, "X-Twilio-Signature", "wqAVvTXF/TkYZrMBRNB059Sc6G0="), secrets("12345"), ReasonMismatch},
 		{"twilio without a URL", Spec{Scheme: SchemeTwilio},
 			beyondReq("POST", "", formType, twilioForm, 0, "X-Twilio-Signature", "vOEb5UThFn24KEfnOFLQY2AE5FY="), secrets("12345"), ReasonMissingURL},
 		{"twilio truncated", Spec{Scheme: SchemeTwilio},
@@ -157,6 +172,30 @@ func TestVerifyBeyondKnownAnswers(t *testing.T) {
 			beyondReq("POST", "https://answer.url", formType, "From=1&To=2", 0, "X-Plivo-Signature-V2", "ehV3IKhLysWBxC1sy8INm0qGoQYdYsHwuoKjsX7FsXc=", "X-Plivo-Signature-V2-Nonce", "12345"), secrets("my_auth_token"), ""},
 		{"plivo ignores the query", Spec{Scheme: SchemePlivo},
 			beyondReq("POST", "https://answer.url?a=1", formType, "", 0, "X-Plivo-Signature-V2", "ehV3IKhLysWBxC1sy8INm0qGoQYdYsHwuoKjsX7FsXc=", "X-Plivo-Signature-V2-Nonce", "12345"), secrets("my_auth_token"), ""},
+		// Plivo V3, made and checked with plivo-node 4.79.0's validateV3Signature:
+		// node -e 'c=require("crypto");console.log(c.createHmac("sha256","my_auth_token").update(STRING+".12345").digest("base64"))'
+		{"plivo v3 GET, query sorted", Spec{Scheme: SchemePlivo},
+			beyondReq("GET", "https://answer.url?b=2&a=1&a=0", "", "", 0, "X-Plivo-Signature-V3", "Mfvd2sUiyhvmGKs36dgeCKqegC4ZcmfMUlsjxVqFraM=", "X-Plivo-Signature-V3-Nonce", "12345"), secrets("my_auth_token"), ""},
+		{"plivo v3 POST params", Spec{Scheme: SchemePlivo},
+			beyondReq("POST", "https://answer.url", formType, "To=2&From=1", 0, "X-Plivo-Signature-V3", "2gbUf2sgd0/q7GXM9LrTpo22EjxPPnopxL+pNcfo7wY=", "X-Plivo-Signature-V3-Nonce", "12345"), secrets("my_auth_token"), ""},
+		{"plivo v3 POST params and query", Spec{Scheme: SchemePlivo},
+			beyondReq("POST", "https://answer.url?x=1", formType, "To=2&From=1", 0, "X-Plivo-Signature-V3", "/yC0ZWcI/95FOTlJaSCew/A6aqUU2990PQbq0wSqHR0=", "X-Plivo-Signature-V3-Nonce", "12345"), secrets("my_auth_token"), ""},
+		{"plivo v3 among others", Spec{Scheme: SchemePlivo},
+			beyondReq("POST", "https://answer.url?x=1", formType, "To=2&From=1", 0, "X-Plivo-Signature-V3", "2gbUf2sgd0/q7GXM9LrTpo22EjxPPnopxL+pNcfo7wY=,/yC0ZWcI/95FOTlJaSCew/A6aqUU2990PQbq0wSqHR0=", "X-Plivo-Signature-V3-Nonce", "12345"), secrets("my_auth_token"), ""},
+		{"plivo v3 POST, no params", Spec{Scheme: SchemePlivo},
+			beyondReq("POST", "https://answer.url/p?x=1", formType, "", 0, "X-Plivo-Signature-V3", "InOHo4bC0i9fo1VCDiylzpt6SPMbOKaKDJpRnZbjfwo=", "X-Plivo-Signature-V3-Nonce", "12345"), secrets("my_auth_token"), ""},
+		{"plivo v3 param changed", Spec{Scheme: SchemePlivo},
+			beyondReq("POST", "https://answer.url?x=1", formType, "To=3&From=1", 0, "X-Plivo-Signature-V3", "/yC0ZWcI/95FOTlJaSCew/A6aqUU2990PQbq0wSqHR0=", "X-Plivo-Signature-V3-Nonce", "12345"), secrets("my_auth_token"), ReasonMismatch},
+		{"plivo v3 query changed", Spec{Scheme: SchemePlivo},
+			beyondReq("GET", "https://answer.url?b=2&a=1", "", "", 0, "X-Plivo-Signature-V3", "Mfvd2sUiyhvmGKs36dgeCKqegC4ZcmfMUlsjxVqFraM=", "X-Plivo-Signature-V3-Nonce", "12345"), secrets("my_auth_token"), ReasonMismatch},
+		{"plivo v3 checked before a valid v2", Spec{Scheme: SchemePlivo},
+			beyondReq("POST", "https://answer.url", formType, "To=3&From=1", 0, "X-Plivo-Signature-V2", "ehV3IKhLysWBxC1sy8INm0qGoQYdYsHwuoKjsX7FsXc=", "X-Plivo-Signature-V2-Nonce", "12345", "X-Plivo-Signature-V3", "2gbUf2sgd0/q7GXM9LrTpo22EjxPPnopxL+pNcfo7wY=", "X-Plivo-Signature-V3-Nonce", "12345"), secrets("my_auth_token"), ReasonMismatch},
+		{"plivo v2 and v3 both good", Spec{Scheme: SchemePlivo},
+			beyondReq("POST", "https://answer.url?x=1", formType, "To=2&From=1", 0, "X-Plivo-Signature-V2", "ehV3IKhLysWBxC1sy8INm0qGoQYdYsHwuoKjsX7FsXc=", "X-Plivo-Signature-V2-Nonce", "12345", "X-Plivo-Signature-V3", "/yC0ZWcI/95FOTlJaSCew/A6aqUU2990PQbq0wSqHR0=", "X-Plivo-Signature-V3-Nonce", "12345"), secrets("my_auth_token"), ""},
+		{"plivo v3 good, v2 forged", Spec{Scheme: SchemePlivo},
+			beyondReq("POST", "https://answer.url?x=1", formType, "To=2&From=1", 0, "X-Plivo-Signature-V2", "fhV3IKhLysWBxC1sy8INm0qGoQYdYsHwuoKjsX7FsXc=", "X-Plivo-Signature-V2-Nonce", "12345", "X-Plivo-Signature-V3", "/yC0ZWcI/95FOTlJaSCew/A6aqUU2990PQbq0wSqHR0=", "X-Plivo-Signature-V3-Nonce", "12345"), secrets("my_auth_token"), ReasonMismatch},
+		{"plivo v3 no nonce", Spec{Scheme: SchemePlivo},
+			beyondReq("POST", "https://answer.url", formType, "To=2&From=1", 0, "X-Plivo-Signature-V3", "2gbUf2sgd0/q7GXM9LrTpo22EjxPPnopxL+pNcfo7wY="), secrets("my_auth_token"), ReasonMissing},
 		{"plivo other nonce", Spec{Scheme: SchemePlivo},
 			beyondReq("POST", "https://answer.url", formType, "", 0, "X-Plivo-Signature-V2", "ehV3IKhLysWBxC1sy8INm0qGoQYdYsHwuoKjsX7FsXc=", "X-Plivo-Signature-V2-Nonce", "12346"), secrets("my_auth_token"), ReasonMismatch},
 		{"plivo no nonce", Spec{Scheme: SchemePlivo},
@@ -176,6 +215,15 @@ func TestVerifyBeyondKnownAnswers(t *testing.T) {
 			beyondReq("POST", "https://example.com/inbound", formType, "param1=value1&param2=value2&timestamp=1234567890&sig=724c2bf6ca423c36e20631b11d1c5753", 1234567890), secrets("signature_secret"), ""},
 		{"vonage & and = in values", Spec{Scheme: SchemeVonage, Algorithm: "md5"},
 			beyondReq("POST", "https://example.com/inbound", formType, "param1=value%261&param2=value%3D2&timestamp=1234567890&sig=2bbf0abafb2c55e5af6231513896a2ac", 1234567890), secrets("signature_secret"), ""},
+		// A blank client-ref: npm @vonage/sms 1.24.1's verifySignature signs
+		// "&client-ref=" (48f1…), the Java library leaves it out (3daf…);
+		// both made with node (scripts/oracle), the second by dropping it.
+		{"vonage blank value signed (Node, PHP)", Spec{Scheme: SchemeVonage},
+			beyondReq("GET", "https://example.com/dlr?api_key=abc&client-ref=&msisdn=447700900000&text=a%26b%3Dc&timestamp=1700000000&nonce=n1&sig=48f122d9412b48051894cdab99735067", "", "", 1700000000), secrets("secret"), ""},
+		{"vonage blank value left out (Java)", Spec{Scheme: SchemeVonage},
+			beyondReq("GET", "https://example.com/dlr?api_key=abc&client-ref=&msisdn=447700900000&text=a%26b%3Dc&timestamp=1700000000&nonce=n1&sig=3daf9b85aa37b45cd2cde88947741dc9", "", "", 1700000000), secrets("secret"), ""},
+		{"vonage blank value, other message", Spec{Scheme: SchemeVonage},
+			beyondReq("GET", "https://example.com/dlr?api_key=abc&client-ref=&msisdn=447700900001&text=a%26b%3Dc&timestamp=1700000000&nonce=n1&sig=48f122d9412b48051894cdab99735067", "", "", 1700000000), secrets("secret"), ReasonMismatch},
 		{"vonage stale", Spec{Scheme: SchemeVonage},
 			beyondReq("POST", "https://example.com/inbound", formType, "a=1&b=2&timestamp=1461605396&sig=6af838ef94998832dbfc29020b564830", 1461605396+301), secrets("secret"), ReasonTimestampTooOld},
 		{"vonage parameter changed", Spec{Scheme: SchemeVonage},
@@ -308,6 +356,15 @@ func TestSignBeyondKnownAnswers(t *testing.T) {
 		}
 		if req.URL != twilioURL || string(req.Body) != twilioForm {
 			t.Errorf("form signing changed the request: %s %s", req.URL, req.Body)
+		}
+	})
+	t.Run("twilio form with repeated identical values", func(t *testing.T) {
+		req := beyondReq("POST", twilioURL, formType, "Sid=CA123&SidAccount=AC123&Digits=5678&Digits=1234&Digits=1234", 0)
+		if err := mustNew(t, Spec{Scheme: SchemeTwilio}).Sign(req, secrets("12345")); err != nil {
+			t.Fatal(err)
+		}
+		if got := req.Header.Get("X-Twilio-Signature"); got != "IK+Dwps556ElfBT0I3Rgjkr1wJU=" {
+			t.Errorf("signature %s, want twilio-node's IK+Dwps556ElfBT0I3Rgjkr1wJU=", got)
 		}
 	})
 	t.Run("twilio json adds bodySHA256 to the URL", func(t *testing.T) {
@@ -499,7 +556,7 @@ func TestDescribeBeyond(t *testing.T) {
 		want string
 	}{
 		{Spec{Scheme: SchemeTwilio}, "HMAC-SHA1 of the URL and the sorted POST parameters (JSON bodies: bodySHA256 in the URL), base64, in X-Twilio-Signature"},
-		{Spec{Scheme: SchemePlivo}, "HMAC-SHA256 of the URL without its query and the nonce, base64, in X-Plivo-Signature-V2 (nonce in X-Plivo-Signature-V2-Nonce)"},
+		{Spec{Scheme: SchemePlivo}, "HMAC-SHA256 of the URL without its query and the nonce, base64, in X-Plivo-Signature-V2 (nonce in X-Plivo-Signature-V2-Nonce); V3 in X-Plivo-Signature-V3 also signs the query and POST parameters"},
 		{Spec{Scheme: SchemeVonage}, "MD5 of the sorted parameters followed by the signature secret, hex, in the sig parameter (with timestamp and nonce)"},
 		{Spec{Scheme: SchemeVonage, Algorithm: "SHA256"}, "HMAC-SHA256 of the sorted parameters, hex, in the sig parameter (with timestamp and nonce)"},
 		{stripeSpec, `HMAC-SHA256 of "{timestamp}.{body}", hex, in Stripe-Signature as "t={timestamp},v1={signature}"`},

@@ -42,8 +42,6 @@ var bodyVariants = []bodyVariant{
 	{"as JSON indented with two spaces", indentJSON("  ")},
 	{"as JSON indented with four spaces", indentJSON("    ")},
 	{"as JSON indented with tabs", indentJSON("\t")},
-	{"as JSON with its keys in another order (compact)", reencodeJSON("")},
-	{"as JSON with its keys in another order (indented)", reencodeJSON("  ")},
 }
 
 func indentJSON(indent string) func([]byte) ([]byte, bool) {
@@ -56,51 +54,64 @@ func indentJSON(indent string) func([]byte) ([]byte, bool) {
 	}
 }
 
-// reencodeJSON decodes and encodes again with object keys sorted, numbers
-// keeping their text: it finds senders that sign sorted JSON when the bytes
-// given have the keys in another order.
-func reencodeJSON(indent string) func([]byte) ([]byte, bool) {
-	return func(b []byte) ([]byte, bool) {
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.UseNumber()
-		var v any
-		if dec.Decode(&v) != nil {
-			return nil, false
-		}
-		var out bytes.Buffer
-		enc := json.NewEncoder(&out)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", indent)
-		if enc.Encode(v) != nil {
-			return nil, false
-		}
-		t := bytes.TrimSuffix(out.Bytes(), []byte("\n"))
-		return t, !bytes.Equal(t, b)
-	}
-}
-
 // Explain refines a failed result: when the signature matches a
 // re-serialized or re-terminated form of the body, the body was changed
-// between signing and verifying, and the result says how. Otherwise the
-// result comes back as it was. It costs a verify per variant, so call it only
-// after a mismatch.
+// between signing and verifying, and the result says how, naming the
+// serializer (Python's json.dumps, PHP's json_encode, ...) or form encoder
+// when one writes the signed bytes. Otherwise the result comes back as it
+// was. It costs a verify per candidate (a fixed list, on bodies up to
+// maxDiagnoseBody), so call it only after a mismatch; each signature check is
+// the scheme's own constant-time Verify.
 func Explain(s Scheme, req *Request, c Credentials, r Result) Result {
 	if r.Valid || r.Reason != ReasonMismatch || len(req.Body) == 0 {
 		return r
 	}
 	try := *req
-	for _, v := range bodyVariants {
-		body, ok := v.transform(req.Body)
+	if what, ok := tryVariants(s, &try, c, bodyVariants); ok {
+		return bodyAltered(r, what)
+	}
+	if len(req.Body) > maxDiagnoseBody {
+		return r
+	}
+	if tree, ok := parseJSONTree(req.Body); ok {
+		if msg, ok := explainSerializer(s, &try, c, tree); ok {
+			r.Reason = ReasonBodyAltered
+			r.Message = r.Header + " " + msg
+			return r
+		}
+		if what, ok := trySortedKeys(s, &try, c, tree); ok {
+			return bodyAltered(r, what)
+		}
+		return r
+	}
+	if msg, ok := explainForm(s, &try, c); ok {
+		r.Reason = ReasonBodyAltered
+		r.Message = r.Header + " " + msg
+	}
+	return r
+}
+
+// tryVariants verifies each variant of try.Body (the bytes given) and says
+// which one matched. try.Body is left as it was.
+func tryVariants(s Scheme, try *Request, c Credentials, variants []bodyVariant) (string, bool) {
+	given := try.Body
+	defer func() { try.Body = given }()
+	for _, v := range variants {
+		body, ok := v.transform(given)
 		if !ok {
 			continue
 		}
 		try.Body = body
-		if s.Verify(&try, c).Valid {
-			r.Reason = ReasonBodyAltered
-			r.Message = fmt.Sprintf("%s matches the body %s, not the bytes given: "+
-				"something changed the body after signing; verify the raw bytes as received", r.Header, v.what)
-			return r
+		if s.Verify(try, c).Valid {
+			return v.what, true
 		}
 	}
+	return "", false
+}
+
+func bodyAltered(r Result, what string) Result {
+	r.Reason = ReasonBodyAltered
+	r.Message = fmt.Sprintf("%s matches the body %s, not the bytes given: "+
+		"something changed the body after signing; verify the raw bytes as received", r.Header, what)
 	return r
 }

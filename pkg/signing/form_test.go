@@ -3,9 +3,12 @@ package signing
 import (
 	"bytes"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
 )
@@ -27,16 +30,37 @@ func refTwilioParams(req *Request) string {
 	for name := range form {
 		names = append(names, name)
 	}
-	sort.Strings(names)
+	sort.Slice(names, func(i, j int) bool { return refJSCompare(names[i], names[j]) < 0 })
 	var b strings.Builder
 	for _, name := range names {
 		values := append([]string(nil), form[name]...)
-		sort.Strings(values)
-		for _, v := range values {
+		sort.Slice(values, func(i, j int) bool { return refJSCompare(values[i], values[j]) < 0 })
+		for i, v := range values {
+			if i > 0 && v == values[i-1] {
+				continue // twilio-node: Array.from(new Set(values))
+			}
 			b.WriteString(name + v)
 		}
 	}
 	return b.String()
+}
+
+// refJSCompare orders as JavaScript's sort does, by UTF-16 code units,
+// character by character; from an invalid UTF-8 byte on, bytewise.
+func refJSCompare(a, b string) int {
+	for a != "" && b != "" {
+		ra, na := utf8.DecodeRuneInString(a)
+		rb, nb := utf8.DecodeRuneInString(b)
+		if ra == utf8.RuneError && na == 1 || rb == utf8.RuneError && nb == 1 {
+			return strings.Compare(a, b)
+		}
+		if ra != rb {
+			ua, ub := utf16.Encode([]rune{ra}), utf16.Encode([]rune{rb})
+			return slices.Compare(ua, ub)
+		}
+		a, b = a[na:], b[nb:]
+	}
+	return strings.Compare(a, b)
 }
 
 func refVonageParams(req *Request) (map[string]string, error) {
@@ -78,8 +102,8 @@ func refVonageParams(req *Request) (map[string]string, error) {
 
 func refVonageString(params map[string]string) string {
 	names := make([]string, 0, len(params))
-	for k, v := range params {
-		if k != vonageSig && strings.TrimSpace(v) != "" {
+	for k := range params {
+		if k != vonageSig {
 			names = append(names, k)
 		}
 	}
@@ -163,6 +187,7 @@ func FuzzParamsReference(f *testing.F) {
 		f.Add("https://e.com/hook?"+form, form, "")
 	}
 	f.Add("https://e.com/?a=9&sig=q", `{"a":1,"b":"x&y","c":null,"a":"2","sig":"S"}`, "application/json")
+	f.Add("https://e.com/", "Digits=5678&Digits=1234&Digits=1234&k=%EE%80%80&k=%F0%90%80%80", "")
 	f.Fuzz(checkParamsReference)
 }
 
@@ -186,12 +211,47 @@ func checkParamsReference(t *testing.T, rawURL, body, contentType string) {
 			continue
 		}
 		var b bytes.Buffer
-		writeVonageString(&b, params)
+		writeVonageString(&b, params, true)
 		if want := refVonageString(ref); b.String() != want {
 			t.Fatalf("vonage %s %q %q: signs %q, want %q", method, rawURL, body, b.String(), want)
 		}
 		if got, want := paramValue(params, vonageSig), ref[vonageSig]; got != want {
 			t.Fatalf("vonage %s %q %q: sig %q, want %q", method, rawURL, body, got, want)
+		}
+	}
+}
+
+// The wants are twilio-node 6.3.1's: new URL(u).toString() and
+// querystring.stringify(querystring.parse(query)) in node 20.
+func TestTwilioURLCandidates(t *testing.T) {
+	tests := []struct {
+		raw  string
+		want []string
+	}{
+		{"https://example.com/path?test=param%27WithQuote", []string{
+			"https://example.com/path?test=param%27WithQuote",
+			"https://example.com:443/path?test=param%27WithQuote",
+			"https://example.com/path?test=param'WithQuote",
+			"https://example.com:443/path?test=param'WithQuote",
+		}},
+		{"HTTP://Example.COM:80?b=2&a=x+y&10=z&2=w&b=3", []string{
+			"HTTP://Example.COM:80?b=2&a=x+y&10=z&2=w&b=3",
+			"HTTP://Example.COM?b=2&a=x+y&10=z&2=w&b=3",
+			"http://example.com/?b=2&a=x+y&10=z&2=w&b=3",
+			"http://example.com:80/?b=2&a=x+y&10=z&2=w&b=3",
+			"http://example.com/?2=w&10=z&b=2&b=3&a=x%20y",
+			"http://example.com:80/?2=w&10=z&b=2&b=3&a=x%20y",
+		}},
+		{"http://[::1]:8787/a/./b/../c d?q=é", []string{
+			"http://[::1]:8787/a/./b/../c d?q=é",
+			"http://[::1]/a/./b/../c d?q=é",
+			"http://[::1]/a/c%20d?q=%C3%A9",
+			"http://[::1]:8787/a/c%20d?q=%C3%A9",
+		}},
+	}
+	for _, tt := range tests {
+		if got := twilioURLCandidates(tt.raw); !slices.Equal(got, tt.want) {
+			t.Errorf("twilioURLCandidates(%q) =\n%q\nwant\n%q", tt.raw, got, tt.want)
 		}
 	}
 }

@@ -281,7 +281,8 @@ func TestExplainFindsReserializedBodies(t *testing.T) {
 func TestExplainSortedKeysSender(t *testing.T) {
 	for _, tt := range []struct{ signed, received, want string }{
 		{`{"a":1,"b":{"c":0.10,"d":"<"}}`, `{"b":{"d":"<","c":0.10},"a":1}`, "keys in another order (compact)"},
-		{"{\n  \"a\": 1,\n  \"b\": 2\n}", `{"b":2,"a":1}`, "keys in another order (indented)"},
+		{"{\n  \"a\": 0.10,\n  \"b\": \"<\"\n}", `{"b":"<","a":0.10}`, "keys in another order (indented)"},
+		{"{\n  \"a\": 1,\n  \"b\": 2\n}", `{"b":2,"a":1}`, "as Python's json.dumps(indent=2, sort_keys=True) or Go's json.MarshalIndent writes it"},
 	} {
 		s := mustNew(t, dexatelSpec)
 		req := newReq([]byte(tt.signed))

@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -17,8 +18,8 @@ import (
 // auth token over the full URL followed by each POST parameter's name and
 // value, sorted by name. A JSON body is not a parameter list: Twilio puts
 // bodySHA256=<hex sha256 of the body> in the URL and signs the URL alone.
-// Twilio may sign the URL with or without the default port, so Verify
-// accepts both, as the official libraries do.
+// Twilio may sign the URL with or without the port, or in another encoding,
+// so Verify tries the URLs twilio-node tries (twilioURLCandidates).
 type twilioScheme struct {
 	spec         Spec
 	validMessage string // built once: a valid request formats nothing
@@ -41,9 +42,11 @@ func (s *twilioScheme) Describe() string {
 }
 
 // twilioParams returns what Twilio signs after the URL: the form body's
-// name=value pairs, sorted by name and then value (a repeated name's values
-// sorted too, as the official libraries do). GET requests, JSON bodies and
-// bodies that are not a form have none.
+// name=value pairs, sorted by name and then value in JavaScript's order
+// (UTF-16 code units), a repeated name's identical values kept once, as
+// twilio-node 6.3.1 does (lib/webhooks/webhooks.js, toFormUrlEncodedParam,
+// lines 104-112: Array.from(new Set(values)).sort()). GET requests, JSON
+// bodies and bodies that are not a form have none.
 func twilioParams(req *Request) []formPair {
 	if strings.EqualFold(req.Method, "GET") || len(req.Body) == 0 || isJSONBody(req) {
 		return nil
@@ -52,8 +55,15 @@ func twilioParams(req *Request) []formPair {
 	if err != nil {
 		return nil
 	}
-	sortFormPairs(pairs)
-	return pairs
+	slices.SortFunc(pairs, func(a, b formPair) int {
+		if c := compareUTF16(a.name, b.name); c != 0 {
+			return c
+		}
+		return compareUTF16(a.value, b.value)
+	})
+	return slices.CompactFunc(pairs, func(a, b formPair) bool {
+		return bytes.Equal(a.name, b.name) && bytes.Equal(a.value, b.value)
+	})
 }
 
 // isJSONBody tells a JSON body from a form: by Content-Type when there is
@@ -119,29 +129,6 @@ func (s *twilioScheme) Sign(req *Request, c Credentials) error {
 	return nil
 }
 
-// otherPortURL returns u with its scheme's default port added when it has
-// none, or without its port when it has one: the other form Twilio may have
-// signed (the official libraries try both). It is empty when there is none.
-func otherPortURL(u *url.URL) string {
-	if u.Host == "" {
-		return ""
-	}
-	v := *u
-	if u.Port() == "" {
-		def := map[string]string{"https": "443", "http": "80"}[u.Scheme]
-		if def == "" {
-			return ""
-		}
-		v.Host = u.Host + ":" + def
-	} else {
-		v.Host = u.Hostname()
-		if strings.Contains(v.Host, ":") {
-			v.Host = "[" + v.Host + "]"
-		}
-	}
-	return v.String()
-}
-
 func (s *twilioScheme) Verify(req *Request, c Credentials) Result {
 	h := s.spec.Header
 	if len(c.Secrets) == 0 {
@@ -174,8 +161,10 @@ func (s *twilioScheme) Verify(req *Request, c Credentials) Result {
 	}
 	i, ok := s.match(req.URL, params, got, c)
 	if !ok {
-		if other := otherPortURL(u); other != "" {
-			i, ok = s.match(other, params, got, c)
+		for _, other := range twilioURLCandidates(req.URL)[1:] {
+			if i, ok = s.match(other, params, got, c); ok {
+				break
+			}
 		}
 	}
 	if ok {

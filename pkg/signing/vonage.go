@@ -24,8 +24,11 @@ import (
 // a parameter, sig, beside timestamp (unix seconds) and nonce, in the query
 // of a GET, the form body of a POST, or the fields of a JSON body. The
 // signed string is "&name=value" for every parameter but sig, sorted by
-// name, with '&' and '=' in names and values replaced by '_'; parameters
-// with empty values are left out, as Vonage's Java library does. With
+// name, with '&' and '=' in names and values replaced by '_'. Parameters
+// with blank values are signed ("&client-ref="), as the Node, PHP and
+// Python libraries do (npm @vonage/sms 1.24.1, dist/cjs/sms.js,
+// verifySignature, lines 196-229); Verify also accepts them left out, as
+// Vonage's Java library signs. With
 // md5hash (the default) the signature is the hex MD5 of the string followed
 // by the secret; with md5, sha1, sha256 or sha512 it is the hex HMAC of the
 // string keyed with the secret. Hex is compared case-insensitively.
@@ -128,11 +131,12 @@ func paramValue(params []formPair, name string) string {
 }
 
 // writeVonageString writes the signed string over params (sorted by name,
-// one per name) to w: "&name=value" for each but sig and those with blank
-// values, '&' and '=' in names and values replaced by '_'.
-func writeVonageString(w io.Writer, params []formPair) {
+// one per name) to w: "&name=value" for each but sig, '&' and '=' in names
+// and values replaced by '_'. Parameters with blank values are written
+// when keepBlank is set (the Node/PHP convention), else left out (Java's).
+func writeVonageString(w io.Writer, params []formPair, keepBlank bool) {
 	for _, p := range params {
-		if string(p.name) == vonageSig || len(bytes.TrimSpace(p.value)) == 0 {
+		if string(p.name) == vonageSig || !keepBlank && len(bytes.TrimSpace(p.value)) == 0 {
 			continue
 		}
 		w.Write(ampersand)
@@ -164,7 +168,7 @@ func vonageString(params map[string]string) string {
 	}
 	sortFormPairs(pairs)
 	var b strings.Builder
-	writeVonageString(&b, pairs)
+	writeVonageString(&b, pairs, true)
 	return b.String()
 }
 
@@ -194,9 +198,9 @@ func (s *vonageScheme) digest(secret, signed string) string {
 }
 
 // digestParams appends the binary signature of params to dst.
-func (s *vonageScheme) digestParams(dst []byte, secret string, params []formPair) []byte {
+func (s *vonageScheme) digestParams(dst []byte, secret string, params []formPair, keepBlank bool) []byte {
 	h := s.newDigest(secret)
-	writeVonageString(h, params)
+	writeVonageString(h, params, keepBlank)
 	return s.finish(h, secret, dst)
 }
 
@@ -224,7 +228,7 @@ func (s *vonageScheme) Sign(req *Request, c Credentials) error {
 		signed = append(signed, formPair{[]byte(kv[0]), []byte(kv[1])})
 	}
 	sortFormPairs(signed)
-	add = append(add, [2]string{vonageSig, hex.EncodeToString(s.digestParams(nil, c.Secrets[0], signed))})
+	add = append(add, [2]string{vonageSig, hex.EncodeToString(s.digestParams(nil, c.Secrets[0], signed, true))})
 
 	switch {
 	case strings.EqualFold(req.Method, "GET") || len(req.Body) == 0 && req.Method == "":
@@ -292,9 +296,17 @@ func (s *vonageScheme) Verify(req *Request, c Credentials) Result {
 	}
 	var sum [sha512.Size]byte
 	var hexSum [2 * sha512.Size]byte
+	matches := func(secret string, keepBlank bool) bool {
+		n := hex.Encode(hexSum[:], s.digestParams(sum[:0], secret, params, keepBlank))
+		return subtle.ConstantTimeCompare(hexSum[:n], []byte(given)) == 1
+	}
+	// Blank values signed (Node, PHP) or left out (Java): only a request
+	// with a blank value tells the two apart.
+	hasBlank := slices.ContainsFunc(params, func(p formPair) bool {
+		return string(p.name) != vonageSig && len(bytes.TrimSpace(p.value)) == 0
+	})
 	for i, secret := range c.Secrets {
-		n := hex.Encode(hexSum[:], s.digestParams(sum[:0], secret, params))
-		if subtle.ConstantTimeCompare(hexSum[:n], []byte(given)) != 1 {
+		if !matches(secret, true) && !(hasBlank && matches(secret, false)) {
 			continue
 		}
 		if r := checkUnixHeader("the timestamp parameter", timestamp, req.now(), s.spec.tolerance()); r != nil {

@@ -76,6 +76,9 @@ func newCmdList(f *cmdutil.Factory) *cobra.Command {
 		Args:              cmdutil.Args(cobra.NoArgs),
 		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed(cmdutil.KeyProfile) {
+				return cmdutil.UsageErrorf("config list shows every profile: drop --profile, or use 'smshook config show %s'", f.ProfileName())
+			}
 			format, err := f.OutputFormat(outputFormats...)
 			if err != nil {
 				return err
@@ -132,14 +135,24 @@ func credentialSource(p config.Profile) string {
 
 func newCmdShow(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "show PROFILE",
+		Use:   "show [PROFILE]",
 		Short: "Show one profile, secrets redacted",
-		Long:  "Show one profile's settings with secret values redacted.\n\n" + cmdutil.ExitStatusOf("bad flags or arguments, an unknown profile, a config file that does not load", ""),
+		Long:  "Show one profile's settings with secret values redacted: PROFILE, else --profile (or SMSHOOK_PROFILE).\n\n" + cmdutil.ExitStatusOf("bad flags or arguments, an unknown profile, a config file that does not load", ""),
 		Example: `  smshook config show dexatel-dev
-  smshook config show dexatel-dev --output json`,
-		Args:              cmdutil.Args(cobra.ExactArgs(1)),
+  smshook config show dexatel-dev --output json
+  smshook --profile dexatel-dev config show`,
+		Args:              cmdutil.Args(cobra.MaximumNArgs(1)),
 		ValidArgsFunction: cmdutil.CompleteFirstArg(f.ProfileCandidates),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			name := f.ProfileName()
+			switch {
+			case len(args) == 1 && cmd.Flags().Changed(cmdutil.KeyProfile) && args[0] != name:
+				return cmdutil.UsageErrorf("config show %s names another profile than --profile %s: give one", args[0], name)
+			case len(args) == 1:
+				name = args[0]
+			case name == "":
+				return cmdutil.UsageErrorf("config show needs a profile: 'smshook config show PROFILE' ('smshook config list' lists them)")
+			}
 			format, err := f.OutputFormat(outputFormats...)
 			if err != nil {
 				return err
@@ -148,7 +161,7 @@ func newCmdShow(f *cmdutil.Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			p, err := cfg.Profile(args[0])
+			p, err := cfg.Profile(name)
 			if err != nil {
 				return cmdutil.UsageError(err)
 			}

@@ -137,6 +137,20 @@ the URL has none. --respond, --respond-body and --delay play a failing
 or slow endpoint instead, to exercise a provider's retries (--respond leaves
 the handshake alone, and beats a profile's forward_to).
 
+Behind a tunnel or proxy: Twilio, Plivo, MessageBird and config providers
+whose template has {url} sign the public URL the provider was given. A
+request that verifies only under the URL rebuilt from its own
+X-Forwarded-Proto/Host/Port, Forwarded or X-Original-URL headers is accepted
+and marked "via forwarded URL" (verification cause forwarded_url and url in
+the record and --output json), with a one-time hint to pass --public-url.
+listen binds loopback, so those headers come from your own tunnel; they are
+trusted for that verdict only, never to route or forward. Any other failure
+is diagnosed and explained, never accepted: another form of the URL (http
+and https, the port, a trailing slash, the query), another profile's or the
+demo secret (named, never shown), the wrong validator, a skewed clock or a
+replay, a body cut or padded; the 401 body, a "why:" line under the request
+and the record say which.
+
 Capture: one JSON object per line (JSON Lines), appended to --capture
 (default ./` + DefaultCapturePath + `, mode 0600: it holds auth headers; an
 existing file others can read is made 0600, with a warning; a symbolic link
@@ -441,6 +455,20 @@ func (o *ListenOptions) endpoints() (eps []*server.Endpoint, warnings []string, 
 		for _, p := range reg.All() {
 			eps = append(eps, &server.Endpoint{Name: p.Name, Provider: p, Credentials: p.Demo, Demo: true})
 		}
+	}
+	// Other profiles' and the demo credentials only explain a failure.
+	var cfg *config.Config
+	if o.Config != nil {
+		if c, err := o.Config(); err == nil {
+			cfg = c
+		}
+	}
+	for _, ep := range eps {
+		self := ep.Name
+		if ep.Demo {
+			self = ""
+		}
+		ep.Known = config.KnownCredentials(cfg, ep.Provider, self, o.Getenv)
 	}
 	if o.Tolerance != 0 {
 		if err := setTolerance(eps, o.Tolerance); err != nil {

@@ -43,6 +43,8 @@ type printer struct {
 	stats
 	full     chan struct{} // closed when --max-events requests have come
 	fullDone bool
+	// forwardHinted is set once the hint about --public-url is shown.
+	forwardHinted bool
 	// out carries formatted output to the goroutine that writes stdout, so
 	// that a request never waits on the terminal and a burst of lines
 	// takes one write.
@@ -167,6 +169,7 @@ func (p *printer) event(ev *server.Event) {
 		p.jsonLine(out, ev)
 	} else {
 		out.Write(append(p.appendLine(out.AvailableBuffer(), ev), '\n'))
+		p.why(out, ev.Record.Verification)
 		p.details(out, ev)
 	}
 
@@ -186,6 +189,10 @@ func (p *printer) event(ev *server.Event) {
 	default:
 		p.events++
 		p.invalid++
+	}
+	if v := rec.Verification; v.Valid && v.Cause() == signing.CauseForwardedURL && !p.forwardHinted {
+		p.forwardHinted = true
+		p.forwardedHint(v.Diagnosis.URL)
 	}
 	if ev.CaptureErr != nil {
 		p.captureFailed++
@@ -285,6 +292,9 @@ func (p *printer) appendLine(b []byte, ev *server.Event) []byte {
 	switch v.Verdict() {
 	case capture.VerdictVerified:
 		add(cs.SuccessIcon())
+		if v.Cause() == signing.CauseForwardedURL {
+			add(paint(cs.Yellow, "via forwarded URL"))
+		}
 	case capture.VerdictInvalid:
 		add(cs.FailureIcon() + " " + paint(cs.Red, iostreams.SafeLine(v.Reason)))
 	case capture.VerdictUnchecked:
@@ -317,6 +327,28 @@ func (p *printer) appendLine(b []byte, ev *server.Event) []byte {
 const lineTimeLayout = "15:04:05.000"
 
 // details prints what --print asks for under the line.
+// why adds, under a request whose signature failed, what its diagnosis
+// found; a request without a cause gets no line. The message holds URLs
+// from the request's headers: through the terminal door.
+func (p *printer) why(out io.Writer, v capture.Verification) {
+	if v.Valid || v.Cause() == "" {
+		return
+	}
+	fmt.Fprintf(out, "    %s %s\n", p.cs.Gray("why:"), iostreams.SafeLine(v.Message))
+}
+
+// forwardedHint says once, on stderr, what makes a request behind a proxy
+// verify without its forwarded headers. Called with p.mu held.
+func (p *printer) forwardedHint(signedURL string) {
+	public := signedURL
+	if u, err := url.Parse(signedURL); err == nil && u.Host != "" {
+		public = u.Scheme + "://" + u.Host
+	}
+	fmt.Fprintf(p.o.IO.ErrOut, "%s a request verified only against %s, the URL its proxy's forwarded headers give: "+
+		"pass --public-url %s to listen, and make your app trust its proxy's forwarded headers (README: Troubleshooting)\n",
+		p.ecs.Yellow("hint:"), iostreams.SafeLine(signedURL), iostreams.SafeLine(public))
+}
+
 func (p *printer) details(out io.Writer, ev *server.Event) {
 	if p.o.Print == "" {
 		return

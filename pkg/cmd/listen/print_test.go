@@ -106,3 +106,26 @@ func TestStderrLinesEscape(t *testing.T) {
 		t.Errorf("stderr %q, want %q", got, want)
 	}
 }
+
+// The why: line and the --public-url hint carry URLs and names that came
+// with the request: they go through the terminal door.
+func TestWhyLineAndHintEscape(t *testing.T) {
+	hostile := "https://a.example/\x1b[2J\u009b\u202e"
+	ios, _, _, stderr := iostreams.Test()
+	p := &printer{o: &ListenOptions{IO: ios}, cs: ios.ColorScheme(), ecs: ios.ErrColorScheme()}
+	var out strings.Builder
+	p.why(&out, capture.Verification{Reason: "mismatch", Message: "the signature matches " + hostile,
+		Diagnosis: &capture.Diagnosis{Cause: "url_variant", URL: hostile}})
+	p.forwardedHint(hostile)
+	for name, got := range map[string]string{"why": out.String(), "hint": stderr.String()} {
+		if strings.ContainsAny(got, "\x1b\u009b\u202e") || !strings.Contains(got, `\x1b[2J\x9b\u202e`) {
+			t.Errorf("%s: %q", name, got)
+		}
+	}
+	out.Reset()
+	p.why(&out, capture.Verification{Reason: "mismatch", Message: "does not match"})
+	p.why(&out, capture.Verification{Valid: true, Message: "valid", Diagnosis: &capture.Diagnosis{Cause: "forwarded_url"}})
+	if out.Len() != 0 {
+		t.Errorf("a why: line without a cause, or on a valid request: %q", out.String())
+	}
+}

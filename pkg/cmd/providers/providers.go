@@ -178,6 +178,9 @@ func showRun(f *cmdutil.Factory, name string, byProfile bool) error {
 	if len(p.SuccessStatuses) > 0 {
 		fmt.Fprintf(out, "reply: %s count as success\n", joinInts(p.SuccessStatuses))
 	}
+	if p.QueryCallbacks {
+		fmt.Fprintln(out, "GET:   callbacks may come as GET with the parameters in the query (sign, verify, send -X GET, listen)")
+	}
 	for _, k := range p.Kinds {
 		fmt.Fprintf(out, "\n%s %s: %s\n", cs.Bold("kind"), cs.Cyan(k.Name), k.Description)
 		fmt.Fprintf(out, "  %s, Content-Type: %s, normalized as %s\n", k.Method, k.ContentType(), k.Schema.Kind)
@@ -190,6 +193,13 @@ func showRun(f *cmdutil.Factory, name string, byProfile bool) error {
 		fmt.Fprintf(out, "\n%s: POST to the URL with ?%s=<validation key>; answer 200 with JSON holding %s (and %s)\n",
 			cs.Bold("handshake"), h.QueryParam, h.KeyField, h.ChallengeField)
 		writeIndented(out, iostreams.PrettyBody(h.Fixture, cs.Enabled()))
+	}
+	d := p.Delivery
+	fmt.Fprintf(out, "\n%s\n", cs.Bold("delivery"))
+	fmt.Fprintf(out, "  timeout: %s\n", d.TimeoutText())
+	fmt.Fprintf(out, "  retries: %s\n", d.RetriesText())
+	if d.Source != "" {
+		fmt.Fprintf(out, "  source:  %s\n", d.Source)
 	}
 	if len(p.Notes) > 0 {
 		fmt.Fprintf(out, "\n%s\n", cs.Bold("notes"))

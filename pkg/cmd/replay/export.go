@@ -140,7 +140,7 @@ func (o *ReplayOptions) exportHAR(w io.Writer, in *input, bad *badLines, skips *
 		anyRedacted = anyRedacted || hidden
 		if o.To != "" {
 			retargeted := *rec
-			retargeted.URL = sec.url(targetURL(o.To, rec.URL))
+			retargeted.URL = sec.url(targetURL(o.To, rec.URL, rec.Method))
 			rec = &retargeted
 		}
 		if err := hw.Write(rec); err != nil {
@@ -166,7 +166,7 @@ func (o *ReplayOptions) exportCurl(w io.Writer, in *input, bad *badLines, skips 
 		}
 		rec, hidden := sec.record(rec)
 		anyRedacted = anyRedacted || hidden
-		target := sec.url(targetURL(o.To, rec.URL))
+		target := sec.url(targetURL(o.To, rec.URL, rec.Method))
 		fmt.Fprintf(bw, "\n%s\n", cmdutil.ShellComment(orDash(rec.ID), orDash(rec.Provider)+" "+orDash(rec.Kind), rec.ReceivedAt.UTC().Format(time.RFC3339)))
 		fmt.Fprintln(bw, cmdutil.FormatCurl(rec.Method, target, client.ResendHeader(rec.Headers), rec.Body(), ""))
 		n++

@@ -257,7 +257,6 @@ func (c curlCall) parse(t *testing.T) *sentRequest {
 	return r
 }
 
-
 func compareCall(t *testing.T, shell string, rec *capture.Record, got *sentRequest) {
 	t.Helper()
 	var want []string

@@ -266,6 +266,11 @@ func (o *ReplayOptions) check() error {
 	case o.Timeout <= 0:
 		return cmdutil.UsageErrorf("--timeout must be positive")
 	}
+	if o.To != "" {
+		if err := cmdutil.CheckHTTPURL(o.To); err != nil {
+			return cmdutil.UsageErrorf("--to %v", err)
+		}
+	}
 	for _, s := range o.statuses {
 		st, err := capture.ParseStatus(s)
 		if err != nil {

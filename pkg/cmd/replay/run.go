@@ -478,12 +478,19 @@ func (o *ReplayOptions) capturedProfile(rec *capture.Record, providerName string
 // targetURL is where a record goes: the target as given, or, when the
 // target names only a host ("http://host:port"), that host with the path
 // and query the record was captured at, so that a mixed capture replays
-// to the same routes of another listener.
-func targetURL(target, captured string) string {
+// to the same routes of another listener. A GET callback's query is its
+// payload: it goes along to a target with a path and no query too.
+func targetURL(target, captured, method string) string {
 	if target == "" {
 		return captured
 	}
-	u, _ := client.KeepRoute(target, captured)
+	u, kept := client.KeepRoute(target, captured)
+	if !kept && method == "GET" && !strings.Contains(target, "?") {
+		if _, query, ok := strings.Cut(captured, "?"); ok {
+			query, _, _ = strings.Cut(query, "#")
+			u = client.WithQuery(target, []byte(query))
+		}
+	}
 	return u
 }
 
@@ -500,7 +507,7 @@ func recordLabel(rec *capture.Record) string {
 func (o *ReplayOptions) request(pl *plan, rec *capture.Record) (*client.Request, *signer, error) {
 	req := &client.Request{
 		Method: rec.Method,
-		URL:    targetURL(pl.target, rec.URL),
+		URL:    targetURL(pl.target, rec.URL, rec.Method),
 		Header: client.ResendHeader(rec.Headers),
 		Body:   rec.Body(),
 		Name:   rec.ID,

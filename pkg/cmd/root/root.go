@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/smshook/smshook/pkg/cmd/check"
 	"github.com/smshook/smshook/pkg/cmd/completion"
 	configcmd "github.com/smshook/smshook/pkg/cmd/config"
 	"github.com/smshook/smshook/pkg/cmd/inspect"
@@ -87,7 +88,8 @@ delivery reports and inbound messages from Dexatel, MOBtexting, Cellcast,
 Twilio, Telnyx, Vonage and more (see 'smshook providers').
 
 Sign a test payload and paste the header into curl, listen locally while you
-build a handler, send or replay events at it, and smoke-test it in CI.
+build a handler, send or replay events at it, smoke-test it in CI, and check
+that it rejects forgeries and answers in time ('smshook check').
 
 Settings come from flags, then SMSHOOK_* env vars (SMSHOOK_PROFILE,
 SMSHOOK_OUTPUT, SMSHOOK_COLOR, SMSHOOK_CONFIG, SMSHOOK_SECRET, …), then the
@@ -144,6 +146,7 @@ config file ($XDG_CONFIG_HOME/smshook/config.yaml; see 'smshook config init').
 		sign.NewCmdSign(f, nil),
 		verify.NewCmdVerify(f, nil),
 		send.NewCmdSend(f, nil),
+		check.NewCmdCheck(f, nil),
 		listen.NewCmdListen(f, nil),
 		replay.NewCmdReplay(f, nil),
 		inspect.NewCmdInspect(f, nil),

@@ -4,7 +4,9 @@
 package send
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -301,6 +303,17 @@ func sendRun(opts *SendOptions) error {
 		method = strings.ToUpper(opts.Method)
 	}
 	pl.builder = &client.Builder{Method: method, Header: header, Scheme: pl.scheme, Credentials: t.Credentials, Now: opts.Now}
+	if method == http.MethodGet && !opts.Handshake {
+		// A GET callback carries the form in the query, and no body.
+		if !p.QueryCallbacks {
+			return cmdutil.UsageErrorf("%s sends no GET callbacks: drop -X GET", p.Name)
+		}
+		givenForm := body != nil && !json.Valid(bytes.TrimSpace(body))
+		if !givenForm && !strings.Contains(header.Get("Content-Type"), "form") {
+			return cmdutil.UsageErrorf("a GET callback carries form parameters in its query, and this %s body is %s: send it with POST, or give form parameters with --data 'a=1&b=2'", p.Name, header.Get("Content-Type"))
+		}
+		pl.builder.InQuery = true
+	}
 
 	if opts.Handshake {
 		return handshakeRun(opts, format, t, pl)
@@ -386,13 +399,10 @@ func (o *SendOptions) targetURL(t *cmdutil.Target, kind *provider.Kind) (string,
 	if target == "" {
 		return "", cmdutil.UsageErrorf("no target URL: pass --to URL or set url in a profile (or --demo to send to a local 'smshook listen')")
 	}
-	u, err := url.Parse(target)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		if !strings.Contains(target, "://") && !strings.HasPrefix(target, "/") {
-			return "", cmdutil.UsageErrorf("%q is not an http or https URL: did you mean http://%s?", redact.URL(target), redact.URL(target))
-		}
-		return "", cmdutil.UsageErrorf("%q is not an http or https URL such as http://127.0.0.1:3000/webhooks", redact.URL(target))
+	if err := cmdutil.CheckHTTPURL(target); err != nil {
+		return "", cmdutil.UsageError(err)
 	}
+	u, _ := url.Parse(target)
 	if o.To != "" && u.Path == "" {
 		// --to http://localhost:8787: the route a listener serves the
 		// profile (or with no profile, the provider) at.

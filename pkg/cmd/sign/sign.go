@@ -52,6 +52,9 @@ The payload is FILE, '-' for stdin, or the provider's example for an event
 kind with --event KIND (see 'smshook providers show PROVIDER'). With no FILE
 and no --event, the body is read from stdin when stdin is not a terminal.
 The bytes are signed exactly as given: a trailing newline is part of the body.
+An empty body is a body: a GET callback (Vonage, Twilio, MessageBird, Plivo)
+has none and carries its parameters in the query, e.g.
+  smshook sign vonage -X GET --url 'https://host/dlr?msisdn=…&status=delivered' /dev/null
 
 With --profile, the provider and credentials come from the profile; a single
 argument is then the FILE unless it names a provider.
@@ -174,13 +177,19 @@ func signRun(opts *SignOptions) error {
 			if err := cmdutil.CheckHTTPURL(req.URL); err != nil {
 				return cmdutil.UsageErrorf("profile %q: url %v", t.Profile.Name, err)
 			}
+		} else if p.Auth.SignsURL() {
+			// The signature holds only for this URL: say which, so that a
+			// header pasted elsewhere does not fail without a clue.
+			fmt.Fprintf(opts.IO.ErrOut, "note: %s signs the URL; signed for %s, where 'smshook listen' serves it: pass --url with the URL your handler is given\n", p.Name, req.URL)
 		}
 	}
 	contentKind := kind
 	if contentKind == nil {
 		contentKind = p.Kinds[0]
 	}
-	req.Header.Set("Content-Type", contentKind.ContentType())
+	if len(req.Body) > 0 || req.Method != "GET" {
+		req.Header.Set("Content-Type", contentKind.ContentType())
+	}
 
 	if err := scheme.Sign(&req, t.Credentials); err != nil {
 		return cmdutil.UsageError(fmt.Errorf("cannot sign for %s: %v", p.Name, err))

@@ -23,6 +23,9 @@ import (
 type VerifyOptions struct {
 	IO            *iostreams.IOStreams
 	ResolveTarget func(providerArg string, flags config.CredentialFlags) (*cmdutil.Target, error)
+	// KnownCredentials lists the other credentials known for the target's
+	// provider, tried when the signature does not match.
+	KnownCredentials func(t *cmdutil.Target) []signing.NamedCredentials
 
 	ProviderArg string
 	File        string // FILE, "-" for stdin, or "" (stdin when it is not a terminal)
@@ -40,12 +43,14 @@ type VerifyOptions struct {
 	Method string
 	// Tolerance overrides how old or new a signed timestamp may be.
 	Tolerance time.Duration
-	Output    string
+	// Explain lists every check tried after a mismatch, and its result.
+	Explain bool
+	Output  string
 }
 
 // NewCmdVerify builds `smshook verify`.
 func NewCmdVerify(f *cmdutil.Factory, runF func(*VerifyOptions) error) *cobra.Command {
-	opts := &VerifyOptions{IO: f.IOStreams, ResolveTarget: f.ResolveTarget}
+	opts := &VerifyOptions{IO: f.IOStreams, ResolveTarget: f.ResolveTarget, KnownCredentials: f.KnownCredentials}
 	var headerLines []string
 	cmd := &cobra.Command{
 		Use:   "verify PROVIDER [FILE|-]",
@@ -71,8 +76,20 @@ every secret a profile lists (secret and previous_secrets) is accepted.
 Providers whose auth is optional still need credentials to verify against.
 Nothing verify prints contains a secret.
 
+When the signature does not match, verify looks for why, and names a cause
+only when a check matches: the URL rebuilt from the request's
+X-Forwarded-Proto/Host/Port, Forwarded or X-Original-URL headers, the URL
+with http and https swapped, with or without the port, a trailing slash or
+the query, reordered or re-encoded; another profile's secret (or a previous
+or demo one: named, never shown); the wrong validator (a Twilio JSON body
+read as a form, a Standard Webhooks key used as text, a signature or secret
+in another encoding); a signed timestamp minutes off (a clock) or hours old
+(a replay); a body cut short of its Content-Length or padded with NULs, a
+BOM or newlines. --explain lists every check tried and its result.
+
 --output json prints the result (valid, reason, message, header, encoding,
-secret_index) on stdout whether or not the signature is valid.
+secret_index, and cause, url and how when a cause was found; checks with
+--explain) on stdout whether or not the signature is valid.
 
 ` + cmdutil.ExitStatusHelp + `
 
@@ -112,6 +129,7 @@ Here 1 means the signature or credentials are invalid; the reason is on stderr.`
 	fl.StringVarP(&opts.Event, "event", "e", "", "verify against the provider's example payload of event `KIND`")
 	fl.StringVar(&opts.URL, "url", "", "`URL` the provider sent the request to, for schemes that sign it (default: the profile's url, else listen's; with --request, the request's own)")
 	fl.StringVarP(&opts.Method, "method", "X", "", "HTTP method the request came with (default POST)")
+	fl.BoolVar(&opts.Explain, "explain", false, "after a mismatch, list every check tried (URL variants, other secrets, validators, time, body) and its result")
 	fl.DurationVar(&opts.Tolerance, "tolerance", 0, "how far a signed timestamp may be from now, either way (default 5m; negative: no age check, for old captures)")
 
 	cmdutil.SetOutputFormats(cmd, outputFormats...)
@@ -185,17 +203,35 @@ func verifyRun(opts *VerifyOptions) error {
 	}
 
 	result := scheme.Verify(&req, t.Credentials)
-	result = signing.Explain(scheme, &req, t.Credentials, result)
-	result = signing.WithURLHint(scheme.Spec(), result, "pass the URL the provider was given with --url")
+	var diagnosis signing.Diagnosis
+	if !result.Valid {
+		result, diagnosis = signing.Diagnose(scheme, &req, t.Credentials, result, signing.DiagnoseOptions{
+			Self:    profileName(t),
+			Others:  opts.knownCredentials(t),
+			URLFlag: "--url",
+		})
+		if diagnosis.Cause == "" {
+			result = signing.WithURLHint(scheme.Spec(), result, "pass the URL the provider was given with --url")
+		}
+	}
 
 	streams := opts.IO
 	if opts.Output == "json" {
-		if err := iostreams.WriteJSON(streams.Out, result, streams.JSONColorEnabled()); err != nil {
+		out := jsonResult{Result: result, Cause: diagnosis.Cause, URL: diagnosis.URL, How: diagnosis.How}
+		if opts.Explain {
+			out.Checks = diagnosis.Checks
+			if out.Checks == nil {
+				out.Checks = []signing.Check{}
+			}
+		}
+		if err := iostreams.WriteJSON(streams.Out, out, streams.JSONColorEnabled()); err != nil {
 			return err
 		}
 	} else if result.Valid {
 		cs := streams.ColorScheme()
 		fmt.Fprintf(streams.Out, "%s valid: %s%s\n", cs.SuccessIcon(), describeMatch(scheme, result), whichSecret(scheme.Spec(), t.Credentials, result))
+	} else if opts.Explain {
+		printChecks(streams, diagnosis.Checks)
 	}
 	if !result.Valid {
 		return cmdutil.FailureErrorf("invalid signature: %s", result.Message)
@@ -311,4 +347,46 @@ func whichSecret(spec signing.Spec, c signing.Credentials, r signing.Result) str
 		return ""
 	}
 	return fmt.Sprintf(" (secret %d of %d)", r.SecretIndex+1, len(c.Secrets))
+}
+
+// jsonResult is what --output json prints: the result, and what the
+// diagnosis of a failure found.
+type jsonResult struct {
+	signing.Result
+	Cause  string          `json:"cause,omitempty"`
+	URL    string          `json:"url,omitempty"`
+	How    string          `json:"how,omitempty"`
+	Checks []signing.Check `json:"checks,omitempty"`
+}
+
+// printChecks lists what the diagnosis tried, one line each. The URLs in
+// them come from the request's headers: through the terminal door.
+func printChecks(streams *iostreams.IOStreams, checks []signing.Check) {
+	cs := streams.ColorScheme()
+	if len(checks) == 0 {
+		fmt.Fprintln(streams.Out, "no other check applies to this failure")
+		return
+	}
+	fmt.Fprintf(streams.Out, "checks tried after the mismatch (%d):\n", len(checks))
+	for _, c := range checks {
+		mark, result := cs.FailureIcon(), "no match"
+		if c.Match {
+			mark, result = cs.SuccessIcon(), "match"
+		}
+		fmt.Fprintf(streams.Out, "  %s %-9s %s: %s\n", mark, c.Check, iostreams.SafeLine(c.Tried), result)
+	}
+}
+
+func (opts *VerifyOptions) knownCredentials(t *cmdutil.Target) []signing.NamedCredentials {
+	if opts.KnownCredentials == nil {
+		return nil
+	}
+	return opts.KnownCredentials(t)
+}
+
+func profileName(t *cmdutil.Target) string {
+	if t.Profile == nil {
+		return ""
+	}
+	return t.Profile.Name
 }

@@ -2,6 +2,9 @@ package verify
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -90,7 +93,7 @@ func TestNewCmdVerifyOptions(t *testing.T) {
 		{[]string{"dexatel", "body.json", "--event", "delivery", "-s", "x"}, "give the body as FILE or with --event, not both"},
 		{[]string{"dexatel", "-H", "no colon", "body.json"}, `--header "no colon" is not 'Name: value'`},
 		{[]string{"dexatel", "--request", "r.http", "-X", "GET"}, "--request holds the method: drop --method"},
-		{[]string{"dexatel", "-s", "x", "--url", "ftp://h/x"}, `--url "ftp://h/x" is not an http(s) URL`},
+		{[]string{"dexatel", "-s", "x", "--url", "ftp://h/x"}, `--url "ftp://h/x" is not an http or https URL`},
 	}
 	for _, tt := range refused {
 		f, _, _ := invocation{}.factory()
@@ -306,5 +309,39 @@ func TestVerifyTerminalStdin(t *testing.T) {
 	want := "no body: give the body as received as FILE or '-' for stdin, or the whole request with --request FILE"
 	if err == nil || err.Error() != want || cmdutil.ExitCode(err) != cmdutil.ExitUsage {
 		t.Errorf("error = %v, want usage error %q", err, want)
+	}
+}
+
+// verify names each serializer, from its real output (the fixtures and their
+// generating commands are in pkg/signing/testdata/reserialized): a Node
+// sender signed node.json, and a handler's framework wrote it again.
+func TestVerifyNamesSerializer(t *testing.T) {
+	dir := filepath.Join("..", "..", "signing", "testdata", "reserialized")
+	sent, err := os.ReadFile(filepath.Join(dir, "signed", "node.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mac := hmac.New(sha256.New, []byte("S"))
+	mac.Write(sent)
+	sig := base64.StdEncoding.EncodeToString(mac.Sum(nil))
+	for file, name := range map[string]string{
+		"python.json":         "Python's json.dumps",
+		"python_indent4.json": "Python's json.dumps(indent=4)",
+		"fastapi.json":        "FastAPI's JSONResponse",
+		"drf.json":            "Django REST framework's JSONRenderer",
+		"php.json":            "PHP's json_encode",
+		"php_pretty.json":     "PHP's json_encode(JSON_PRETTY_PRINT)",
+		"ruby_to_json.json":   "Ruby's JSON.generate (to_json)",
+		"ruby_pretty.json":    "Ruby's JSON.pretty_generate",
+		"jackson.json":        "Java's Jackson",
+		"jackson_pretty.json": "Java's Jackson (writerWithDefaultPrettyPrinter)",
+		"dotnet.json":         ".NET's System.Text.Json", // hand-written: no .NET here
+	} {
+		_, _, err := invocation{args: []string{"dexatel", "--secret", "S", "--signature", sig, filepath.Join(dir, "from_node", file)}}.run(t)
+		want := "X-Dexatel-Signature matches the body as Node's JSON.stringify writes it, not the bytes given (written as " + name + " writes JSON): " +
+			"something parsed the JSON and wrote it again between signing and this check (most often your framework); verify the raw request bytes as received"
+		if err == nil || err.Error() != "invalid signature: "+want || cmdutil.ExitCode(err) != cmdutil.ExitFailure {
+			t.Errorf("%s: %v (exit %d)\nwant %q", file, err, cmdutil.ExitCode(err), want)
+		}
 	}
 }
