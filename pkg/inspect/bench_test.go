@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -73,11 +74,14 @@ func BenchmarkFilterMillion(b *testing.B) {
 	x := NewRing(0)
 	statuses := []string{"accepted", "sent", "delivered", "failed"}
 	for i := range 1000000 {
-		x.entries.push(entry{sum: Summary{Seq: int64(i + 1), ID: fmt.Sprintf("id-%d", i), Provider: "dexatel",
-			Profile: "dexatel", Kind: "delivery", EventKind: "delivery", MessageID: fmt.Sprintf("m-%d", i/4),
-			Status: statuses[i%4], Verdict: "verified"}})
+		s := Summary{ID: fmt.Sprintf("id-%d", i), Time: t0, Provider: "dexatel", Profile: "dexatel", Kind: "delivery",
+			EventKind: "delivery", MessageID: fmt.Sprintf("m-%d", i/4), Status: statuses[i%4], Verdict: "verified",
+			Method: "POST", Path: "/dexatel"}
+		if i == 8 {
+			s.Verdict = "invalid" // one match, so the whole index is scanned
+		}
+		x.entries.push(x.pack(&s))
 	}
-	x.entries.at(10).sum.Verdict = "invalid" // one match, so the whole index is scanned
 	q, err := ParseQuery("provider:dexatel status:accepted -verified", time.Now(), time.UTC)
 	if err != nil {
 		b.Fatal(err)
@@ -137,4 +141,30 @@ func BenchmarkNewestFirst(b *testing.B) {
 		}
 		x.Close()
 	}
+}
+
+// BenchmarkIndexMemory: the index's memory per event, and what that makes
+// for a 1 GB capture of the same records (MiB/GB).
+func BenchmarkIndexMemory(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "c.jsonl")
+	const n = 200000
+	size := writeBenchCapture(b, path, n)
+	var perEvent float64
+	for range b.N {
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		x, err := NewFileIndex(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		x.Poll()
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		perEvent = float64(after.HeapAlloc-before.HeapAlloc) / n
+		runtime.KeepAlive(x)
+		x.Close()
+	}
+	b.ReportMetric(perEvent, "B/event")
+	b.ReportMetric(perEvent*(1e9/(float64(size)/n))/(1<<20), "MiB/GB")
 }

@@ -18,12 +18,6 @@ var ErrNotFound = errors.New("no event with that id")
 
 // entry is one indexed record: its summary, and where the record is: an
 // offset in the file, or the record itself in a ring.
-type entry struct {
-	sum    Summary
-	offset int64
-	rec    *capture.Record
-}
-
 // Index holds a summary per record, newest last, and finds a record by id.
 // It is one of two stores: a capture file it follows (NewFileIndex), or a
 // bounded ring of records in memory (NewRing), for listen --no-capture and
@@ -48,10 +42,14 @@ type Index struct {
 	back    int64
 	opened  bool
 	skipped int // lines that are not records
-	// unrouted counts the entries that matched no route.
-	unrouted int
+	// unroutedCount counts the entries that matched no route.
+	unroutedCount int
 	// latency holds listen's latencies of records not indexed yet.
 	latency map[string]float64
+
+	// shapes are the interned shapes of entries (see pack).
+	shapes   []shape
+	shapeIDs map[shape]uint32
 
 	// onAdd is told each new summary (the SSE fan-out); it must not block.
 	onAdd func(Summary)
@@ -60,13 +58,13 @@ type Index struct {
 // NewRing is an index of records added with Add, keeping the newest max
 // (0 keeps all).
 func NewRing(max int) *Index {
-	return &Index{byID: map[string]int64{}, ringMax: max, first: 1}
+	return &Index{byID: map[string]int64{}, ringMax: max, first: 1, shapeIDs: map[shape]uint32{}}
 }
 
 // NewBoundedRing keeps the newest max records whose bodies hold at most
 // maxBytes together (the newest is always kept).
 func NewBoundedRing(max, maxBytes int) *Index {
-	return &Index{byID: map[string]int64{}, ringMax: max, ringMaxBytes: maxBytes, first: 1}
+	return &Index{byID: map[string]int64{}, ringMax: max, ringMaxBytes: maxBytes, first: 1, shapeIDs: map[shape]uint32{}}
 }
 
 // NewFileIndex opens the capture file at path for indexing: each Poll
@@ -77,7 +75,7 @@ func NewFileIndex(path string) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Index{byID: map[string]int64{}, path: path, file: f, first: backSeq, latency: map[string]float64{}}, nil
+	return &Index{byID: map[string]int64{}, path: path, file: f, first: backSeq, latency: map[string]float64{}, shapeIDs: map[shape]uint32{}}, nil
 }
 
 // Close releases the file.
@@ -108,10 +106,15 @@ func (x *Index) Add(rec *capture.Record, latency time.Duration) Summary {
 		ms := float64(latency) / float64(time.Millisecond)
 		s.LatencyMS = &ms
 	}
-	x.entries.push(entry{sum: s, rec: rec})
-	x.byID[s.ID] = seq
+	e := x.pack(&s)
+	if e.more == nil {
+		e.more = &extra{}
+	}
+	e.more.rec = rec
+	x.entries.push(e)
+	x.byID[e.id()] = seq // the key shares the packed string's bytes
 	if s.Unrouted {
-		x.unrouted++
+		x.unroutedCount++
 	}
 	x.ringBytes += s.BodySize
 	drop := 0
@@ -121,23 +124,23 @@ func (x *Index) Add(rec *capture.Record, latency time.Duration) Summary {
 	if x.ringMaxBytes > 0 {
 		bytes := x.ringBytes
 		for i := range drop {
-			bytes -= x.entries.at(i).sum.BodySize
+			bytes -= int(x.entries.at(i).bodySize)
 		}
 		for bytes > x.ringMaxBytes && drop < x.entries.len()-1 {
-			bytes -= x.entries.at(drop).sum.BodySize
+			bytes -= int(x.entries.at(drop).bodySize)
 			drop++
 		}
 	}
 	if drop > 0 {
 		for i := range drop {
 			e := x.entries.at(i)
-			if x.byID[e.sum.ID] == e.sum.Seq {
-				delete(x.byID, e.sum.ID)
+			if id := e.id(); x.byID[id] == x.first+int64(i) {
+				delete(x.byID, id)
 			}
-			if e.sum.Unrouted {
-				x.unrouted--
+			if x.unrouted(e) {
+				x.unroutedCount--
 			}
-			x.ringBytes -= e.sum.BodySize
+			x.ringBytes -= int(e.bodySize)
 		}
 		x.entries.dropFront(drop)
 		x.first += int64(drop)
@@ -159,8 +162,8 @@ func (x *Index) NoteLatency(id string, d time.Duration) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if seq, ok := x.byID[id]; ok {
-		if e := x.entryLocked(seq); e != nil && e.sum.LatencyMS == nil {
-			e.sum.LatencyMS = &ms
+		if e := x.entryLocked(seq); e != nil && e.latency < 0 {
+			e.latency = float32(ms)
 		}
 		return
 	}
@@ -291,7 +294,8 @@ const backSeq = 1 << 40
 
 func (x *Index) reset() {
 	x.mu.Lock()
-	x.entries, x.byID, x.first, x.pos, x.skipped, x.unrouted = entries{}, map[string]int64{}, backSeq, 0, 0, 0
+	x.entries, x.byID, x.first, x.pos, x.skipped, x.unroutedCount = entries{}, map[string]int64{}, backSeq, 0, 0, 0
+	x.shapes, x.shapeIDs = nil, map[shape]uint32{}
 	x.back, x.opened = 0, false
 	x.mu.Unlock()
 }
@@ -356,12 +360,14 @@ func (x *Index) index(start, end int64, back bool) (int, error) {
 		for i := len(recs) - 1; i >= 0; i-- {
 			x.first--
 			s := summarize(recs[i].rec, x.first)
-			x.entries.pushFront(entry{sum: s, offset: recs[i].off})
+			e := x.pack(&s)
+			e.offset = recs[i].off
+			x.entries.pushFront(e)
 			if _, newer := x.byID[s.ID]; !newer {
-				x.byID[s.ID] = s.Seq
+				x.byID[e.id()] = s.Seq
 			}
 			if s.Unrouted {
-				x.unrouted++
+				x.unroutedCount++
 			}
 		}
 		return len(recs), nil
@@ -373,10 +379,12 @@ func (x *Index) index(start, end int64, back bool) (int, error) {
 			s.LatencyMS = &ms
 			delete(x.latency, f.rec.ID)
 		}
-		x.entries.push(entry{sum: s, offset: f.off})
-		x.byID[s.ID] = seq
+		e := x.pack(&s)
+		e.offset = f.off
+		x.entries.push(e)
+		x.byID[e.id()] = seq
 		if s.Unrouted {
-			x.unrouted++
+			x.unroutedCount++
 		}
 		if x.onAdd != nil {
 			x.onAdd(s)
@@ -404,8 +412,10 @@ func (x *Index) Get(id string) (*capture.Record, Summary, error) {
 	x.mu.RLock()
 	seq, ok := x.byID[id]
 	var e entry
+	var sum Summary
 	if ok {
 		e = *x.entryLocked(seq)
+		sum = withLatency(&e, x.unpack(&e, seq))
 	}
 	f := x.file
 	x.mu.RUnlock()
@@ -413,14 +423,14 @@ func (x *Index) Get(id string) (*capture.Record, Summary, error) {
 		return nil, Summary{}, ErrNotFound
 	}
 	rec, err := x.read(f, &e)
-	return rec, e.sum, err
+	return rec, sum, err
 }
 
 // read returns the entry's record: from the ring, or from the file at its
 // offset.
 func (x *Index) read(f *os.File, e *entry) (*capture.Record, error) {
-	if e.rec != nil {
-		return e.rec, nil
+	if rec := e.record(); rec != nil {
+		return rec, nil
 	}
 	r := capture.NewReader(io.NewSectionReader(f, e.offset, 1<<62))
 	rec, err := r.Next()
@@ -466,16 +476,17 @@ func (x *Index) List(q *Query, before int64, limit int) (Page, error) {
 				return rec.Body()
 			}
 		}
-		if !q.Match(&e.sum, body) {
+		s := x.unpack(e, x.first+int64(i))
+		if !q.Match(&s, body) {
 			continue
 		}
 		if len(p.Events) == limit {
-			p.Next = e.sum.Seq + 1
+			p.Next = s.Seq + 1
 			break
 		}
-		p.Events = append(p.Events, e.sum)
+		p.Events = append(p.Events, withLatency(e, s))
 	}
-	p.Unrouted = x.unrouted
+	p.Unrouted = x.unroutedCount
 	return p, nil
 }
 
@@ -486,9 +497,13 @@ func (x *Index) ByMessage(provider, messageID string) []Summary {
 	defer x.mu.RUnlock()
 	var out []Summary
 	for i := range x.entries.len() {
-		s := &x.entries.at(i).sum
+		e := x.entries.at(i)
+		if e.big() == nil && e.field(1) != messageID {
+			continue // most entries: no need to unpack
+		}
+		s := x.unpack(e, x.first+int64(i))
 		if s.MessageID == messageID && s.Provider == provider && !s.Unrouted {
-			out = append(out, *s)
+			out = append(out, withLatency(e, s))
 		}
 	}
 	return out
@@ -501,12 +516,13 @@ func (x *Index) Conversation(provider, a, b string) []Summary {
 	defer x.mu.RUnlock()
 	var out []Summary
 	for i := range x.entries.len() {
-		s := &x.entries.at(i).sum
+		e := x.entries.at(i)
+		s := x.unpack(e, x.first+int64(i))
 		if s.EventKind != string(codec.KindInbound) || s.Provider != provider {
 			continue
 		}
 		if s.From == a && s.To == b || s.From == b && s.To == a {
-			out = append(out, *s)
+			out = append(out, withLatency(e, s))
 		}
 	}
 	return out
@@ -531,7 +547,8 @@ func (x *Index) Select(q *Query, max int, f func(*capture.Record) error) error {
 				return rec.Body()
 			}
 		}
-		if q.Match(&e.sum, body) {
+		s := x.unpack(e, x.first+int64(i))
+		if q.Match(&s, body) {
 			picked = append(picked, *e)
 			if len(picked) == max {
 				break

@@ -1,0 +1,166 @@
+package inspect
+
+import (
+	"math"
+	"strings"
+	"time"
+
+	"github.com/smshook/smshook/pkg/capture"
+)
+
+// An entry keeps a summary in about a quarter of a Summary's memory, so
+// that a large capture's index stays small: the fields most records share
+// (profile, provider, kinds, status, verdict, reason, reply status) are
+// one shape, interned; the others are packed into one string.
+type entry struct {
+	offset   int64
+	more     *extra // nil for most entries of a file
+	at       int64  // ReceivedAt in Unix ns; noTime when zero
+	packed   string // id, message id, from, to, raw status, event time, method, path
+	lens     [packedFields - 1]uint16
+	shape    uint32
+	bodySize uint32
+	latency  float32 // ms; negative: unknown
+}
+
+const packedFields = 8
+
+// extra is what few entries have: a ring's record, or a summary that does
+// not fit the compact form (a field over 64 KiB, a time Unix ns cannot
+// hold, a shape past maxShapes).
+type extra struct {
+	rec *capture.Record
+	big *Summary
+}
+
+func (e *entry) record() *capture.Record {
+	if e.more == nil {
+		return nil
+	}
+	return e.more.rec
+}
+
+func (e *entry) big() *Summary {
+	if e.more == nil {
+		return nil
+	}
+	return e.more.big
+}
+
+// maxShapes bounds the interned shapes: a hostile capture could make each
+// record's shape unique (reasons and kinds are read from the file).
+const maxShapes = 1 << 16
+
+const noTime = math.MinInt64
+
+type shape struct {
+	profile, provider, kind, eventKind, status, verdict, reason string
+	replyStatus                                                 int
+	unrouted                                                    bool
+}
+
+func shapeOf(s *Summary) shape {
+	return shape{s.Profile, s.Provider, s.Kind, s.EventKind, s.Status, s.Verdict, s.Reason, s.ReplyStatus, s.Unrouted}
+}
+
+// pack makes the entry for s; x.mu is held.
+func (x *Index) pack(s *Summary) entry {
+	e := entry{latency: -1}
+	if s.LatencyMS != nil {
+		e.latency = float32(*s.LatencyMS)
+	}
+	fields := [packedFields]string{s.ID, s.MessageID, s.From, s.To, s.RawStatus, s.EventTime, s.Method, s.Path}
+	fits := s.BodySize >= 0 && s.BodySize <= math.MaxUint32
+	for i, f := range fields[:packedFields-1] {
+		if len(f) > math.MaxUint16 {
+			fits = false
+			break
+		}
+		e.lens[i] = uint16(len(f))
+	}
+	e.at = noTime
+	if !s.Time.IsZero() {
+		e.at = s.Time.UnixNano()
+		fits = fits && time.Unix(0, e.at).Equal(s.Time)
+	}
+	sh := shapeOf(s)
+	id, known := x.shapeIDs[sh]
+	if !known && len(x.shapes) < maxShapes {
+		id, known = uint32(len(x.shapes)), true
+		x.shapes = append(x.shapes, sh)
+		x.shapeIDs[sh] = id
+	}
+	if !fits || !known {
+		big := *s
+		big.LatencyMS = nil
+		return entry{more: &extra{big: &big}, latency: e.latency, bodySize: uint32(min(max(s.BodySize, 0), math.MaxUint32)), at: noTime}
+	}
+	e.shape = id
+	e.bodySize = uint32(s.BodySize)
+	e.packed = strings.Join(fields[:], "")
+	return e
+}
+
+// field is the packed field i.
+func (e *entry) field(i int) string {
+	start := 0
+	for j := 0; j < i; j++ {
+		start += int(e.lens[j])
+	}
+	if i == packedFields-1 {
+		return e.packed[start:]
+	}
+	return e.packed[start : start+int(e.lens[i])]
+}
+
+func (e *entry) id() string {
+	if big := e.big(); big != nil {
+		return big.ID
+	}
+	return e.packed[:e.lens[0]]
+}
+
+func (x *Index) unrouted(e *entry) bool {
+	if big := e.big(); big != nil {
+		return big.Unrouted
+	}
+	return x.shapes[e.shape].unrouted
+}
+
+// unpack is e's summary at seq, without its latency (see withLatency);
+// x.mu is held.
+func (x *Index) unpack(e *entry, seq int64) Summary {
+	if big := e.big(); big != nil {
+		s := *big
+		s.Seq = seq
+		return s
+	}
+	sh := &x.shapes[e.shape]
+	s := Summary{
+		Seq: seq, Profile: sh.profile, Provider: sh.provider, Kind: sh.kind, EventKind: sh.eventKind,
+		Status: sh.status, Verdict: sh.verdict, Reason: sh.reason, ReplyStatus: sh.replyStatus, Unrouted: sh.unrouted,
+		BodySize: int(e.bodySize),
+	}
+	if e.at != noTime {
+		s.Time = time.Unix(0, e.at).UTC()
+	}
+	start := 0
+	for i, dst := range [packedFields]*string{&s.ID, &s.MessageID, &s.From, &s.To, &s.RawStatus, &s.EventTime, &s.Method, &s.Path} {
+		if i == packedFields-1 {
+			*dst = e.packed[start:]
+			break
+		}
+		*dst = e.packed[start : start+int(e.lens[i])]
+		start += int(e.lens[i])
+	}
+	return s
+}
+
+// withLatency adds e's latency to s.
+func withLatency(e *entry, s Summary) Summary {
+	if e.latency >= 0 {
+		ms := float64(e.latency)
+		s.LatencyMS = &ms
+	}
+	return s
+}
