@@ -327,14 +327,29 @@ func (x *Index) lineStart(at int64) (int64, error) {
 	return end, err
 }
 
+// indexed is a line's summary before it has its place in the index. The
+// summary, not the record, is kept: a range may hold many records with
+// large bodies, and only their summaries are indexed.
+type indexed struct {
+	sum  Summary
+	noID bool // the record has no id: it gets one from its place
+	off  int64
+}
+
+// numbered is the summary at seq.
+func (f *indexed) numbered(seq int64) Summary {
+	s := f.sum
+	s.Seq = seq
+	if f.noID {
+		s.ID = syntheticID(seq)
+	}
+	return s
+}
+
 // index reads the whole lines in [start, end) and adds their records: at
 // the end of the index (published to the page), or, going back, in front.
 func (x *Index) index(start, end int64, back bool) (int, error) {
-	type found struct {
-		rec *capture.Record
-		off int64
-	}
-	var recs []found
+	var recs []indexed
 	skipped := 0
 	r := capture.NewReader(io.NewSectionReader(x.file, start, end-start))
 	for {
@@ -351,7 +366,7 @@ func (x *Index) index(start, end int64, back bool) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		recs = append(recs, found{rec, off})
+		recs = append(recs, indexed{summarize(rec, 0), rec.ID == "", off})
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -359,7 +374,7 @@ func (x *Index) index(start, end int64, back bool) (int, error) {
 	if back {
 		for i := len(recs) - 1; i >= 0; i-- {
 			x.first--
-			s := summarize(recs[i].rec, x.first)
+			s := recs[i].numbered(x.first)
 			e := x.pack(&s)
 			e.offset = recs[i].off
 			x.entries.pushFront(e)
@@ -374,10 +389,10 @@ func (x *Index) index(start, end int64, back bool) (int, error) {
 	}
 	for _, f := range recs {
 		seq := x.first + int64(x.entries.len())
-		s := summarize(f.rec, seq)
-		if ms, ok := x.latency[f.rec.ID]; ok {
+		s := f.numbered(seq)
+		if ms, ok := x.latency[s.ID]; ok && !f.noID {
 			s.LatencyMS = &ms
-			delete(x.latency, f.rec.ID)
+			delete(x.latency, s.ID)
 		}
 		e := x.pack(&s)
 		e.offset = f.off

@@ -76,16 +76,26 @@ type Server struct {
 	// observed carries listen's events to Run, off the request path.
 	observed chan observed
 	dropped  atomic.Int64
+	// fileBacked: the index reads the capture file, so an observed event
+	// only says "poll now" and carries its id and latency, not its record.
+	fileBacked bool
+	// queuedBody is the body bytes of the records waiting in observed
+	// (a ring's only copy until Run adds them), bounded by maxQueuedBody.
+	queuedBody atomic.Int64
 }
 
 type observed struct {
-	rec     *capture.Record
+	id      string
+	rec     *capture.Record // nil when fileBacked
 	latency time.Duration
 }
 
-// observedBuffer bounds the events waiting for Run; more are dropped and
-// counted, never waited for.
-const observedBuffer = 16384
+// observedBuffer bounds the events waiting for Run, and maxQueuedBody the
+// body bytes they hold; more are dropped and counted, never waited for.
+const (
+	observedBuffer = 16384
+	maxQueuedBody  = 32 << 20
+)
 
 // New builds a server over opts.Index.
 func New(opts Options) (*Server, error) {
@@ -115,11 +125,12 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		opts:     opts,
-		hub:      newHub(),
-		token:    hex.EncodeToString(raw[:]),
-		page:     page,
-		observed: make(chan observed, observedBuffer),
+		opts:       opts,
+		hub:        newHub(),
+		token:      hex.EncodeToString(raw[:]),
+		page:       page,
+		observed:   make(chan observed, observedBuffer),
+		fileBacked: opts.Index.file != nil,
 	}
 	opts.Index.setOnAdd(s.hub.publish)
 	return s, nil
@@ -139,9 +150,21 @@ func (s *Server) Dropped() int64 { return s.dropped.Load() }
 // Observe hands listen's event to the inspector without ever waiting:
 // it is called on the request's goroutine.
 func (s *Server) Observe(rec *capture.Record, latency time.Duration) {
+	o := observed{id: rec.ID, latency: latency}
+	size := int64(0)
+	if !s.fileBacked {
+		size = int64(rec.BodyLen())
+		if s.queuedBody.Add(size) > maxQueuedBody {
+			s.queuedBody.Add(-size)
+			s.dropped.Add(1)
+			return
+		}
+		o.rec = rec
+	}
 	select {
-	case s.observed <- observed{rec, latency}:
+	case s.observed <- o:
 	default:
+		s.queuedBody.Add(-size)
 		s.dropped.Add(1)
 	}
 }
@@ -171,11 +194,12 @@ func (s *Server) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case o := <-s.observed:
-			if x.file == nil {
+			if o.rec != nil {
+				s.queuedBody.Add(-int64(o.rec.BodyLen()))
 				x.Add(o.rec, o.latency)
 				continue
 			}
-			x.NoteLatency(o.rec.ID, o.latency)
+			x.NoteLatency(o.id, o.latency)
 			x.PollStep()
 		case <-tick:
 			x.PollStep()

@@ -453,6 +453,39 @@ func TestObserveNeverBlocks(t *testing.T) {
 	}
 }
 
+// Events waiting for Run hold bounded memory: with a ring, at most
+// maxQueuedBody bytes of bodies; over a capture file, no record at all (the
+// index reads it from the file).
+func TestObserveBoundsWhatWaits(t *testing.T) {
+	big := strings.Repeat("x", 1<<20)
+	s, err := New(Options{Index: NewRing(10)}) // Run is not running: nothing drains
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 * maxQueuedBody >> 20 {
+		s.Observe(testRecord("01A", "m", "sent", t0, big), 0)
+	}
+	if q := s.queuedBody.Load(); q > maxQueuedBody || s.Dropped() == 0 {
+		t.Errorf("ring: %d body bytes wait, %d dropped; want at most %d waiting", q, s.Dropped(), maxQueuedBody)
+	}
+
+	path := t.TempDir() + "/c.jsonl"
+	appendFile(t, path, nil)
+	x, err := NewFileIndex(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	s, err = New(Options{Index: x})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Observe(testRecord("01B", "m", "sent", t0, big), time.Millisecond)
+	if o := <-s.observed; o.rec != nil || o.id != "01B" || s.queuedBody.Load() != 0 {
+		t.Errorf("file-backed: waiting %+v with %d body bytes, want only the id", o, s.queuedBody.Load())
+	}
+}
+
 func TestFollowedFileReachesTheStream(t *testing.T) {
 	path := t.TempDir() + "/c.jsonl"
 	appendFile(t, path, recordLine(t, testRecord("01A", "m1", "sent", t0, `{}`)))
