@@ -19,6 +19,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/smshook/smshook/pkg/capture"
 	"github.com/smshook/smshook/pkg/codec"
 	"github.com/smshook/smshook/pkg/provider"
 	"github.com/smshook/smshook/pkg/signing"
@@ -341,5 +342,38 @@ func TestBrowserConversation(t *testing.T) {
 	)
 	if h := evalString(t, ctx, `document.querySelector('#detail-pane h2').textContent`); !strings.Contains(h, "+4477 ⇄ +1555") {
 		t.Fatalf("heading %q", h)
+	}
+}
+
+// The detail shows why a signature failed: the cause, the URL it matched,
+// and every check tried, the hostile parts as text.
+func TestBrowserShowsTheDiagnosis(t *testing.T) {
+	ctx := tab(t)
+	rec := testRecord("01D", "m1", "delivered", t0, `{}`)
+	rec.Verification = capture.Verification{Reason: "mismatch",
+		Message: "X-Twilio-Signature matches https://abc.example-tunnel.app/twilio (http and https swapped)",
+		Diagnosis: &capture.Diagnosis{Cause: "url_variant", URL: "https://abc.example-tunnel.app/twilio",
+			Checks: []capture.VerificationCheck{
+				{Check: "secret", Tried: "profile dexatel-prod's secret", Match: false},
+				{Check: "url", Tried: "https://abc.example-tunnel.app/twilio<img src=x onerror=window.pwned=1>", Match: true},
+			}}}
+	x := NewRing(0)
+	x.Add(rec, -1)
+	f := newFixture(t, x, nil)
+	run(t, ctx,
+		chromedp.Navigate(f.base+"/?id=01D"),
+		waitJS(`document.getElementById('diagnosis') !== null`),
+	)
+	text := evalString(t, ctx, `document.getElementById('diagnosis').textContent`)
+	for _, want := range []string{"url variant", "https://abc.example-tunnel.app/twilio", "profile dexatel-prod's secret", "<img src=x onerror=window.pwned=1>"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the diagnosis does not show %q: %q", want, text)
+		}
+	}
+	if n := evalString(t, ctx, `String(document.querySelectorAll('#checks tr').length)`); n != "2" {
+		t.Errorf("%s checks shown, want 2", n)
+	}
+	if !evalBool(t, ctx, noScriptRan) {
+		t.Fatal("a check became markup or ran")
 	}
 }

@@ -292,7 +292,8 @@ function renderDetail(d) {
       ['sender address', d.remote_addr], ['public URL', d.public_url],
     ]),
     section('Verdict', el('p', {id: 'verdict'}, verdictMark(d.verdict, d.reason), ' ', el('span', {className: 'muted'}, v.message || '')),
-      d.scheme ? el('p', {className: 'muted', id: 'scheme'}, 'auth: ' + d.scheme) : null),
+      d.scheme ? el('p', {className: 'muted', id: 'scheme'}, 'auth: ' + d.scheme) : null,
+      diagnosisView(v.diagnosis)),
     section('Headers' + (d.revealed ? ' (credentials shown)' : ''), headersTable(d.headers)),
     section('Body', bodyView(d.body)),
     ev ? section('Normalized event', kv([
@@ -505,3 +506,15 @@ $('tab-events').setAttribute('aria-pressed', String(!state.unrouted));
 $('tab-unrouted').setAttribute('aria-pressed', String(state.unrouted));
 loadList().then(() => { if (state.open) { setCurrent(state.open); openDetail(state.open, false); } });
 connect();
+
+// diagnosisView shows why a signature failed (or that it held only for the
+// URL rebuilt from forwarded headers): the cause, the URL it matched, and
+// every check tried, so that what was ruled out is visible too.
+function diagnosisView(x) {
+  if (!x) return null;
+  const checks = x.checks || [];
+  return el('div', {id: 'diagnosis'},
+    kv([['cause', x.cause ? x.cause.replace(/_/g, ' ') : 'none found'], ['matched URL', x.url]]),
+    checks.length ? el('table', {className: 'kv', id: 'checks'}, el('tbody', null,
+      checks.map(c => el('tr', null, el('td', null, c.match ? '✓' : '–'), el('td', null, c.check), el('td', {className: 'mono'}, c.tried))))) : null);
+}
