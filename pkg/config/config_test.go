@@ -201,7 +201,7 @@ func TestLoadWarnsAboutUnknownKeys(t *testing.T) {
 				{Profile: "b", Message: `profile "b": unknown key "pasword"; did you mean password?`},
 			}},
 		{"a misspelt top-level key", "profile:\n  dex:\n    provider: dexatel\nprofles:\n  x: {}\n",
-			[]Warning{{Message: `CONFIG: unknown key "profles"; did you mean profiles? (known: profiles, providers, profile, output, color)`}}},
+			[]Warning{{Message: `CONFIG: unknown key "profles"; did you mean profiles? (known: profiles, providers, sandbox, profile, output, color)`}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
