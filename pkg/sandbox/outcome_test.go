@@ -165,9 +165,9 @@ func TestSegments(t *testing.T) {
 		{strings.Repeat("a", 161), 2, EncodingGSM},
 		{strings.Repeat("a", 306), 2, EncodingGSM},
 		{strings.Repeat("a", 307), 3, EncodingGSM},
-		{strings.Repeat("€", 80), 1, EncodingGSM},  // escape table: 2 septets each
-		{strings.Repeat("€", 81), 2, EncodingGSM},  // 162 septets
-		{"It’s 123456", 1, EncodingUCS2},           // a curly quote
+		{strings.Repeat("€", 80), 1, EncodingGSM}, // escape table: 2 septets each
+		{strings.Repeat("€", 81), 2, EncodingGSM}, // 162 septets
+		{"It’s 123456", 1, EncodingUCS2},          // a curly quote
 		{strings.Repeat("a", 70) + "’", 2, EncodingUCS2},
 		{strings.Repeat("😀", 35), 1, EncodingUCS2}, // 70 UTF-16 units
 		{strings.Repeat("😀", 36), 2, EncodingUCS2},

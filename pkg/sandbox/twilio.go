@@ -390,4 +390,3 @@ func twilioRequest(u, body string) *client.Request {
 	h.Set("Accept", "*/*")
 	return &client.Request{Method: http.MethodPost, URL: u, Header: h, Body: []byte(body)}
 }
-
