@@ -53,7 +53,7 @@ var MagicNumbers = []struct {
 }
 
 // magicOutcome is the outcome a number's ending chooses, if any.
-func magicOutcome(to string) (Outcome, bool) {
+func magicOutcome(to string) (Outcome, string, bool) {
 	digits := strings.Map(func(r rune) rune {
 		if r >= '0' && r <= '9' {
 			return r
@@ -62,10 +62,10 @@ func magicOutcome(to string) (Outcome, bool) {
 	}, to)
 	for _, m := range MagicNumbers {
 		if strings.HasSuffix(digits, m.Suffix) {
-			return m.Outcome, true
+			return m.Outcome, m.Suffix, true
 		}
 	}
-	return "", false
+	return "", "", false
 }
 
 // Rule gives the messages it matches an outcome (the config file's
@@ -190,8 +190,8 @@ func (p *planner) plan(seq uint64, api providerAPI, to string) Plan {
 	case ok:
 		pl.Outcome, pl.Reason, errCode = rule.Outcome, "rule "+rule.To, rule.Error
 	default:
-		if o, ok := magicOutcome(to); ok {
-			pl.Outcome, pl.Reason = o, "magic number"
+		if o, suffix, ok := magicOutcome(to); ok {
+			pl.Outcome, pl.Reason = o, "magic number …"+suffix
 		} else if rFail < p.chaos.Fail {
 			pl.Outcome, pl.Reason = OutcomeFailed, "chaos"
 		}

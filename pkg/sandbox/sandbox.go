@@ -117,7 +117,8 @@ type Sandbox struct {
 	cancel context.CancelFunc
 	lives  sync.WaitGroup
 
-	mu      sync.Mutex // guards rng, seq, lastCreds and OnEvent calls
+	emitMu  sync.Mutex // one OnEvent call at a time
+	mu      sync.Mutex // guards rng, seq and lastCrd
 	rng     *rand.Rand
 	seq     uint64
 	lastCrd map[string]signing.Credentials
@@ -233,8 +234,8 @@ func (s *Sandbox) emit(ev Event) {
 	if s.opts.OnEvent == nil {
 		return
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.emitMu.Lock()
+	defer s.emitMu.Unlock()
 	s.opts.OnEvent(ev)
 }
 

@@ -186,7 +186,7 @@ func (s *store) clear() int {
 }
 
 func (v Message) clone() Message {
-	v.Callbacks = append([]Callback(nil), v.Callbacks...)
+	v.Callbacks = append([]Callback{}, v.Callbacks...)
 	v.Chaos = append([]string(nil), v.Chaos...)
 	if v.SentAt != nil {
 		t := *v.SentAt
