@@ -154,6 +154,9 @@ type Step struct {
 	After time.Duration `json:"-"`
 	// Duplicate marks a second copy of a callback (chaos).
 	Duplicate bool `json:"duplicate,omitempty"`
+	// Silent steps change the message's status with no callback: the
+	// provider reports only some statuses (Dexatel: the final one).
+	Silent bool `json:"silent,omitempty"`
 }
 
 // Plan is what will happen to a message, decided when it is accepted.
@@ -209,7 +212,7 @@ func (p *planner) plan(seq uint64, api providerAPI, to string) Plan {
 			steps[last].After *= LateFactor
 			pl.Chaos = append(pl.Chaos, "late")
 		}
-		if last > 0 && rOrder < p.chaos.OutOfOrder {
+		if last > 0 && !steps[0].Silent && rOrder < p.chaos.OutOfOrder {
 			final := steps[last]
 			final.After = steps[0].After
 			steps[0].After = p.delay(rng)

@@ -66,6 +66,10 @@ type Options struct {
 	Endpoints map[string]Endpoint
 	// InboundURL is where replies go for providers whose endpoint has none.
 	InboundURL string
+	// CallbackURL receives the status callbacks of messages that name no
+	// callback URL, for providers whose endpoint has none (the account's
+	// webhook of Dexatel, Cellcast and MOBtexting).
+	CallbackURL string
 	// Latency is the typical wait between two steps of a message's life
 	// (jittered ±50%); 0 plays the whole life at once.
 	Latency time.Duration
@@ -122,11 +126,13 @@ type Sandbox struct {
 	rng     *rand.Rand
 	seq     uint64
 	lastCrd map[string]signing.Credentials
+	// accounts are per-provider account ids, fixed per run.
+	accounts map[string]string
 }
 
 // allAPIs are the providers the sandbox plays, each complete.
 func allAPIs() []providerAPI {
-	return []providerAPI{&twilioAPI{}}
+	return []providerAPI{&twilioAPI{}, &dexatelAPI{}, &cellcastAPI{}, &mobtextingAPI{}}
 }
 
 // Names lists the providers the sandbox plays.
@@ -156,15 +162,16 @@ func New(opts Options) (*Sandbox, error) {
 		seed = rand.Uint64() | 1
 	}
 	s := &Sandbox{
-		opts:    opts,
-		byName:  map[string]providerAPI{},
-		mux:     http.NewServeMux(),
-		store:   newStore(opts.MaxStored),
-		planner: planner{rules: opts.Rules, chaos: opts.Chaos, seed: seed, latency: opts.Latency},
-		client:  opts.HTTPClient,
-		now:     now,
-		rng:     rand.New(rand.NewPCG(seed, 0)),
-		lastCrd: map[string]signing.Credentials{},
+		opts:     opts,
+		byName:   map[string]providerAPI{},
+		mux:      http.NewServeMux(),
+		store:    newStore(opts.MaxStored),
+		planner:  planner{rules: opts.Rules, chaos: opts.Chaos, seed: seed, latency: opts.Latency},
+		client:   opts.HTTPClient,
+		now:      now,
+		rng:      rand.New(rand.NewPCG(seed, 0)),
+		lastCrd:  map[string]signing.Credentials{},
+		accounts: map[string]string{},
 	}
 	if s.client == nil {
 		s.client = client.NewHTTPClient(nil, client.HTTPOptions{Concurrency: 4})
@@ -255,6 +262,28 @@ func (s *Sandbox) randomHex(n int) string {
 // endpoint is the provider's endpoint, or the zero one.
 func (s *Sandbox) endpoint(name string) Endpoint { return s.opts.Endpoints[name] }
 
+// callbackURL is where a provider's status callbacks go when the request
+// named none: the profile's url, else --callback-url.
+func (s *Sandbox) callbackURL(name string) string {
+	if u := s.endpoint(name).CallbackURL; u != "" {
+		return u
+	}
+	return s.opts.CallbackURL
+}
+
+// webhookCredentials sign callbacks of providers whose webhook secret is
+// not the API credential: the profile's, else the provider's demo ones
+// (which `smshook listen --demo` checks).
+func (s *Sandbox) webhookCredentials(name string) signing.Credentials {
+	if c := s.endpoint(name).Credentials; !c.IsZero() {
+		return c
+	}
+	if p, err := s.opts.Registry.Lookup(name); err == nil {
+		return p.Demo
+	}
+	return signing.Credentials{}
+}
+
 // checkSecret compares a credential with the configured one in constant time.
 func checkSecret(got, want string) bool {
 	return subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
@@ -319,11 +348,12 @@ func (s *Sandbox) live(m *message, plan Plan) {
 			v.UpdatedAt = now
 		})
 		url := m.view.CallbackURL
-		if url == "" {
+		if url == "" || st.Silent {
 			continue
 		}
 		req, err := m.api.statusCallback(m, st, url, now)
-		cb := Callback{Kind: "status", Status: st.Status, Final: st.Final, Error: st.Error, Duplicate: st.Duplicate, URL: url, SentAt: now}
+		kind, _ := m.api.kinds()
+		cb := Callback{Kind: kind, Status: st.Status, Final: st.Final, Error: st.Error, Duplicate: st.Duplicate, URL: url, SentAt: now}
 		if err == nil {
 			s.deliver(m.api, req, m.creds, &cb)
 		} else {
@@ -373,9 +403,13 @@ func (s *Sandbox) deliver(a providerAPI, req *client.Request, creds signing.Cred
 		cb.ReplyError = err.Error()
 		return
 	}
-	if err := client.Sign(req, p.Scheme(), creds); err != nil {
-		cb.ReplyError = "signing: " + err.Error()
-		return
+	// Providers whose auth is optional (Cellcast, MOBtexting) send
+	// nothing to check when no credentials are set.
+	if !(creds.IsZero() && p.Auth.Optional) {
+		if err := client.Sign(req, p.Scheme(), creds); err != nil {
+			cb.ReplyError = "signing: " + err.Error()
+			return
+		}
 	}
 	cb.URL = req.URL
 	r := s.runner(a)
@@ -385,10 +419,23 @@ func (s *Sandbox) deliver(a providerAPI, req *client.Request, creds signing.Cred
 		res.Body = append([]byte(nil), got.Body...)
 	}
 	one := func(yield func(*client.Request, error) bool) { yield(req, nil) }
-	if _, err := r.Run(s.ctx, one); err != nil && !errors.Is(err, context.Canceled) {
-		cb.ReplyError = err.Error()
+	// client.Runner retries connection errors and 5xx replies; a provider
+	// that sends again whatever the answer (MOBtexting, unless 200 or 202)
+	// gets its retries here, each a run of its own.
+	runs, attempts := 1, 0
+	if a.retriesAnyFailure() {
+		runs, r.Retries = 1+a.retries(), 0
 	}
-	cb.Attempts, cb.ReplyStatus, cb.OK = res.Attempts, res.Status, res.OK
+	for run := 1; run <= runs; run++ {
+		if _, err := r.Run(s.ctx, one); err != nil && !errors.Is(err, context.Canceled) {
+			cb.ReplyError = err.Error()
+		}
+		attempts += res.Attempts
+		if res.OK || run == runs || !s.pause(r.Backoff) {
+			break
+		}
+	}
+	cb.Attempts, cb.ReplyStatus, cb.OK = attempts, res.Status, res.OK
 	cb.LatencyMS = float64(res.Latency.Microseconds()) / 1000
 	cb.ReplyBody = string(res.Body)
 	if res.Err != nil {
@@ -396,6 +443,18 @@ func (s *Sandbox) deliver(a providerAPI, req *client.Request, creds signing.Cred
 	}
 	if s.opts.Capture != nil {
 		cb.CaptureID = s.record(p, cb.Kind, req, &res)
+	}
+}
+
+// pause waits d, or returns false when the sandbox stops first.
+func (s *Sandbox) pause(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-s.ctx.Done():
+		return false
+	case <-t.C:
+		return true
 	}
 }
 
@@ -476,6 +535,9 @@ func (s *Sandbox) inbound(a providerAPI, account, from, to, text string, creds s
 	if url == "" {
 		url = s.opts.InboundURL
 	}
+	if _, kind := a.kinds(); kind == "" {
+		return Message{}, fmt.Errorf("%s: smshook knows no inbound-message webhook of this provider, so the sandbox cannot send a reply", a.name())
+	}
 	if url == "" {
 		return Message{}, ErrNoInboundURL
 	}
@@ -488,11 +550,12 @@ func (s *Sandbox) inbound(a providerAPI, account, from, to, text string, creds s
 	}
 	m.view.Segments, m.view.Encoding = Segments(text)
 	if m.account == "" {
-		m.account = a.defaultAccount(creds)
+		m.account = a.defaultAccount(s, creds)
 	}
 	s.store.add(m)
+	_, kind := a.kinds()
 	req, err := a.inboundCallback(m, url, now)
-	cb := Callback{Kind: "inbound", Status: m.view.Status, URL: url, SentAt: now}
+	cb := Callback{Kind: kind, Status: m.view.Status, URL: url, SentAt: now}
 	if err != nil {
 		return Message{}, err
 	}
@@ -506,6 +569,7 @@ func (s *Sandbox) inbound(a providerAPI, account, from, to, text string, creds s
 // life of its messages and its callbacks.
 type providerAPI interface {
 	name() string
+	sendAPI() SendAPI
 	// register adds the provider's API routes under prefix.
 	register(s *Sandbox, mux *http.ServeMux, prefix string)
 	// lifecycle is the provider's steps for an outcome, in order.
@@ -515,9 +579,15 @@ type providerAPI interface {
 	// retries is how many more times the provider sends a callback that
 	// failed (as its documents say).
 	retries() int
+	// retriesAnyFailure says the provider sends again on any answer that
+	// is not a success, not only on 5xx and connection errors.
+	retriesAnyFailure() bool
 	newID(s *Sandbox) string
 	inboundStatus() string
-	defaultAccount(creds signing.Credentials) string
+	// kinds are the provider's event kinds of its status callback and its
+	// inbound webhook ("" when smshook knows no inbound webhook of it).
+	kinds() (status, inbound string)
+	defaultAccount(s *Sandbox, creds signing.Credentials) string
 	// statusCallback builds the unsigned status callback of step st.
 	statusCallback(m *message, st Step, url string, now time.Time) (*client.Request, error)
 	// inboundCallback builds the unsigned webhook of an inbound message.

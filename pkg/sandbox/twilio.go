@@ -30,6 +30,8 @@ func (twilioAPI) name() string { return "twilio" }
 // Twilio's callback retry: by default one more attempt when the
 // connection fails (webhooks connection overrides, rc=1); the Runner also
 // retries a 5xx once.
+func (twilioAPI) retriesAnyFailure() bool { return false }
+
 func (twilioAPI) retries() int { return 1 }
 
 func (twilioAPI) inboundStatus() string { return "received" }
@@ -40,7 +42,9 @@ func (twilioAPI) sentStatus(st string) bool {
 
 func (twilioAPI) newID(s *Sandbox) string { return "SM" + s.randomHex(16) }
 
-func (twilioAPI) defaultAccount(c signing.Credentials) string {
+func (twilioAPI) kinds() (string, string) { return "status", "inbound" }
+
+func (twilioAPI) defaultAccount(_ *Sandbox, c signing.Credentials) string {
 	if strings.HasPrefix(c.Username, "AC") {
 		return c.Username
 	}
@@ -175,7 +179,7 @@ func (t twilioAPI) create(s *Sandbox, w http.ResponseWriter, r *http.Request) {
 		twilioError(w, 400, 21609, "Invalid StatusCallback url")
 	default:
 		if callback == "" {
-			callback = s.endpoint("twilio").CallbackURL
+			callback = s.callbackURL("twilio")
 		}
 		m := &message{api: t, creds: creds, account: r.PathValue("account"), extra: map[string]string{}}
 		if mg != "" {

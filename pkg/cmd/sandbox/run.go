@@ -65,16 +65,17 @@ func run(o *Options) error {
 
 	p := &printer{o: o, report: report, full: make(chan struct{})}
 	sopts := sandbox.Options{
-		Registry:   reg,
-		Providers:  o.Providers,
-		Endpoints:  eps,
-		InboundURL: o.InboundURL,
-		Latency:    o.Latency,
-		Rules:      rules,
-		Chaos:      o.Chaos,
-		Seed:       o.Seed,
-		Now:        o.Now,
-		OnEvent:    p.event,
+		Registry:    reg,
+		Providers:   o.Providers,
+		Endpoints:   eps,
+		InboundURL:  o.InboundURL,
+		CallbackURL: o.CallbackURL,
+		Latency:     o.Latency,
+		Rules:       rules,
+		Chaos:       o.Chaos,
+		Seed:        o.Seed,
+		Now:         o.Now,
+		OnEvent:     p.event,
 	}
 	if writer != nil {
 		sopts.Capture = writer

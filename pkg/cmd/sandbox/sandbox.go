@@ -40,6 +40,7 @@ type Options struct {
 	Providers   []string
 	Profiles    []string
 	InboundURL  string
+	CallbackURL string
 	Latency     time.Duration
 	Chaos       sandbox.Chaos
 	Seed        uint64
@@ -92,12 +93,26 @@ client there (the README shows how for each SDK).
            characters, 21609 bad StatusCallback, 20003 bad credentials, 20404.
            Callbacks: sent, then delivered | undelivered; or failed; form POSTs
            to StatusCallback signed with X-Twilio-Signature by the app's auth token.
+  dexatel  POST /dexatel/v1/messages {"data": {"from", "to": [], "text", "channel"}},
+           GET /dexatel/v1/messages/{id}; X-Dexatel-Key. The delivery webhook with
+           the final status, signed X-Dexatel-Signature with the webhook secret.
+  cellcast POST /cellcast/api/v3/send-sms {"sms_text", "numbers": [], "from"},
+           GET /cellcast/api/v3/get-sms?message_id=; APPKEY. The Status URL's
+           payload {_id, status, type: send, …}, Basic auth when configured.
+  mobtexting GET or POST /mobtexting/api/v2/sms/send (access_token, sender, to,
+           message, service); the DLR of MOBtexting's webhook, Bearer secret,
+           retried 3 times unless answered 200 or 202.
+'smshook providers show NAME' says where each shape comes from.
 
-Credentials: any are accepted, and the callbacks are signed with the ones
-the app used. With --profile P (repeatable; the profile's provider), only
-the profile's are accepted, and a wrong one gets the provider's own error;
-the profile's url receives the callbacks of messages that name none, and
-the recipients' replies.
+Credentials: any are accepted (a missing one gets the provider's error).
+Twilio's callbacks are signed with the auth token the app used; the others'
+with the webhook secret: the profile's, else the provider's demo one, which
+'smshook listen --demo' checks. With --profile P (repeatable; the profile's
+provider), Twilio accepts only the profile's token, and a wrong one gets
+Twilio's 401 (20003); the profile's url receives the callbacks of messages
+that name none, and the recipients' replies. --callback-url is that URL for
+every provider without a profile: where Dexatel, Cellcast and MOBtexting,
+whose webhooks are set up in their portals, send their reports.
 
 Outcomes: a message is delivered unless the recipient's number ends in
   0001  failed (Twilio: failed, 30008)
@@ -105,7 +120,9 @@ Outcomes: a message is delivered unless the recipient's number ends in
   0003  expired (Twilio: failed, 30036)
   0004  rejected (Twilio: sent, then undelivered, 30007)
   0005  no final report (Twilio: sent, and nothing more)
-or a rule in the config file says otherwise (the first that matches wins):
+(each provider in its own words: Dexatel failed, expired, rejected;
+Cellcast failed, expired, rejected; MOBtexting FAILED, UNDELIV, EXPIRED,
+REJECTD) or a rule in the config file says otherwise (the first that matches wins):
   sandbox:
     rules:
       - to: "+44*"          # * matches any run of characters
@@ -153,6 +170,7 @@ JUnit report, one test case per callback. SIGINT or SIGTERM exits 130.
 		Example: `  smshook sandbox
   smshook sandbox --port 0 --addr-file addr --latency 0
   smshook sandbox --profile twilio-dev --inbound-url http://127.0.0.1:3000/sms/inbound
+  smshook sandbox --callback-url http://127.0.0.1:3000/webhooks/dexatel --provider dexatel
   smshook sandbox --chaos fail=0.1,duplicate=0.05,out-of-order=0.1 --seed 42
   smshook sandbox --latency 0 --max-messages 1 --timeout 60s --report sandbox.xml`,
 		Args: cmdutil.Args(cobra.NoArgs),
@@ -180,6 +198,7 @@ JUnit report, one test case per callback. SIGINT or SIGTERM exits 130.
 	fl.StringSliceVar(&opts.Providers, "provider", nil, "serve only provider `NAME` (repeatable; default: every one the sandbox plays)")
 	fl.StringSliceVarP(&opts.Profiles, "profile", "p", nil, "check credentials against profile `NAME` and send its url the callbacks and replies (repeatable)")
 	fl.StringVar(&opts.InboundURL, "inbound-url", "", "your app's inbound-message webhook `URL`, for replies")
+	fl.StringVar(&opts.CallbackURL, "callback-url", "", "your app's status webhook `URL`, for messages that name none (the account webhook of Dexatel, Cellcast, MOBtexting)")
 	fl.DurationVar(&opts.Latency, "latency", time.Second, "typical wait between two statuses of a message (0: at once)")
 	fl.StringVar(&chaos, "chaos", "", "`SPEC`: probabilities of fail, duplicate, out-of-order and late callbacks, e.g. fail=0.1,duplicate=0.05 (or one number for all)")
 	fl.Uint64Var(&opts.Seed, "seed", 0, "seed for ids, delays and chaos, so that a run repeats (0: random)")
@@ -197,6 +216,7 @@ JUnit report, one test case per callback. SIGINT or SIGTERM exits 130.
 		"provider":     cmdutil.CompleteList(func(*cobra.Command) []string { return sandbox.Names() }),
 		"port":         cobra.NoFileCompletions,
 		"inbound-url":  cobra.NoFileCompletions,
+		"callback-url": cobra.NoFileCompletions,
 		"latency":      cmdutil.CompleteValues("0\tat once", "200ms", "1s", "5s"),
 		"chaos":        cmdutil.CompleteValues("fail=0.1", "duplicate=0.1", "out-of-order=0.1", "late=0.1", "0.1\tevery kind"),
 		"seed":         cobra.NoFileCompletions,
@@ -223,9 +243,11 @@ func (o *Options) parse(cmd *cobra.Command, chaos string) error {
 	case o.Timeout < 0:
 		return cmdutil.UsageErrorf("--timeout must be 0 (none) or more")
 	}
-	if o.InboundURL != "" {
-		if err := cmdutil.CheckHTTPURL(o.InboundURL); err != nil {
-			return cmdutil.UsageErrorf("--inbound-url: %v", err)
+	for _, u := range []struct{ flag, value string }{{"inbound-url", o.InboundURL}, {"callback-url", o.CallbackURL}} {
+		if u.value != "" {
+			if err := cmdutil.CheckHTTPURL(u.value); err != nil {
+				return cmdutil.UsageErrorf("--%s: %v", u.flag, err)
+			}
 		}
 	}
 	c, err := sandbox.ParseChaos(chaos)
