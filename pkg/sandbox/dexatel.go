@@ -143,22 +143,7 @@ func (d dexatelAPI) create(s *Sandbox, w http.ResponseWriter, r *http.Request) {
 }
 
 // dexatelAccount is the sandbox's Dexatel account id, fixed per run.
-func (s *Sandbox) dexatelAccount() string {
-	s.mu.Lock()
-	id := s.accounts["dexatel"]
-	s.mu.Unlock()
-	if id != "" {
-		return id
-	}
-	id = s.uuid()
-	s.mu.Lock()
-	if s.accounts["dexatel"] == "" {
-		s.accounts["dexatel"] = id
-	}
-	id = s.accounts["dexatel"]
-	s.mu.Unlock()
-	return id
-}
+func (s *Sandbox) dexatelAccount() string { return s.accountID("dexatel") }
 
 func (dexatelAPI) resource(m *message, v Message) map[string]any {
 	return map[string]any{

@@ -132,7 +132,7 @@ type Sandbox struct {
 
 // allAPIs are the providers the sandbox plays, each complete.
 func allAPIs() []providerAPI {
-	return []providerAPI{&twilioAPI{}, &dexatelAPI{}, &cellcastAPI{}, &mobtextingAPI{}}
+	return []providerAPI{&twilioAPI{}, &dexatelAPI{}, &cellcastAPI{}, &mobtextingAPI{}, &telnyxAPI{}}
 }
 
 // Names lists the providers the sandbox plays.
@@ -246,6 +246,25 @@ func (s *Sandbox) emit(ev Event) {
 	s.opts.OnEvent(ev)
 }
 
+// accountID is a per-run id (a UUID) for the key: a provider's account,
+// organization or profile.
+func (s *Sandbox) accountID(key string) string {
+	s.mu.Lock()
+	id, ok := s.accounts[key]
+	s.mu.Unlock()
+	if ok {
+		return id
+	}
+	id = s.uuid()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if old, ok := s.accounts[key]; ok {
+		return old
+	}
+	s.accounts[key] = id
+	return id
+}
+
 // randomHex returns n random bytes in hex from the sandbox's seeded source.
 func (s *Sandbox) randomHex(n int) string {
 	const digits = "0123456789abcdef"
@@ -275,7 +294,9 @@ func (s *Sandbox) callbackURL(name string) string {
 // not the API credential: the profile's, else the provider's demo ones
 // (which `smshook listen --demo` checks).
 func (s *Sandbox) webhookCredentials(name string) signing.Credentials {
-	if c := s.endpoint(name).Credentials; !c.IsZero() {
+	demoOnly := strings.HasSuffix(name, "-demo")
+	name = strings.TrimSuffix(name, "-demo")
+	if c := s.endpoint(name).Credentials; !c.IsZero() && !demoOnly {
 		return c
 	}
 	if p, err := s.opts.Registry.Lookup(name); err == nil {
@@ -361,6 +382,19 @@ func (s *Sandbox) live(m *message, plan Plan) {
 		}
 		view := s.store.update(m, func(v *Message) { v.Callbacks = append(v.Callbacks, cb) })
 		s.emit(Event{Type: EventCallback, Time: now, Message: view, Callback: &cb})
+		// A provider with a failover URL (Telnyx) sends there once the
+		// primary has had all its attempts.
+		if failover := m.extra["failover"]; !cb.OK && failover != "" && s.ctx.Err() == nil {
+			req, err := m.api.statusCallback(m, st, failover, now)
+			fcb := Callback{Kind: kind, Status: st.Status, Final: st.Final, Error: st.Error, Duplicate: st.Duplicate, URL: failover, SentAt: s.now().UTC()}
+			if err == nil {
+				s.deliver(m.api, req, m.creds, &fcb)
+			} else {
+				fcb.ReplyError = err.Error()
+			}
+			view := s.store.update(m, func(v *Message) { v.Callbacks = append(v.Callbacks, fcb) })
+			s.emit(Event{Type: EventCallback, Time: fcb.SentAt, Message: view, Callback: &fcb})
+		}
 	}
 	view := s.store.update(m, func(v *Message) {
 		v.Final = true // no_final: the life is over, though no final report came
@@ -502,7 +536,7 @@ func (s *Sandbox) Reply(id, text string) (Message, error) {
 	if view.Direction != DirectionOutbound {
 		return Message{}, fmt.Errorf("message %s is a reply itself: answer an outbound message", id)
 	}
-	return s.inbound(orig.api, orig.account, view.To, view.From, text, orig.creds, id)
+	return s.inbound(orig.api, orig.account, view.To, view.From, text, orig.creds, id, orig.extra)
 }
 
 // Inbound sends the app a message from `from` to `to` through provider.
@@ -521,7 +555,7 @@ func (s *Sandbox) Inbound(providerName, from, to, text string) (Message, error) 
 		p, _ := s.opts.Registry.Lookup(a.name())
 		creds = p.Demo
 	}
-	return s.inbound(a, "", from, to, text, creds, "")
+	return s.inbound(a, "", from, to, text, creds, "", nil)
 }
 
 // ErrNotFound is a message id the store does not hold.
@@ -530,7 +564,7 @@ var ErrNotFound = errors.New("no such message")
 // ErrNoInboundURL says where to give the inbound URL.
 var ErrNoInboundURL = errors.New("no inbound URL: pass --inbound-url URL, or set the profile's url")
 
-func (s *Sandbox) inbound(a providerAPI, account, from, to, text string, creds signing.Credentials, inReplyTo string) (Message, error) {
+func (s *Sandbox) inbound(a providerAPI, account, from, to, text string, creds signing.Credentials, inReplyTo string, extra map[string]string) (Message, error) {
 	url := s.endpoint(a.name()).InboundURL
 	if url == "" {
 		url = s.opts.InboundURL
@@ -543,6 +577,11 @@ func (s *Sandbox) inbound(a providerAPI, account, from, to, text string, creds s
 	}
 	now := s.now().UTC()
 	m := &message{api: a, creds: creds, account: account, extra: map[string]string{}}
+	for k, v := range extra { // the conversation's (Telnyx's messaging profile …)
+		if k != "failover" && k != "webhook_url" {
+			m.extra[k] = v
+		}
+	}
 	m.view = Message{
 		ID: a.newID(s), Provider: a.name(), Direction: DirectionInbound,
 		From: from, To: to, Text: text, Status: a.inboundStatus(), Final: true,
