@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"testing"
 	"time"
 
@@ -28,4 +29,9 @@ func ctxDrain(t *testing.T, sb *Sandbox) {
 	if err := sb.Drain(ctx); err != nil {
 		t.Fatal("lives did not end within 5s")
 	}
+}
+
+func queryOf(rawURL string) url.Values {
+	u, _ := url.Parse(rawURL)
+	return u.Query()
 }
