@@ -132,7 +132,7 @@ type Sandbox struct {
 
 // allAPIs are the providers the sandbox plays, each complete.
 func allAPIs() []providerAPI {
-	return []providerAPI{&twilioAPI{}, &dexatelAPI{}, &cellcastAPI{}, &mobtextingAPI{}, &telnyxAPI{}, &vonageAPI{}, &plivoAPI{}}
+	return []providerAPI{&twilioAPI{}, &dexatelAPI{}, &cellcastAPI{}, &mobtextingAPI{}, &telnyxAPI{}, &vonageAPI{}, &plivoAPI{}, &sinchAPI{}}
 }
 
 // Names lists the providers the sandbox plays.
@@ -373,6 +373,9 @@ func (s *Sandbox) live(m *message, plan Plan) {
 			continue
 		}
 		req, err := m.api.statusCallback(m, st, url, now)
+		if err == nil && req == nil {
+			continue // this step sends nothing (Sinch's batch reports wait for the batch)
+		}
 		kind, _ := m.api.kinds()
 		cb := Callback{Kind: kind, Status: st.Status, Final: st.Final, Error: st.Error, Duplicate: st.Duplicate, URL: url, SentAt: now}
 		if err == nil {
@@ -627,7 +630,8 @@ type providerAPI interface {
 	// inbound webhook ("" when smshook knows no inbound webhook of it).
 	kinds() (status, inbound string)
 	defaultAccount(s *Sandbox, creds signing.Credentials) string
-	// statusCallback builds the unsigned status callback of step st.
+	// statusCallback builds the unsigned status callback of step st; nil
+	// when the step sends none.
 	statusCallback(m *message, st Step, url string, now time.Time) (*client.Request, error)
 	// inboundCallback builds the unsigned webhook of an inbound message.
 	inboundCallback(m *message, url string, now time.Time) (*client.Request, error)

@@ -68,6 +68,9 @@ type Callback struct {
 // message is a stored message and what the sandbox keeps about it beyond
 // what the API shows.
 type message struct {
+	// key is the store's key: the id, or for one recipient of a batch
+	// (Sinch, MessageBird) the id and the recipient.
+	key   string
 	view  Message
 	api   providerAPI
 	creds signing.Credentials
@@ -101,13 +104,16 @@ func newStore(max int) *store {
 func (s *store) add(m *message) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if m.key == "" {
+		m.key = m.view.ID
+	}
 	s.order = append(s.order, m)
-	s.byID[m.view.ID] = m
+	s.byID[m.key] = m
 	if len(s.order) > s.max {
 		old := s.order[0]
 		s.order[0] = nil
 		s.order = s.order[1:]
-		delete(s.byID, old.view.ID)
+		delete(s.byID, old.key)
 	}
 	if m.view.Direction != DirectionOutbound {
 		return
@@ -145,6 +151,14 @@ func (s *store) get(id string) (*message, Message, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	m, ok := s.byID[id]
+	if !ok { // a batch's id: its first recipient's message
+		for _, o := range s.order {
+			if o.view.ID == id {
+				m, ok = o, true
+				break
+			}
+		}
+	}
 	if !ok {
 		return nil, Message{}, false
 	}
