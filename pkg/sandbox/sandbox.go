@@ -132,7 +132,7 @@ type Sandbox struct {
 
 // allAPIs are the providers the sandbox plays, each complete.
 func allAPIs() []providerAPI {
-	return []providerAPI{&twilioAPI{}, &dexatelAPI{}, &cellcastAPI{}, &mobtextingAPI{}, &telnyxAPI{}, &vonageAPI{}, &plivoAPI{}, &sinchAPI{}, &bandwidthAPI{}}
+	return []providerAPI{&twilioAPI{}, &dexatelAPI{}, &cellcastAPI{}, &mobtextingAPI{}, &telnyxAPI{}, &vonageAPI{}, &plivoAPI{}, &sinchAPI{}, &bandwidthAPI{}, &messagebirdAPI{}}
 }
 
 // Names lists the providers the sandbox plays.
