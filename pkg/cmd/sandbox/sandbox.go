@@ -80,39 +80,50 @@ request shape, authentication, errors and ids); the sandbox then plays the
 message's life and sends your app the provider's status callbacks, signed as
 the provider signs them, and lets your tests read what was sent.
 
-Providers: ` + strings.Join(sandbox.Names(), ", ") + `, each under /PROVIDER on the
-sandbox's address (default http://127.0.0.1:8789; --port 0 picks a free
-port, --addr-file writes it for scripts). Point the SDK's base URL or HTTP
-client there (the README shows how for each SDK).
+The sandbox listens on http://127.0.0.1:8789 (--port 0 picks a free port,
+--addr-file writes it for scripts) and plays each provider under /PROVIDER:
+point the SDK's base URL or HTTP client there (the README shows how).
 
-  twilio   POST /twilio/2010-04-01/Accounts/{AccountSid}/Messages.json (form: To,
-           From or MessagingServiceSid, Body, StatusCallback); GET …/Messages.json
-           (To, From, PageSize, Page) and …/Messages/{Sid}.json. Basic auth
-           AccountSid:AuthToken. Errors as Twilio's JSON: 21604 no To, 21603 no From,
-           21602 no Body, 21211 To not E.164, 21212 bad From, 21617 over 1600
-           characters, 21609 bad StatusCallback, 20003 bad credentials, 20404.
-           Callbacks: sent, then delivered | undelivered; or failed; form POSTs
-           to StatusCallback signed with X-Twilio-Signature by the app's auth token.
-  dexatel  POST /dexatel/v1/messages {"data": {"from", "to": [], "text", "channel"}},
-           GET /dexatel/v1/messages/{id}; X-Dexatel-Key. The delivery webhook with
-           the final status, signed X-Dexatel-Signature with the webhook secret.
-  cellcast POST /cellcast/api/v3/send-sms {"sms_text", "numbers": [], "from"},
-           GET /cellcast/api/v3/get-sms?message_id=; APPKEY. The Status URL's
-           payload {_id, status, type: send, …}, Basic auth when configured.
-  mobtexting GET or POST /mobtexting/api/v2/sms/send (access_token, sender, to,
-           message, service); the DLR of MOBtexting's webhook, Bearer secret,
-           retried 3 times unless answered 200 or 202.
+  twilio      POST …/2010-04-01/Accounts/{AccountSid}/Messages.json (form), GET
+              …/Messages.json and …/Messages/{Sid}.json; Basic AccountSid:AuthToken;
+              Twilio's error codes (21604 no To, 21603 no From, 21602 no Body,
+              21211 bad To, 21212 bad From, 21617 too long, 21609 bad
+              StatusCallback, 20003 credentials); sent, then delivered |
+              undelivered, or failed, to StatusCallback, X-Twilio-Signature by
+              the auth token the app used.
+  telnyx      POST /v2/messages, GET /v2/messages/{id}; Bearer; message.sent then
+              message.finalized to webhook_url, Ed25519; 3 attempts, then
+              webhook_failover_url.
+  vonage      POST /sms/json (form or JSON, api_key and api_secret); errors as 200
+              with status and error-text; one signed delivery receipt per part.
+  plivo       POST /v1/Account/{auth_id}/Message/, GET …/Message/{uuid}/; Basic;
+              queued, sent, delivered … to url (POST or GET), X-Plivo-Signature-V2.
+  sinch       POST /xms/v1/{plan}/batches, GET …/batches/{id}; Bearer; reports as
+              delivery_report asks (per_recipient, per_recipient_final, summary,
+              full; none by default), x-sinch-webhook-signature.
+  messagebird POST /messages, GET /messages/{id}; AccessKey; per-recipient GET
+              reports to reportUrl, MessageBird-Signature-JWT.
+  bandwidth   POST /api/v2/users/{accountId}/messages; Basic; one-event arrays
+              (message-delivered, message-failed) with Basic credentials.
+  dexatel     POST /v1/messages {"data": {…}}, GET /v1/messages/{id}; X-Dexatel-Key;
+              the delivery webhook with the final status, X-Dexatel-Signature.
+  cellcast    POST /api/v3/send-sms, GET /api/v3/get-sms; APPKEY; the Status URL's
+              payload, Basic auth when configured.
+  mobtexting  GET or POST /api/v2/sms/send (access_token, sender, to, message,
+              service); the DLR, Bearer secret, retried 3 times unless 200 or 202.
+Each under /PROVIDER (e.g. http://127.0.0.1:8789/telnyx/v2/messages).
 'smshook providers show NAME' says where each shape comes from.
 
 Credentials: any are accepted (a missing one gets the provider's error).
-Twilio's callbacks are signed with the auth token the app used; the others'
-with the webhook secret: the profile's, else the provider's demo one, which
-'smshook listen --demo' checks. With --profile P (repeatable; the profile's
-provider), Twilio accepts only the profile's token, and a wrong one gets
-Twilio's 401 (20003); the profile's url receives the callbacks of messages
-that name none, and the recipients' replies. --callback-url is that URL for
-every provider without a profile: where Dexatel, Cellcast and MOBtexting,
-whose webhooks are set up in their portals, send their reports.
+Twilio's and Plivo's callbacks are signed with the auth token the app used;
+the others' with the webhook secret or key: the profile's, else the
+provider's demo one, which 'smshook listen --demo' checks. With --profile P
+(repeatable; the profile's provider), Twilio and Plivo accept only the
+profile's token, and a wrong one gets the provider's 401; the profile's url
+receives the callbacks of messages that name none, and the recipients'
+replies. --callback-url is that URL for every provider without a profile:
+where Dexatel, Cellcast, MOBtexting and Bandwidth, whose webhooks are set
+up in their portals, send their reports.
 
 Outcomes: a message is delivered unless the recipient's number ends in
   0001  failed (Twilio: failed, 30008)
@@ -120,9 +131,8 @@ Outcomes: a message is delivered unless the recipient's number ends in
   0003  expired (Twilio: failed, 30036)
   0004  rejected (Twilio: sent, then undelivered, 30007)
   0005  no final report (Twilio: sent, and nothing more)
-(each provider in its own words: Dexatel failed, expired, rejected;
-Cellcast failed, expired, rejected; MOBtexting FAILED, UNDELIV, EXPIRED,
-REJECTD) or a rule in the config file says otherwise (the first that matches wins):
+(each provider in its own statuses and error codes) or a rule in the
+config file says otherwise (the first that matches wins):
   sandbox:
     rules:
       - to: "+44*"          # * matches any run of characters
@@ -136,7 +146,10 @@ final callback first), late (10 × later), as probabilities, e.g.
 --chaos fail=0.1,duplicate=0.05; --seed makes a run repeat exactly (ids
 included).
 
-Callbacks are retried as the provider retries (Twilio: once), and each
+Callbacks are retried as the provider documents it (Twilio: once;
+Telnyx: 3 attempts, then the failover URL; MOBtexting and Bandwidth: on any
+answer that is not a success; waits and counts bounded, paced by
+--latency), and each
 callback, with your app's answer, is appended to --capture (default
 ./` + DefaultCapturePath + `, mode 0600) in listen's capture format:
 'smshook replay' sends them again.
