@@ -315,7 +315,7 @@ func TestLoadSandbox(t *testing.T) {
 	}
 	for yaml, want := range map[string]string{
 		"sandbox:\n  rules:\n    - to: \"+44*\"\n      staus: failed\n": "staus",
-		"sandbox:\n  rules:\n    - status: failed\n":                   "has no to",
+		"sandbox:\n  rules:\n    - status: failed\n":                    "has no to",
 		"sandbox:\n  rules:\n    - to: \"+1*\"\n":                       "has no status",
 		"sandbox:\n  rulez: []\n":                                       "rulez",
 	} {
