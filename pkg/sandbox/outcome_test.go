@@ -179,3 +179,32 @@ func TestSegments(t *testing.T) {
 		}
 	}
 }
+
+// TestChaosRunRepeats: two sandboxes with one seed, sent the same
+// messages, give the same ids, outcomes, chaos and callbacks.
+func TestChaosRunRepeats(t *testing.T) {
+	run := func() string {
+		a := newApp(t, 200)
+		sb, base := newSandbox(t, Options{Seed: 42, Chaos: Chaos{Fail: 0.3, Duplicate: 0.3, OutOfOrder: 0.3, Late: 0.3}})
+		for i := range 12 {
+			sendTwilio(t, base, fmt.Sprintf("+1555867%04d", 1000+i), "hi", a.srv.URL)
+		}
+		ctxDrain(t, sb)
+		var b strings.Builder
+		for _, m := range sb.Messages(Filter{}) {
+			fmt.Fprintf(&b, "%s %s %s %v:", m.ID, m.To, m.Outcome, m.Chaos)
+			for _, cb := range m.Callbacks {
+				fmt.Fprintf(&b, " %s/%v", cb.Status, cb.Duplicate)
+			}
+			b.WriteByte('\n')
+		}
+		return b.String()
+	}
+	first, second := run(), run()
+	if first != second {
+		t.Fatalf("seed 42 gave two runs:\n%s\n%s", first, second)
+	}
+	if !strings.Contains(first, "duplicate") || !strings.Contains(first, "failed") {
+		t.Fatalf("12 messages at these odds showed no chaos:\n%s", first)
+	}
+}
