@@ -35,6 +35,10 @@ const DefaultPort = 8789
 // DefaultMaxStored bounds the messages kept for the test API.
 const DefaultMaxStored = 10000
 
+// maxDeliveries bounds the callbacks in flight at once: a burst of
+// messages must not open a connection per callback.
+const maxDeliveries = 64
+
 // maxAPIBody bounds a send request's body: providers refuse far less.
 const maxAPIBody = 1 << 20
 
@@ -120,6 +124,8 @@ type Sandbox struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	lives  sync.WaitGroup
+	// deliveries holds a token per callback in flight.
+	deliveries chan struct{}
 
 	emitMu  sync.Mutex // one OnEvent call at a time
 	mu      sync.Mutex // guards rng, seq and lastCrd
@@ -162,19 +168,20 @@ func New(opts Options) (*Sandbox, error) {
 		seed = rand.Uint64() | 1
 	}
 	s := &Sandbox{
-		opts:     opts,
-		byName:   map[string]providerAPI{},
-		mux:      http.NewServeMux(),
-		store:    newStore(opts.MaxStored),
-		planner:  planner{rules: opts.Rules, chaos: opts.Chaos, seed: seed, latency: opts.Latency},
-		client:   opts.HTTPClient,
-		now:      now,
-		rng:      rand.New(rand.NewPCG(seed, 0)),
-		lastCrd:  map[string]signing.Credentials{},
-		accounts: map[string]string{},
+		opts:       opts,
+		byName:     map[string]providerAPI{},
+		mux:        http.NewServeMux(),
+		store:      newStore(opts.MaxStored),
+		planner:    planner{rules: opts.Rules, chaos: opts.Chaos, seed: seed, latency: opts.Latency},
+		client:     opts.HTTPClient,
+		now:        now,
+		deliveries: make(chan struct{}, maxDeliveries),
+		rng:        rand.New(rand.NewPCG(seed, 0)),
+		lastCrd:    map[string]signing.Credentials{},
+		accounts:   map[string]string{},
 	}
 	if s.client == nil {
-		s.client = client.NewHTTPClient(nil, client.HTTPOptions{Concurrency: 4})
+		s.client = client.NewHTTPClient(nil, client.HTTPOptions{Concurrency: maxDeliveries})
 	}
 	known := map[string]providerAPI{}
 	for _, a := range allAPIs() {
@@ -449,6 +456,13 @@ func (s *Sandbox) deliver(a providerAPI, req *client.Request, creds signing.Cred
 		}
 	}
 	cb.URL = req.URL
+	select {
+	case s.deliveries <- struct{}{}:
+		defer func() { <-s.deliveries }()
+	case <-s.ctx.Done():
+		cb.ReplyError = "canceled: the sandbox stopped"
+		return
+	}
 	r := s.runner(a)
 	var res client.Result
 	r.OnResult = func(got *client.Result) {
