@@ -12,9 +12,9 @@ import (
 )
 
 // Measures, in report order.
-var measureNames = []string{"signing", "listen", "send", "replay", "process"}
+var measureNames = []string{"signing", "listen", "send", "replay", "process", "sandbox"}
 
-const usage = `usage: go run ./scripts/bench [flags] [signing|listen|send|replay|process|all ...]
+const usage = `usage: go run ./scripts/bench [flags] [signing|listen|send|replay|process|sandbox|all ...]
 
 Builds smshook and measures it against a baseline in the same run, on
 loopback only, and writes scripts/bench/BENCHMARKS.md (all measures) or
@@ -26,6 +26,8 @@ prints the Markdown (a subset; -out FILE to write it):
   send     smshook send --count vs hey against one sink
   replay   smshook replay (as captured, re-signed) vs hey, and peak RSS on a large capture
   process  smshook sign as a process vs openssl dgst -sha256 -hmac (median wall time)
+  sandbox  smshook sandbox: Twilio messages accepted/s (hey) and signed callbacks
+           delivered/s, vs smshook send twilio --count to the same sink
 
 All of them take about 5 minutes on 2 cores and are bounded by -timeout.
 
@@ -60,6 +62,9 @@ func Main(args []string) int {
 	fs.IntVar(&sr.C, "c", 32, "concurrency of send, replay and hey")
 	fs.IntVar(&sr.Runs, "runs", 3, "runs of each send/replay tool")
 	fs.IntVar(&sr.BigMB, "big-mb", 1024, "size in MB of the capture replayed for peak RSS (0 skips it)")
+	var sbx SandboxConfig
+	fs.IntVar(&sbx.N, "sandbox-n", 5000, "messages per sandbox run")
+	fs.IntVar(&sbx.Runs, "sandbox-runs", 3, "runs of the sandbox and of send")
 	var proc ProcessConfig
 	fs.IntVar(&proc.Runs, "sign-runs", 200, "runs of smshook sign and of openssl")
 	if err := fs.Parse(args); err != nil {
@@ -70,6 +75,7 @@ func Main(args []string) int {
 		lis.Duration, lis.Runs = time.Second, 1
 		sr.N, sr.Runs, sr.BigMB = 2000, 1, 0
 		proc.Runs = 10
+		sbx.N, sbx.Runs = 500, 1
 	}
 	selected, err := selectMeasures(fs.Args())
 	if err != nil {
@@ -124,6 +130,10 @@ func Main(args []string) int {
 	}
 	if has("process") {
 		add(env.MeasureProcess(proc))
+	}
+	if has("sandbox") {
+		sbx.C = sr.C
+		add(env.MeasureSandbox(sbx))
 	}
 	report.Elapsed = time.Since(start)
 
