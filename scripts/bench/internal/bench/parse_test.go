@@ -81,9 +81,10 @@ func TestSelectMeasures(t *testing.T) {
 		args []string
 		want string
 	}{
-		{nil, "signing listen send replay process"},
+		{nil, "signing listen send replay process sandbox"},
 		{[]string{"process", "signing"}, "signing process"},
-		{[]string{"send", "all"}, "signing listen send replay process"},
+		{[]string{"send", "all"}, "signing listen send replay process sandbox"},
+		{[]string{"sandbox", "send"}, "send sandbox"},
 	} {
 		got, err := selectMeasures(c.args)
 		if err != nil || joined(got) != c.want {
