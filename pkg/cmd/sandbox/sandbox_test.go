@@ -265,3 +265,31 @@ func TestRunBadRule(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// TestRunTerminalDoor: what an app sends reaches the terminal escaped, and
+// credentials in a callback URL are hidden.
+func TestRunTerminalDoor(t *testing.T) {
+	base, done, out, _ := start(t, "", "--latency", "0", "--max-messages", "1", "--no-capture")
+	app := strings.Replace(appAnswering(t, 200), "http://", "http://user:hunter2@", 1)
+	form := url.Values{"To": {"+15558675310"}, "From": {"+15017122661"}, "Body": {"code \x1b[31m123\x1b]0;pwned\x07"}, "StatusCallback": {app + "/s"}}
+	req, _ := http.NewRequest("POST", base+"/twilio/2010-04-01/Accounts/ACx/Messages.json", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth("ACx", "tok")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if err := result(t, done); err != nil {
+		t.Fatal(err)
+	}
+	if strings.ContainsRune(out.String(), 0x1b) || strings.ContainsRune(out.String(), 0x07) {
+		t.Fatalf("raw control bytes reached the terminal:\n%q", out)
+	}
+	if strings.Contains(out.String(), "hunter2") {
+		t.Fatalf("a URL password was printed:\n%s", out)
+	}
+	if !strings.Contains(out.String(), `\x1b[31m123`) {
+		t.Fatalf("the text is not shown escaped:\n%s", out)
+	}
+}
