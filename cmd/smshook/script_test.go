@@ -25,7 +25,7 @@ func TestScript(t *testing.T) {
 	cmds := map[string]scriptCmd{}
 	for _, more := range []map[string]scriptCmd{
 		coreScriptCmds(), sendScriptCmds(), listenScriptCmds(), polishScriptCmds(),
-		firstScriptCmds(), checkScriptCmds(), explainScriptCmds(),
+		firstScriptCmds(), checkScriptCmds(), explainScriptCmds(), sandboxScriptCmds(),
 	} {
 		for name, c := range more {
 			cmds[name] = c

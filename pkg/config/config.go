@@ -102,7 +102,7 @@ func profileKeys() []string {
 
 // fileKeys are the top-level keys of the config file besides the settings
 // (profile, output, ...) the caller passes to Load.
-func fileKeys() []string { return []string{"profiles", "providers"} }
+func fileKeys() []string { return []string{"profiles", "providers", "sandbox"} }
 
 // DefaultPath is $XDG_CONFIG_HOME/smshook/config.yaml, else
 // ~/.config/smshook/config.yaml.

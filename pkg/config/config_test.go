@@ -201,7 +201,7 @@ func TestLoadWarnsAboutUnknownKeys(t *testing.T) {
 				{Profile: "b", Message: `profile "b": unknown key "pasword"; did you mean password?`},
 			}},
 		{"a misspelt top-level key", "profile:\n  dex:\n    provider: dexatel\nprofles:\n  x: {}\n",
-			[]Warning{{Message: `CONFIG: unknown key "profles"; did you mean profiles? (known: profiles, providers, profile, output, color)`}}},
+			[]Warning{{Message: `CONFIG: unknown key "profles"; did you mean profiles? (known: profiles, providers, sandbox, profile, output, color)`}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -293,5 +293,37 @@ func TestSampleHasNoWarnings(t *testing.T) {
 	}
 	if w := append(cfg.Warnings, cfg.CheckProviders(reg)...); len(w) != 0 {
 		t.Errorf("the sample config warns: %q", w)
+	}
+}
+
+func TestLoadSandbox(t *testing.T) {
+	load := func(yaml string) (SandboxConfig, error) {
+		t.Helper()
+		path := filepath.Join(t.TempDir(), "config.yaml")
+		if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		v := viper.New()
+		if _, err := Load(v, path, func(string) string { return "" }); err != nil {
+			t.Fatal(err)
+		}
+		return LoadSandbox(v, path)
+	}
+	sc, err := load("sandbox:\n  rules:\n    - to: \"+44*\"\n      status: failed\n      error: 30003\n")
+	if err != nil || len(sc.Rules) != 1 || sc.Rules[0].To != "+44*" || sc.Rules[0].Error != "30003" {
+		t.Fatalf("%+v %v", sc, err)
+	}
+	for yaml, want := range map[string]string{
+		"sandbox:\n  rules:\n    - to: \"+44*\"\n      staus: failed\n": "staus",
+		"sandbox:\n  rules:\n    - status: failed\n":                    "has no to",
+		"sandbox:\n  rules:\n    - to: \"+1*\"\n":                       "has no status",
+		"sandbox:\n  rulez: []\n":                                       "rulez",
+	} {
+		if _, err := load(yaml); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: got %v, want an error about %s", yaml, err, want)
+		}
+	}
+	if sc, err := load("profiles: {}\n"); err != nil || len(sc.Rules) != 0 {
+		t.Fatalf("no sandbox key: %+v %v", sc, err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/smshook/smshook/pkg/cmdutil"
 	"github.com/smshook/smshook/pkg/iostreams"
 	"github.com/smshook/smshook/pkg/provider"
+	"github.com/smshook/smshook/pkg/sandbox"
 )
 
 // NewCmdProviders builds `smshook providers` and `providers show`.
@@ -115,6 +116,8 @@ type detail struct {
 	AuthDescription string       `json:"auth_description"`
 	Kinds           []kindDetail `json:"kinds"`
 	HandshakeBody   any          `json:"handshake_example,omitempty"`
+	// Sandbox is what `smshook sandbox` plays of the provider's send API.
+	Sandbox *sandbox.SendAPI `json:"sandbox,omitempty"`
 }
 
 type kindDetail struct {
@@ -163,6 +166,9 @@ func showRun(f *cmdutil.Factory, name string, byProfile bool) error {
 		if p.Handshake != nil {
 			d.HandshakeBody = exampleJSON(p.Handshake.Fixture)
 		}
+		if api, ok := sandbox.SendAPIOf(p.Name); ok {
+			d.Sandbox = &api
+		}
 		return iostreams.WriteJSON(io.Out, d, io.JSONColorEnabled())
 	}
 
@@ -200,6 +206,15 @@ func showRun(f *cmdutil.Factory, name string, byProfile bool) error {
 	fmt.Fprintf(out, "  retries: %s\n", d.RetriesText())
 	if d.Source != "" {
 		fmt.Fprintf(out, "  source:  %s\n", d.Source)
+	}
+	if api, ok := sandbox.SendAPIOf(p.Name); ok {
+		fmt.Fprintf(out, "\n%s (%s)\n", cs.Bold("sandbox: its send API under "+api.Base), api.Evidence)
+		fmt.Fprintf(out, "  request:   %s\n", api.Request)
+		fmt.Fprintf(out, "  auth:      %s\n", api.Auth)
+		fmt.Fprintf(out, "  callbacks: %s\n", api.Callbacks)
+		if api.Note != "" {
+			fmt.Fprintf(out, "  note:      %s\n", api.Note)
+		}
 	}
 	if len(p.Notes) > 0 {
 		fmt.Fprintf(out, "\n%s\n", cs.Bold("notes"))

@@ -20,6 +20,7 @@ import (
 	"github.com/smshook/smshook/pkg/cmd/listen"
 	"github.com/smshook/smshook/pkg/cmd/providers"
 	"github.com/smshook/smshook/pkg/cmd/replay"
+	sandboxcmd "github.com/smshook/smshook/pkg/cmd/sandbox"
 	"github.com/smshook/smshook/pkg/cmd/send"
 	"github.com/smshook/smshook/pkg/cmd/sign"
 	"github.com/smshook/smshook/pkg/cmd/verify"
@@ -150,6 +151,7 @@ config file ($XDG_CONFIG_HOME/smshook/config.yaml; see 'smshook config init').
 		listen.NewCmdListen(f, nil),
 		replay.NewCmdReplay(f, nil),
 		inspect.NewCmdInspect(f, nil),
+		sandboxcmd.NewCmdSandbox(f, nil),
 		providers.NewCmdProviders(f),
 		configcmd.NewCmdConfig(f),
 		keys.NewCmdKeys(f),

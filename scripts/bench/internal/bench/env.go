@@ -185,6 +185,21 @@ func startServer(env []string, addrFile string, keepStdout bool, name string, ar
 	return nil, fmt.Errorf("%s did not start within 10s:\n%s", filepath.Base(name), s.stderr.String())
 }
 
+// Wait waits for the server to exit by itself (within limit, then it is
+// stopped) and returns how it ended.
+func (s *Server) Wait(limit time.Duration) Proc {
+	done := make(chan struct{})
+	go func() { s.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(limit):
+		s.cmd.Process.Kill()
+		<-done
+	}
+	return Proc{Stdout: s.stdout.Bytes(), Stderr: s.stderr.Bytes(),
+		ExitCode: s.cmd.ProcessState.ExitCode(), MaxRSSKiB: maxRSS(s.cmd.ProcessState)}
+}
+
 // Stop interrupts the server (SIGINT, then SIGKILL after 20 s) and returns
 // how it ended.
 func (s *Server) Stop() Proc {

@@ -12,9 +12,9 @@ import (
 )
 
 // Measures, in report order.
-var measureNames = []string{"signing", "listen", "send", "replay", "process", "inspect"}
+var measureNames = []string{"signing", "listen", "send", "replay", "process", "inspect", "sandbox"}
 
-const usage = `usage: go run ./scripts/bench [flags] [signing|listen|send|replay|process|inspect|all ...]
+const usage = `usage: go run ./scripts/bench [flags] [signing|listen|send|replay|process|inspect|sandbox|all ...]
 
 Builds smshook and measures it against a baseline in the same run, on
 loopback only, and writes scripts/bench/BENCHMARKS.md (all measures) or
@@ -28,6 +28,8 @@ prints the Markdown (a subset; -out FILE to write it):
   process  smshook sign as a process vs openssl dgst -sha256 -hmac (median wall time)
   inspect  the inspector: indexing MB/s, newest-first, a filter over a million
            events, listen req/s with a browser subscribed vs the inspector off
+  sandbox  smshook sandbox: Twilio messages accepted/s (hey) and signed callbacks
+           delivered/s, vs smshook send twilio --count to the same sink
 
 All of them take about 5 minutes on 2 cores and are bounded by -timeout.
 
@@ -65,6 +67,9 @@ func Main(args []string) int {
 	var insp InspectConfig
 	fs.IntVar(&insp.Count, "inspect-count", 3, "go test -count for the inspector benchmarks (the median is kept)")
 	fs.IntVar(&insp.Requests, "inspect-n", 20000, "requests per listen run of the inspector benchmark")
+	var sbx SandboxConfig
+	fs.IntVar(&sbx.N, "sandbox-n", 5000, "messages per sandbox run")
+	fs.IntVar(&sbx.Runs, "sandbox-runs", 3, "runs of the sandbox and of send")
 	var proc ProcessConfig
 	fs.IntVar(&proc.Runs, "sign-runs", 200, "runs of smshook sign and of openssl")
 	if err := fs.Parse(args); err != nil {
@@ -76,6 +81,7 @@ func Main(args []string) int {
 		sr.N, sr.Runs, sr.BigMB = 2000, 1, 0
 		proc.Runs = 10
 		insp = InspectConfig{Count: 1, Requests: 2000}
+		sbx.N, sbx.Runs = 500, 1
 	}
 	selected, err := selectMeasures(fs.Args())
 	if err != nil {
@@ -133,6 +139,10 @@ func Main(args []string) int {
 	}
 	if has("inspect") {
 		add(env.MeasureInspect(insp))
+	}
+	if has("sandbox") {
+		sbx.C = sr.C
+		add(env.MeasureSandbox(sbx))
 	}
 	report.Elapsed = time.Since(start)
 

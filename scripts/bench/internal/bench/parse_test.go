@@ -81,10 +81,11 @@ func TestSelectMeasures(t *testing.T) {
 		args []string
 		want string
 	}{
-		{nil, "signing listen send replay process inspect"},
+		{nil, "signing listen send replay process inspect sandbox"},
 		{[]string{"process", "signing"}, "signing process"},
 		{[]string{"inspect", "send"}, "send inspect"},
-		{[]string{"send", "all"}, "signing listen send replay process inspect"},
+		{[]string{"send", "all"}, "signing listen send replay process inspect sandbox"},
+		{[]string{"sandbox", "send"}, "send sandbox"},
 	} {
 		got, err := selectMeasures(c.args)
 		if err != nil || joined(got) != c.want {
