@@ -331,14 +331,14 @@ func (x *Index) lineStart(at int64) (int64, error) {
 // summary, not the record, is kept: a range may hold many records with
 // large bodies, and only their summaries are indexed.
 type indexed struct {
-	sum  Summary
-	noID bool // the record has no id: it gets one from its place
+	sum  *Summary // a pointer: the slice of a large range stays small
+	noID bool     // the record has no id: it gets one from its place
 	off  int64
 }
 
 // numbered is the summary at seq.
 func (f *indexed) numbered(seq int64) Summary {
-	s := f.sum
+	s := *f.sum
 	s.Seq = seq
 	if f.noID {
 		s.ID = syntheticID(seq)
@@ -366,7 +366,8 @@ func (x *Index) index(start, end int64, back bool) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		recs = append(recs, indexed{summarize(rec, 0), rec.ID == "", off})
+		sum := summarize(rec, 0)
+		recs = append(recs, indexed{&sum, rec.ID == "", off})
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
