@@ -96,10 +96,11 @@ func TestListenBoundsMemoryForHostileBodies(t *testing.T) {
 	}
 	peak := rusage.Maxrss << 10 // Maxrss is in KiB on Linux
 	t.Logf("answers %v, %d bytes on disk, peak RSS %d MiB", statuses, info.Size(), peak>>20)
-	// Before the budget this load took 748 MiB. What remains (race build):
-	// about 190 MiB for the listener, and 40-65 MiB more for the inspector,
-	// on by default, which reads each new record once to index it.
-	const most = 288 << 20
+	// Before the budget this load took 748 MiB. What remains (a race build,
+	// whose shadow memory counts in RSS): about 190 MiB for the listener,
+	// and 40-80 MiB more for the inspector, on by default, which reads each
+	// new record once to index it.
+	const most = 320 << 20
 	if peak > most {
 		t.Errorf("peak RSS %d MiB for %d concurrent 1 MiB bodies with --max-inflight 8MiB, want under %d MiB", peak>>20, clients, most>>20)
 	}
