@@ -80,3 +80,18 @@ func TestQueryErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestPathOf(t *testing.T) {
+	for _, c := range []struct{ url, want string }{
+		{"http://127.0.0.1:8787/dexatel/delivery?x=1", "/dexatel/delivery"},
+		{"https://h/a%20b#frag", "/a%20b"},
+		{"http://h", ""},
+		{"http://h?q=/x", ""},
+		{"/twilio?x", "/twilio"},
+		{"http://u:p@h:1/p/", "/p/"},
+	} {
+		if got := pathOf(c.url); got != c.want {
+			t.Errorf("pathOf(%q) = %q, want %q", c.url, got, c.want)
+		}
+	}
+}

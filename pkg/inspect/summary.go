@@ -6,7 +6,7 @@
 package inspect
 
 import (
-	"net/url"
+	"strings"
 	"time"
 
 	"github.com/smshook/smshook/pkg/capture"
@@ -64,9 +64,7 @@ func summarize(rec *capture.Record, seq int64) Summary {
 	if s.ID == "" {
 		s.ID = syntheticID(seq)
 	}
-	if u, err := url.Parse(rec.URL); err == nil {
-		s.Path = u.EscapedPath()
-	}
+	s.Path = pathOf(rec.URL)
 	if e := rec.Event; e != nil {
 		s.EventKind = string(e.Kind)
 		s.MessageID = e.MessageID
@@ -94,4 +92,22 @@ func itoa(n int64) string {
 		n /= 10
 	}
 	return string(b[i:])
+}
+
+// pathOf is the path of a captured URL as it was received (escapes kept),
+// without parsing the whole URL: every event is summarized, and the path
+// is only shown and matched. "http://h:1/a%20b?q" → "/a%20b".
+func pathOf(raw string) string {
+	if i := strings.Index(raw, "://"); i >= 0 {
+		rest := raw[i+3:]
+		j := strings.IndexAny(rest, "/?#")
+		if j < 0 || rest[j] != '/' {
+			return ""
+		}
+		raw = rest[j:]
+	}
+	if k := strings.IndexAny(raw, "?#"); k >= 0 {
+		raw = raw[:k]
+	}
+	return raw
 }
