@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/smshook/smshook/pkg/provider"
+	"github.com/smshook/smshook/pkg/signing"
 )
 
 // The providers' official Node SDKs against the sandbox (issue 15's "done
@@ -197,6 +198,15 @@ func demoSecret(t *testing.T, name string) string {
 	return p.Demo.Secrets[0]
 }
 
+func bandwidthDemo(t *testing.T) signing.Credentials {
+	t.Helper()
+	p, err := provider.Builtin().Lookup("bandwidth")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.Demo
+}
+
 // TestNodeSDKs: for each provider, its official Node SDK sends through the
 // sandbox and parses the answer, reads the message back where the SDK can,
 // and the SDK's own validator accepts every callback and refuses it once
@@ -204,7 +214,8 @@ func demoSecret(t *testing.T, name string) string {
 func TestNodeSDKs(t *testing.T) {
 	script := startSDKScript(t)
 	sink, appURL := newCallbackSink(t)
-	sb, base := newSandbox(t, Options{})
+	// Bandwidth's callback URL is the application's: the profile's url.
+	sb, base := newSandbox(t, Options{Endpoints: map[string]Endpoint{"bandwidth": {CallbackURL: appURL + "/cb/bandwidth/status"}}})
 	uuid := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 
 	tests := []struct {
@@ -222,6 +233,9 @@ func TestNodeSDKs(t *testing.T) {
 		{"plivo", plivoAuthID, plivoToken, "14155550100", "14155550123", uuid, "message(s) queued", plivoToken, true},
 		{"sinch", "plan0123456789", "sinch-api-token", "12345", "+15558670000", regexp.MustCompile(`^[0-9A-Z]{26}$`), "accepted", demoSecret(t, "sinch"), true},
 		{"messagebird", "", "test_accesskey", "TestName", "+31612345678", regexp.MustCompile(`^[0-9a-f]{32}$`), "sent", demoSecret(t, "messagebird"), true},
+		// Bandwidth signs nothing and its SDK has no validator: callbacks
+		// carry the application's callback credentials as Basic auth.
+		{"bandwidth", "api-user", "api-pass", "+15550100", "+15558670000", regexp.MustCompile(`^[0-9]{13}[0-9a-z]{16}$`), "202 out", "", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.provider, func(t *testing.T) {
@@ -244,7 +258,7 @@ func TestNodeSDKs(t *testing.T) {
 				t.Fatal("the message's life did not end within 5s")
 			}
 			m, ok := sb.Message(sent.ID)
-			if !ok || !m.Final || m.Status != "delivered" && m.Status != "Delivered" {
+			if !ok || !m.Final || m.Outcome != OutcomeDelivered {
 				t.Fatalf("sandbox message %s: %+v", sent.ID, m)
 			}
 			got := sink.of(tt.provider)
@@ -252,6 +266,13 @@ func TestNodeSDKs(t *testing.T) {
 				t.Fatalf("the app got %d callbacks, the sandbox sent %d", len(got), len(m.Callbacks))
 			}
 			for i, cb := range got {
+				if tt.provider == "bandwidth" {
+					demo := bandwidthDemo(t)
+					if u, p, ok := parseBasic(cb.Headers["Authorization"]); !ok || u != demo.Username || p != demo.Password || !strings.Contains(string(cb.Body), sent.ID) {
+						t.Fatalf("callback %d: Authorization %q, body %s", i, cb.Headers["Authorization"], cb.Body)
+					}
+					continue
+				}
 				verify := sdkRequest{Op: "verify", Provider: tt.provider, Secret: tt.webhookKey, Method: cb.Method, URL: cb.URL, Headers: cb.Headers, Body: cb.Body}
 				if v := script.call(t, verify); !v.Valid {
 					t.Fatalf("callback %d (%s %s): the SDK's validator refused it: %s\n%s", i, cb.Method, cb.URL, v.Error, cb.Body)

@@ -21,6 +21,7 @@
 //   @vonage/sms  restHost
 //   plivo        the client's url option
 //   @sinch/sdk-core  smsHostname
+//   bandwidth-sdk  the Configuration's basePath
 //   messagebird  none: the SDK calls https.request for rest.messagebird.com
 //                with no host, port or protocol option, so this script
 //                routes that call to the sandbox over http, leaving the
@@ -37,6 +38,7 @@ const { SMS } = require("@vonage/sms");
 const plivo = require("plivo");
 const { SinchClient } = require("@sinch/sdk-core");
 const messagebird = require("messagebird");
+const bandwidth = require("bandwidth-sdk");
 
 const timeout = 5000;
 
@@ -66,6 +68,10 @@ const twilioClient = (c) => {
 const telnyxClient = (c) => new Telnyx({ apiKey: c.secret, baseURL: c.base + "/v2", maxRetries: 0, timeout });
 const plivoClient = (c) => new plivo.Client(c.account, c.secret, { url: `${c.base}/v1/Account/${c.account}`, timeout });
 const sinchClient = (c) => new SinchClient({ servicePlanId: c.account, apiToken: c.secret, smsHostname: c.base }).sms;
+
+const bandwidthMessages = (c) => new bandwidth.MessagesApi(new bandwidth.Configuration({
+  username: c.account, password: c.secret, basePath: c.base + "/api/v2", baseOptions: { timeout },
+}));
 
 const messagebirdCall = (c, fn) => new Promise((resolve, reject) => {
   messagebirdBase = c.base;
@@ -102,6 +108,13 @@ const senders = {
       originator: c.from, recipients: [c.to], body: c.text, reportUrl: c.callback, reference: "sdk-test",
     }, done));
     return { id: r.id, status: r.recipients.items[0].status, answer: plain(r) };
+  },
+  async bandwidth(c) {
+    // The callback URL is the application's, not the request's.
+    const r = await bandwidthMessages(c).createMessage("9900000", {
+      applicationId: "93de2206-9669-4e07-948d-329f4b722ee2", to: [c.to], from: c.from, text: c.text, tag: "sdk-test",
+    });
+    return { id: r.data.id, status: `${r.status} ${r.data.direction}`, answer: plain(r.data) };
   },
 };
 
