@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -66,6 +67,10 @@ type sdkAnswer struct {
 	Answer map[string]any `json:"answer"`
 	Valid  bool           `json:"valid"`
 	Error  string         `json:"error"`
+	// A failed send: the HTTP status and the provider's error code, as
+	// the SDK's error carries them.
+	HTTP int    `json:"http"`
+	Code string `json:"code"`
 }
 
 func startSDKScript(t *testing.T) *sdkScript {
@@ -89,7 +94,10 @@ func startSDKScript(t *testing.T) *sdkScript {
 	}
 	cmd := exec.Command(node, filepath.Join(dir, "sandbox.js"))
 	cmd.Dir = dir
-	cmd.Stderr = os.Stderr
+	// What the SDKs log (Sinch prints each failed request) is shown only
+	// when the test fails.
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -111,8 +119,29 @@ func startSDKScript(t *testing.T) *sdkScript {
 			cmd.Process.Kill()
 			<-done
 		}
+		if t.Failed() {
+			t.Logf("sandbox.js stderr:\n%s", stderr.String())
+		}
 	})
 	return &sdkScript{in: in, out: bufio.NewReaderSize(out, 1<<20)}
+}
+
+// syncBuffer is a bytes.Buffer safe for the process's writer and a reader.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // call sends one line and waits at most 15s for its answer (the SDKs'
@@ -307,4 +336,51 @@ func TestNodeSDKs(t *testing.T) {
 			t.Logf("%s: sent %s, %d callbacks verified, read back as %q", tt.provider, sent.ID, len(got), back.Status)
 		})
 	}
+}
+
+// TestNodeSDKErrors: each SDK turns the sandbox's answer to a malformed
+// number into its own error, with the provider's status and code.
+func TestNodeSDKErrors(t *testing.T) {
+	script := startSDKScript(t)
+	_, base := newSandbox(t, Options{Latency: time.Hour})
+	tests := []struct {
+		provider, account, secret, from string
+		http                            int
+		code                            string
+	}{
+		{"twilio", testAccount, testToken, "+15017122661", 400, "21211"},
+		{"telnyx", "", "KEY0123456789", "+18445550001", 400, "40310"},
+		{"vonage", "abcd1234", "s3cr3tS3cr3t", "AcmeInc", 200, "3"}, // Vonage answers errors 200
+		{"plivo", plivoAuthID, plivoToken, "14155550100", 400, "12 is not a valid destination number"},
+		{"sinch", "plan0123456789", "sinch-api-token", "12345", 400, "syntax_invalid_parameter_format"},
+		{"messagebird", "", "test_accesskey", "TestName", 422, "9"},
+		{"bandwidth", "api-user", "api-pass", "+15550100", 400, "request-validation"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.provider, func(t *testing.T) {
+			got := script.call(t, sdkRequest{Op: "send", Provider: tt.provider, Base: base + "/" + tt.provider,
+				Account: tt.account, Secret: tt.secret, From: tt.from, To: "12", Text: "hi"})
+			if got.Error == "" || got.HTTP != tt.http || got.Code != tt.code {
+				t.Fatalf("the SDK's error: http %d code %q (%s), want %d %q", got.HTTP, got.Code, got.Error, tt.http, tt.code)
+			}
+		})
+	}
+	if msgs := mustList(t, base); msgs != 0 {
+		t.Fatalf("%d messages stored from refused sends", msgs)
+	}
+}
+
+// mustList counts the messages the test API lists.
+func mustList(t *testing.T, base string) int {
+	t.Helper()
+	resp, err := http.Get(base + "/api/messages")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Messages []Message `json:"messages"`
+	}
+	decodeJSON(t, resp, &out)
+	return len(out.Messages)
 }

@@ -7,6 +7,8 @@
 //   {"op":"send","provider":"telnyx","base":"http://127.0.0.1:PORT/telnyx",
 //    "to":"+1…","from":"+1…","text":"…","callback":"http://…","secret":"…"}
 //   -> {"id":"…","status":"…","answer":{…what the SDK returned…}}
+//   or {"error":"…","http":400,"code":"…"}: the SDK's error, its HTTP
+//      status and the provider's error code as the SDK parsed them
 //
 //   {"op":"fetch", …the same…, "id":"…"}   (the SDK reads the message back)
 //   -> {"id":"…","status":"…","answer":{…}}
@@ -27,6 +29,13 @@
 //                routes that call to the sandbox over http, leaving the
 //                SDK's request and its parsing of the answer as they are.
 "use strict";
+
+// stdout carries the answers only: what the SDKs log (the Sinch SDK prints
+// a failed request there) goes to stderr.
+const util = require("util");
+for (const level of ["log", "info", "debug", "warn"]) {
+  console[level] = (...args) => process.stderr.write(util.format(...args) + "\n");
+}
 
 const http = require("http");
 const https = require("https");
@@ -141,6 +150,18 @@ const fetchers = {
   },
 };
 
+// errorOf reads an SDK's error as the SDK parsed it: the HTTP status and
+// the provider's own error code.
+const errorOf = {
+  twilio: (e) => ({ http: e.status, code: String(e.code) }),
+  telnyx: (e) => ({ http: e.status, code: e.error && e.error.errors && e.error.errors[0].code }),
+  vonage: (e) => ({ http: 200, code: e.response && e.response.messages[0].status }),
+  plivo: (e) => ({ http: e.status, code: e.message }),
+  sinch: (e) => ({ http: e.statusCode, code: e.data && JSON.parse(e.data).code }),
+  messagebird: (e) => ({ http: e.statusCode, code: e.errors && String(e.errors[0].code) }),
+  bandwidth: (e) => ({ http: e.response && e.response.status, code: e.response && e.response.data && e.response.data.type }),
+};
+
 // describe keeps an SDK's error readable: its message and, when it has
 // them, the HTTP status and the body it failed to take.
 function describe(e) {
@@ -167,7 +188,13 @@ async function handle(line) {
   try {
     return await fn(c);
   } catch (e) {
-    return { error: describe(e) };
+    let parsed = {};
+    try {
+      parsed = (errorOf[c.provider] || (() => ({})))(e);
+    } catch (_) {
+      // the error is not the SDK's kind: describe says what it is
+    }
+    return { error: describe(e), ...parsed };
   }
 }
 
