@@ -238,13 +238,20 @@ func bandwidthDemo(t *testing.T) signing.Credentials {
 
 // TestNodeSDKs: for each provider, its official Node SDK sends through the
 // sandbox and parses the answer, reads the message back where the SDK can,
-// and the SDK's own validator accepts every callback and refuses it once
-// the message id in it is changed.
+// and the SDK's own validator accepts every status callback and the
+// recipient's reply, and refuses each once the message id or the reply's
+// text in it is changed.
 func TestNodeSDKs(t *testing.T) {
 	script := startSDKScript(t)
 	sink, appURL := newCallbackSink(t)
-	// Bandwidth's callback URL is the application's: the profile's url.
-	sb, base := newSandbox(t, Options{Endpoints: map[string]Endpoint{"bandwidth": {CallbackURL: appURL + "/cb/bandwidth/status"}}})
+	// Bandwidth's callback URL is the application's (the profile's url);
+	// replies go to each provider's inbound URL.
+	endpoints := map[string]Endpoint{}
+	for _, name := range Names() {
+		endpoints[name] = Endpoint{InboundURL: appURL + "/cb/" + name + "/inbound"}
+	}
+	endpoints["bandwidth"] = Endpoint{CallbackURL: appURL + "/cb/bandwidth/status", InboundURL: appURL + "/cb/bandwidth/inbound"}
+	sb, base := newSandbox(t, Options{Endpoints: endpoints})
 	uuid := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 
 	tests := []struct {
@@ -294,34 +301,62 @@ func TestNodeSDKs(t *testing.T) {
 			if len(got) == 0 || len(got) != len(m.Callbacks) {
 				t.Fatalf("the app got %d callbacks, the sandbox sent %d", len(got), len(m.Callbacks))
 			}
-			for i, cb := range got {
-				if tt.provider == "bandwidth" {
-					demo := bandwidthDemo(t)
-					if u, p, ok := parseBasic(cb.Headers["Authorization"]); !ok || u != demo.Username || p != demo.Password || !strings.Contains(string(cb.Body), sent.ID) {
-						t.Fatalf("callback %d: Authorization %q, body %s", i, cb.Headers["Authorization"], cb.Body)
+			// check has the SDK's validator accept each callback, and refuse
+			// it once token (what it is about) is changed.
+			check := func(what string, cbs []rawCallback, token string) {
+				t.Helper()
+				forged := token[:len(token)-1] + "0"
+				if strings.HasSuffix(token, "0") {
+					forged = token[:len(token)-1] + "1"
+				}
+				for i, cb := range cbs {
+					if !strings.Contains(string(cb.Body), token) && !strings.Contains(cb.URL, token) {
+						t.Fatalf("%s %d names no %s: %s %s", what, i, token, cb.URL, cb.Body)
 					}
-					continue
+					if tt.provider == "bandwidth" {
+						demo := bandwidthDemo(t)
+						if u, p, ok := parseBasic(cb.Headers["Authorization"]); !ok || u != demo.Username || p != demo.Password {
+							t.Fatalf("%s %d: Authorization %q", what, i, cb.Headers["Authorization"])
+						}
+						continue
+					}
+					verify := sdkRequest{Op: "verify", Provider: tt.provider, Secret: tt.webhookKey, Method: cb.Method, URL: cb.URL, Headers: cb.Headers, Body: cb.Body}
+					if v := script.call(t, verify); !v.Valid {
+						t.Fatalf("%s %d (%s %s): the SDK's validator refused it: %s\n%s", what, i, cb.Method, cb.URL, v.Error, cb.Body)
+					}
+					tampered := verify
+					if strings.Contains(string(cb.Body), token) {
+						tampered.Body = []byte(strings.Replace(string(cb.Body), token, forged, 1))
+					} else {
+						tampered.URL = strings.Replace(cb.URL, token, forged, 1)
+					}
+					if v := script.call(t, tampered); v.Valid {
+						t.Fatalf("%s %d: the SDK's validator accepted it with %s for %s", what, i, forged, token)
+					}
 				}
-				verify := sdkRequest{Op: "verify", Provider: tt.provider, Secret: tt.webhookKey, Method: cb.Method, URL: cb.URL, Headers: cb.Headers, Body: cb.Body}
-				if v := script.call(t, verify); !v.Valid {
-					t.Fatalf("callback %d (%s %s): the SDK's validator refused it: %s\n%s", i, cb.Method, cb.URL, v.Error, cb.Body)
+			}
+			check("callback", got, sent.ID)
+
+			// The recipient answers: the provider's inbound webhook, signed.
+			// The sandbox plays no MessageBird inbound yet (its SMS API has
+			// none documented here); once it does, this checks it too.
+			code := postJSON(t, base+"/api/messages/"+sent.ID+"/reply", `{"text": "YES4321"}`, nil, nil)
+			replies := 0
+			switch {
+			case code == 400 && tt.provider == "messagebird":
+				t.Log("messagebird: the sandbox plays no inbound, no reply to check")
+			case code != 201:
+				t.Fatalf("reply: %d", code)
+			default:
+				if err := sb.Drain(ctx); err != nil {
+					t.Fatal("the reply was not delivered within 5s")
 				}
-				// The same callback about another message must be refused.
-				forged := sent.ID[:len(sent.ID)-1] + "0"
-				if strings.HasSuffix(sent.ID, "0") {
-					forged = sent.ID[:len(sent.ID)-1] + "1"
+				inbound := sink.of(tt.provider)[len(got):]
+				if len(inbound) != 1 || !strings.Contains(inbound[0].URL, "/inbound") {
+					t.Fatalf("the app got %d inbound webhooks: %+v", len(inbound), inbound)
 				}
-				tampered := verify
-				if strings.Contains(string(cb.Body), sent.ID) {
-					tampered.Body = []byte(strings.Replace(string(cb.Body), sent.ID, forged, 1))
-				} else if strings.Contains(cb.URL, sent.ID) {
-					tampered.URL = strings.Replace(cb.URL, sent.ID, forged, 1)
-				} else {
-					t.Fatalf("callback %d names no message %s: %s %s", i, sent.ID, cb.URL, cb.Body)
-				}
-				if v := script.call(t, tampered); v.Valid {
-					t.Fatalf("callback %d: the SDK's validator accepted it for message %s", i, forged)
-				}
+				check("inbound webhook", inbound, "YES4321")
+				replies = 1
 			}
 
 			if !tt.fetch {
@@ -333,7 +368,7 @@ func TestNodeSDKs(t *testing.T) {
 			if back.Error != "" || back.ID != sent.ID {
 				t.Fatalf("the SDK's fetch: %s, id %q", back.Error, back.ID)
 			}
-			t.Logf("%s: sent %s, %d callbacks verified, read back as %q", tt.provider, sent.ID, len(got), back.Status)
+			t.Logf("%s: sent %s, %d callbacks and %d reply verified, read back as %q", tt.provider, sent.ID, len(got), replies, back.Status)
 		})
 	}
 }
