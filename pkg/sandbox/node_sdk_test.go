@@ -400,7 +400,27 @@ func TestNodeSDKErrors(t *testing.T) {
 			}
 		})
 	}
-	if msgs := mustList(t, base); msgs != 0 {
+	// With the profile's credentials, a wrong one gets the provider's 401.
+	_, strict := newSandbox(t, Options{Latency: time.Hour, Endpoints: map[string]Endpoint{
+		"twilio": {Credentials: credsOf(testAccount, testToken)},
+		"plivo":  {Credentials: credsOf(plivoAuthID, plivoToken)},
+	}})
+	for _, tt := range []struct {
+		provider, account, from, to string
+		code                        string
+	}{
+		{"twilio", testAccount, "+15017122661", "+15558675310", "20003"},
+		{"plivo", plivoAuthID, "14155550100", "14155550123", "Authentication credentials invalid"},
+	} {
+		t.Run(tt.provider+" wrong token", func(t *testing.T) {
+			got := script.call(t, sdkRequest{Op: "send", Provider: tt.provider, Base: strict + "/" + tt.provider,
+				Account: tt.account, Secret: "wrong", From: tt.from, To: tt.to, Text: "hi"})
+			if got.Error == "" || got.HTTP != 401 || got.Code != tt.code {
+				t.Fatalf("the SDK's error: http %d code %q (%s), want 401 %q", got.HTTP, got.Code, got.Error, tt.code)
+			}
+		})
+	}
+	if msgs := mustList(t, base) + mustList(t, strict); msgs != 0 {
 		t.Fatalf("%d messages stored from refused sends", msgs)
 	}
 }
