@@ -110,7 +110,7 @@ const senders = {
     const r = await sinchClient(c).batches.send({ sendSMSRequestBody: {
       to: [c.to], from: c.from, body: c.text, delivery_report: "per_recipient", callback_url: c.callback, client_reference: "sdk-test",
     } });
-    return { id: r.id, status: r.canceled ? "canceled" : "accepted", answer: plain(r) };
+    return { id: r.id, status: `${r.type}${r.canceled ? " canceled" : ""}`, answer: plain(r) };
   },
   async messagebird(c) {
     const r = await messagebirdCall(c, (client, done) => client.messages.create({
@@ -142,7 +142,7 @@ const fetchers = {
   },
   async sinch(c) {
     const r = await sinchClient(c).batches.get({ batch_id: c.id });
-    return { id: r.id, status: r.canceled ? "canceled" : "accepted", answer: plain(r) };
+    return { id: r.id, status: `${r.type}${r.canceled ? " canceled" : ""}`, answer: plain(r) };
   },
   async messagebird(c) {
     const r = await messagebirdCall(c, (client, done) => client.messages.read(c.id, done));
