@@ -5,8 +5,8 @@ test:
 	go test -race -count=1 ./...
 
 # The providers' official Node SDKs, pinned in scripts/oracle/package-lock.json,
-# for the oracle test in pkg/signing (node_oracle_test.go): it skips without
-# them locally, and fails without them in CI.
+# for the oracle tests in pkg/signing (node_oracle_test.go) and pkg/sandbox
+# (node_sdk_test.go): they skip without them locally, and fail without them in CI.
 oracle-deps:
 	npm ci --prefix scripts/oracle --no-audit --no-fund
 

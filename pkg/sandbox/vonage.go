@@ -104,6 +104,10 @@ func (v vonageAPI) create(s *Sandbox, w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	key, secret, sig := p.Get("api_key"), p.Get("api_secret"), p.Get("sig")
+	if user, pass, ok := r.BasicAuth(); ok && key == "" && secret == "" {
+		// The official SDKs (@vonage/sms 1.x) send the key and secret so.
+		key, secret = user, pass
+	}
 	to, from, text, typ := strings.TrimPrefix(p.Get("to"), "+"), p.Get("from"), p.Get("text"), p.Get("type")
 	callback := p.Get("callback")
 	if typ == "" {
@@ -216,7 +220,7 @@ func formCallback(u string, pairs []string) *client.Request {
 func (vonageAPI) sendAPI() SendAPI {
 	return SendAPI{
 		Request:   "POST /sms/json (form or JSON): api_key, api_secret or sig, from, to, text, type, callback, status-report-req, client-ref",
-		Auth:      "api_key and api_secret (or sig) in the parameters",
+		Auth:      "api_key and api_secret (or sig) in the parameters, or the key and secret as Authorization: Basic (how @vonage/sms sends them)",
 		Callbacks: "to callback (else the account's URL): one delivery receipt per part (delivered, expired, failed, rejected, buffered, accepted with err-code), form POSTs signed with sig, timestamp and nonce",
 		Evidence:  EvidenceSDK,
 		Note:      "errors come as HTTP 200 with a non-zero status and error-text, as Vonage answers; a message over one part is answered and reported as one message per part. DLRs are signed with the profile's signature secret, else the demo one",

@@ -128,3 +128,23 @@ func TestVonageReply(t *testing.T) {
 		t.Fatalf("inbound %s", r.Body)
 	}
 }
+
+// TestVonageBasicAuth: @vonage/sms (the official Node SDK) sends JSON with
+// the key and secret in an Authorization: Basic header, not in the body.
+func TestVonageBasicAuth(t *testing.T) {
+	_, base := newSandbox(t, Options{Latency: time.Hour})
+	req, _ := http.NewRequest("POST", base+"/vonage/sms/json", strings.NewReader(`{"from": "AcmeInc", "to": "447700900000", "text": "hi"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.SetBasicAuth("abcd1234", "s3cr3t")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	decodeJSON(t, resp, &out)
+	m := out["messages"].([]any)[0].(map[string]any)
+	if m["status"] != "0" || len(m["message-id"].(string)) != 16 {
+		t.Fatalf("Basic auth refused: %v", m)
+	}
+}

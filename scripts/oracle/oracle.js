@@ -192,17 +192,25 @@ async function handle(line) {
   return { url: out.url || c.url, headers: out.headers || {}, body: (out.body || c.body).toString("base64") };
 }
 
-const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
-let queue = Promise.resolve();
-rl.on("line", (line) => {
-  if (!line.trim()) return;
-  queue = queue.then(async () => {
-    let out;
-    try {
-      out = await handle(line);
-    } catch (e) {
-      out = { error: String(e && e.stack || e) };
-    }
-    process.stdout.write(JSON.stringify(out) + "\n");
+// serveLines answers each JSON line of stdin with handler's answer, in order.
+function serveLines(handler) {
+  const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+  let queue = Promise.resolve();
+  rl.on("line", (line) => {
+    if (!line.trim()) return;
+    queue = queue.then(async () => {
+      let out;
+      try {
+        out = await handler(line);
+      } catch (e) {
+        out = { error: String(e && e.stack || e) };
+      }
+      process.stdout.write(JSON.stringify(out) + "\n");
+    });
   });
-});
+}
+
+// sandbox.js reuses the verifiers and the line loop.
+module.exports = { handle, serveLines };
+
+if (require.main === module) serveLines(handle);
