@@ -17,6 +17,7 @@ import (
 	"github.com/smshook/smshook/pkg/capture"
 	"github.com/smshook/smshook/pkg/client"
 	"github.com/smshook/smshook/pkg/cmdutil"
+	"github.com/smshook/smshook/pkg/inspect"
 	"github.com/smshook/smshook/pkg/iostreams"
 	"github.com/smshook/smshook/pkg/redact"
 	"github.com/smshook/smshook/pkg/sandbox"
@@ -64,6 +65,16 @@ func run(o *Options) error {
 	defer closeCapture()
 
 	p := &printer{o: o, report: report, full: make(chan struct{})}
+	rec := &recorder{file: writer}
+	msgs := &messageSource{reg: reg}
+	var insp *inspect.Server
+	if !o.NoUI {
+		var stopUI func()
+		if insp, p.inspectorURL, stopUI = o.startInspector(p, reg, msgs); stopUI != nil {
+			defer stopUI()
+		}
+	}
+	rec.insp = insp
 	sopts := sandbox.Options{
 		Registry:    reg,
 		Providers:   o.Providers,
@@ -75,16 +86,22 @@ func run(o *Options) error {
 		Chaos:       o.Chaos,
 		Seed:        o.Seed,
 		Now:         o.Now,
-		OnEvent:     p.event,
+		OnEvent: func(ev sandbox.Event) {
+			p.event(ev)
+			if insp != nil {
+				insp.MessagesChanged()
+			}
+		},
 	}
-	if writer != nil {
-		sopts.Capture = writer
+	if writer != nil || insp != nil {
+		sopts.Capture = rec
 	}
 	sb, err := sandbox.New(sopts)
 	if err != nil {
 		return cmdutil.UsageError(err)
 	}
 	defer sb.Close()
+	msgs.sb = sb
 
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(o.Port))
 	ln, err := net.Listen("tcp", addr)
@@ -99,6 +116,9 @@ func run(o *Options) error {
 		}
 	}
 	p.banner(bound, sb.Providers(), eps)
+	if o.inspecting != nil && p.inspectorURL != "" {
+		o.inspecting(p.inspectorURL)
+	}
 	if o.listening != nil {
 		o.listening(bound)
 	}
@@ -179,6 +199,8 @@ type printer struct {
 	callbacks int
 	failed    int
 	closed    bool
+	// inspectorURL is the inspector's page, when it runs.
+	inspectorURL string
 }
 
 type counts struct{ messages, finished, callbacks, failed int }
@@ -203,11 +225,20 @@ func (p *printer) banner(addr string, providers []string, eps map[string]sandbox
 		fmt.Fprintf(w, "  %-10s %s/%s  (%s)\n", name, base, name, auth)
 	}
 	fmt.Fprintf(w, "  %-10s %s/api/messages\n", "test API", base)
+	if p.inspectorURL != "" {
+		fmt.Fprintf(w, "inspector  %s\n", p.o.IO.ErrColorScheme().Cyan(p.inspectorURL))
+	}
 	captureText := "off"
 	if !p.o.NoCapture {
 		captureText = p.o.CapturePath
 	}
 	fmt.Fprintf(w, "  latency %s · capture %s\n", p.o.Latency, captureText)
+}
+
+func (p *printer) warn(msg string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(p.o.IO.ErrOut, "%s %s\n", p.o.IO.ErrColorScheme().Yellow("warning:"), iostreams.SafeLine(msg))
 }
 
 func (p *printer) event(ev sandbox.Event) {
