@@ -179,6 +179,12 @@ Test API, on the same address:
 Write + in a query as %2B (a leading space is read as + too). Inbound
 webhooks go to --inbound-url, or the profile's url.
 
+Inspector: the web page of 'smshook inspect' on its own loopback port,
+127.0.0.1:8790 (--ui-port N, 0 picks one, the default with --port 0;
+--no-ui; --open): the callbacks as events, and a Messages tab with each
+message's lifecycle and a phone view of the conversations, whose reply box
+makes the recipient answer.
+
 Output: one line per message, callback and reply on stdout; --output json
 prints one JSON object per line instead. Credentials in URLs are hidden.
 
@@ -196,7 +202,8 @@ JUnit report, one test case per callback. SIGINT or SIGTERM exits 130.
   smshook sandbox --profile twilio-dev --inbound-url http://127.0.0.1:3000/sms/inbound
   smshook sandbox --callback-url http://127.0.0.1:3000/webhooks/dexatel --provider dexatel
   smshook sandbox --chaos fail=0.1,duplicate=0.05,out-of-order=0.1 --seed 42
-  smshook sandbox --latency 0 --max-messages 1 --timeout 60s --report sandbox.xml`,
+  smshook sandbox --latency 0 --max-messages 1 --timeout 60s --report sandbox.xml
+  smshook sandbox --open`,
 		Args: cmdutil.Args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Context = cmd.Context()
