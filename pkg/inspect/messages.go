@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -13,8 +14,8 @@ import (
 // the sandbox's test API); this package does not look inside them, so it
 // needs no import of the store's package.
 type MessageSource interface {
-	// Messages returns every stored message, oldest first.
-	Messages() any
+	// Messages returns the newest limit messages, oldest first.
+	Messages(limit int) any
 	// Message returns one message with its callbacks, or false.
 	Message(id string) (any, bool)
 	// Reply makes the recipient of message id answer text, through the
@@ -22,6 +23,13 @@ type MessageSource interface {
 	// An error with an HTTPStatus() int method sets the answer's status.
 	Reply(id, text string) (any, error)
 }
+
+// The Messages view fetches the newest defaultMessages (the page) or up
+// to maxMessages (a script's ?limit=).
+const (
+	defaultMessages = 500
+	maxMessages     = 10000
+)
 
 // maxReplyBody bounds a reply's request body: an SMS is short.
 const maxReplyBody = 64 << 10
@@ -43,7 +51,16 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) {
 	if s.noMessages(w) {
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"messages": s.opts.Messages.Messages()})
+	limit := defaultMessages
+	if l := r.URL.Query().Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 {
+			apiError(w, http.StatusBadRequest, "limit: a number from 1 to "+strconv.Itoa(maxMessages))
+			return
+		}
+		limit = min(n, maxMessages)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"messages": s.opts.Messages.Messages(limit)})
 }
 
 func (s *Server) getMessage(w http.ResponseWriter, r *http.Request) {

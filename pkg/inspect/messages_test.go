@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -16,6 +17,7 @@ import (
 type fakeMessages struct {
 	mu      sync.Mutex
 	replies []string
+	limits  []int
 }
 
 type fakeMessage struct {
@@ -28,7 +30,12 @@ type notFound struct{}
 func (notFound) Error() string   { return "no such message" }
 func (notFound) HTTPStatus() int { return http.StatusNotFound }
 
-func (f *fakeMessages) Messages() any { return []fakeMessage{{ID: "SM1", Text: xss}} }
+func (f *fakeMessages) Messages(limit int) any {
+	f.mu.Lock()
+	f.limits = append(f.limits, limit)
+	f.mu.Unlock()
+	return []fakeMessage{{ID: "SM1", Text: xss}}
+}
 func (f *fakeMessages) Message(id string) (any, bool) {
 	if id != "SM1" {
 		return nil, false
@@ -62,8 +69,19 @@ func TestMessagesAPI(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(string(b), `"id":"SM1"`) || strings.ContainsAny(string(b), "<>") {
 		t.Fatalf("list: %d %s (want the message, markup escaped)", resp.StatusCode, b)
 	}
+	if resp, _ := f.do(t, "GET", "/api/sandbox/messages?limit=20000", "", nil); resp.StatusCode != 200 {
+		t.Fatalf("limit=20000: %d", resp.StatusCode)
+	}
+	src.mu.Lock()
+	if fmt.Sprint(src.limits) != "[500 10000]" {
+		t.Errorf("limits asked of the source: %v, want the default 500, then 10000 at most", src.limits)
+	}
+	src.mu.Unlock()
 	if resp, b := f.do(t, "GET", "/api/sandbox/messages/SM1", "", nil); resp.StatusCode != 200 || !strings.Contains(string(b), `"id":"SM1"`) {
 		t.Fatalf("get: %d %s", resp.StatusCode, b)
+	}
+	if resp, _ := f.do(t, "GET", "/api/sandbox/messages?limit=0", "", nil); resp.StatusCode != 400 {
+		t.Fatalf("limit=0: %d", resp.StatusCode)
 	}
 	if resp, _ := f.do(t, "GET", "/api/sandbox/messages/nope", "", nil); resp.StatusCode != 404 {
 		t.Fatalf("get unknown: %d", resp.StatusCode)

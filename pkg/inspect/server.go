@@ -459,6 +459,9 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 		pending  int
 		newest   Summary
 		gap      <-chan time.Time
+		// the same for "messages"
+		lastMessages time.Time
+		msgGap       <-chan time.Time
 	)
 	send := func() {
 		if pending == 1 {
@@ -481,7 +484,18 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprint(w, ": keep-alive\n\n")
 		case <-sub.wake:
 		case <-sub.messages:
+			// At most one per streamGap: the page fetches the messages on each.
+			if msgGap == nil {
+				if wait := streamGap - time.Since(lastMessages); wait > 0 {
+					msgGap = time.After(wait)
+					continue
+				}
+				fmt.Fprint(w, "event: messages\ndata: {}\n\n")
+				lastMessages = time.Now()
+			}
+		case <-msgGap:
 			fmt.Fprint(w, "event: messages\ndata: {}\n\n")
+			msgGap, lastMessages = nil, time.Now()
 		case sum := <-sub.ch:
 			pending, newest = pending+1, sum
 			if gap == nil {

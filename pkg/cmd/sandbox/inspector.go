@@ -98,8 +98,9 @@ func (m *messageSource) view(v sandbox.Message) pageMessage {
 	return pageMessage{Message: v, SignedWith: describeScheme(m.reg)(v.Provider, "")}
 }
 
-func (m *messageSource) Messages() any {
+func (m *messageSource) Messages(limit int) any {
 	list := m.sb.Messages(sandbox.Filter{})
+	list = list[max(0, len(list)-limit):]
 	out := make([]pageMessage, len(list))
 	for i, v := range list {
 		out[i] = m.view(v)

@@ -194,6 +194,11 @@ func TestInspectorShowsSandboxMessages(t *testing.T) {
 		getJSON(t, ui+"api/sandbox/messages", &list)
 		return len(list.Messages) == 2 && list.Messages[1].Direction == "inbound" && list.Messages[1].InReplyTo == m.ID
 	})
+	var newest pageMessages
+	getJSON(t, ui+"api/sandbox/messages?limit=1", &newest)
+	if len(newest.Messages) != 1 || newest.Messages[0].Direction != "inbound" {
+		t.Fatalf("limit=1: %+v, want only the reply", newest.Messages)
+	}
 }
 
 // TestNoUI: --no-ui serves no inspector, and conflicts with --ui-port.
