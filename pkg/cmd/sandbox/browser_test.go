@@ -86,6 +86,8 @@ func TestBrowserMessagesAndPhoneView(t *testing.T) {
 	if err := chromedp.Do(ctx,
 		waitJS(`[...document.querySelectorAll('#phone-screen .bubble.from-app .bubble-text')].some(b => b.textContent === `+jsString(hostileText)+`)`),
 		waitJS(`document.querySelectorAll('#callbacks tbody tr').length === 2`),
+		// and the callbacks' records, from the capture file, as events
+		waitJS(`document.getElementById('count-events').textContent === '2'`),
 	); err != nil {
 		t.Fatal(err)
 	}
@@ -117,6 +119,15 @@ func TestBrowserMessagesAndPhoneView(t *testing.T) {
 		waitJS(`[...document.querySelectorAll('#phone-screen .bubble.from-peer .bubble-text')].some(b => b.textContent === 'YES')`),
 	); err != nil {
 		t.Fatal(err)
+	}
+	if dir := os.Getenv("SMSHOOK_SCREENSHOTS"); dir != "" { // make screenshots
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err == nil {
+			err = os.WriteFile(filepath.Join(dir, "sandbox-messages.png"), png, 0o644)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 	in := app.requests("/inbound")
 	if len(in) != 1 || !in[0].signed || in[0].form.Get("Body") != "YES" || in[0].form.Get("From") != "+15558675310" || in[0].form.Get("To") != "+15017122661" {
