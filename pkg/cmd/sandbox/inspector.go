@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/smshook/smshook/pkg/capture"
 	"github.com/smshook/smshook/pkg/client"
@@ -64,13 +65,17 @@ type recorder struct {
 	insp *inspect.Server
 }
 
-func (r *recorder) Append(rec *capture.Record) error {
+func (r *recorder) Append(rec *capture.Record) error { return r.AppendTimed(rec, -1) }
+
+// AppendTimed records rec, and gives the inspector how long the app took
+// to answer (negative: unknown).
+func (r *recorder) AppendTimed(rec *capture.Record, answeredIn time.Duration) error {
 	var err error
 	if r.file != nil {
 		err = r.file.Append(rec)
 	}
 	if r.insp != nil && err == nil {
-		r.insp.Observe(rec, 0)
+		r.insp.Observe(rec, answeredIn)
 	}
 	return err
 }

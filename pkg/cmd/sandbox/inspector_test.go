@@ -142,12 +142,20 @@ func TestInspectorShowsSandboxMessages(t *testing.T) {
 		t.Fatalf("message %+v", m)
 	}
 	var events struct {
-		Total int `json:"total"`
+		Total  int `json:"total"`
+		Events []struct {
+			LatencyMS *float64 `json:"latency_ms"`
+		} `json:"events"`
 	}
 	eventually(t, "the callbacks' records in the index", func() bool {
 		getJSON(t, ui+"api/events", &events)
 		return events.Total == 2
 	})
+	for _, e := range events.Events {
+		if e.LatencyMS == nil || *e.LatencyMS <= 0 {
+			t.Fatalf("an event without the app's answer time: %v", e.LatencyMS)
+		}
+	}
 
 	// The page's token, as the page reads it.
 	resp, err := http.Get(ui)
