@@ -19,8 +19,7 @@ import (
 
 // startInspector serves the inspector beside the sandbox, as listen does:
 // the callbacks' capture records (the file, or a ring with --no-capture)
-// and the Messages view over the sandbox's store. The source is set once
-// the sandbox exists (before it serves).
+// and the Messages view over the sandbox's store.
 func (o *Options) startInspector(p *printer, reg *provider.Registry, msgs *messageSource) (srv *inspect.Server, url string, stop func()) {
 	var schemes []signing.Scheme
 	for _, prov := range reg.All() {
@@ -70,6 +69,9 @@ func (r *recorder) Append(rec *capture.Record) error { return r.AppendTimed(rec,
 // AppendTimed records rec, and gives the inspector how long the app took
 // to answer (negative: unknown).
 func (r *recorder) AppendTimed(rec *capture.Record, answeredIn time.Duration) error {
+	if r.file == nil && r.insp == nil {
+		return errNotRecorded // --no-capture, and the inspector is off: no capture id
+	}
 	var err error
 	if r.file != nil {
 		err = r.file.Append(rec)
@@ -79,6 +81,8 @@ func (r *recorder) AppendTimed(rec *capture.Record, answeredIn time.Duration) er
 	}
 	return err
 }
+
+var errNotRecorded = errors.New("not recorded")
 
 // messageSource is the sandbox's store as the inspector's Messages view
 // reads it: credentials in URLs hidden, each callback with how it was

@@ -65,16 +65,11 @@ func run(o *Options) error {
 	defer closeCapture()
 
 	p := &printer{o: o, report: report, full: make(chan struct{})}
+	// The sandbox is built first, so that the inspector never serves a
+	// nil source; it hears of the inspector (insp, rec.insp) before it
+	// serves, and so before any callback.
 	rec := &recorder{file: writer}
-	msgs := &messageSource{reg: reg}
 	var insp *inspect.Server
-	if !o.NoUI {
-		var stopUI func()
-		if insp, p.inspectorURL, stopUI = o.startInspector(p, reg, msgs); stopUI != nil {
-			defer stopUI()
-		}
-	}
-	rec.insp = insp
 	sopts := sandbox.Options{
 		Registry:    reg,
 		Providers:   o.Providers,
@@ -93,7 +88,7 @@ func run(o *Options) error {
 			}
 		},
 	}
-	if writer != nil || insp != nil {
+	if writer != nil || !o.NoUI {
 		sopts.Capture = rec
 	}
 	sb, err := sandbox.New(sopts)
@@ -101,7 +96,13 @@ func run(o *Options) error {
 		return cmdutil.UsageError(err)
 	}
 	defer sb.Close()
-	msgs.sb = sb
+	if !o.NoUI {
+		var stopUI func()
+		if insp, p.inspectorURL, stopUI = o.startInspector(p, reg, &messageSource{sb: sb, reg: reg}); stopUI != nil {
+			defer stopUI()
+		}
+	}
+	rec.insp = insp
 
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(o.Port))
 	ln, err := net.Listen("tcp", addr)
