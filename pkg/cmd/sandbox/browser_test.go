@@ -133,6 +133,27 @@ func TestBrowserMessagesAndPhoneView(t *testing.T) {
 	if len(in) != 1 || !in[0].signed || in[0].form.Get("Body") != "YES" || in[0].form.Get("From") != "+15558675310" || in[0].form.Get("To") != "+15017122661" {
 		t.Fatalf("the app's inbound webhook: %+v", in)
 	}
+
+	// A callback's "request" link opens its captured request, signature
+	// header included; the Events tab lists the three callbacks.
+	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`#phone-screen .bubble.from-app`)),
+		waitJS(`document.querySelectorAll('#callbacks a').length === 2`),
+	); err != nil {
+		t.Fatal(err)
+	}
+	href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#callbacks tbody tr:last-child a').getAttribute('href')`))
+	if err != nil || !strings.HasPrefix(href, "/?id=") {
+		t.Fatalf("the callback's link %q (%v)", href, err)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(strings.TrimSuffix(ui, "/")+href),
+		waitJS(`document.getElementById('request-line') !== null && document.getElementById('detail-pane').textContent.includes('X-Twilio-Signature')`),
+		chromedp.Click(chromedp.ID("tab-events")),
+		waitJS(`document.getElementById('messages-pane').hidden && document.querySelectorAll('#rows tr').length === 3`),
+	); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // jsString quotes s as a JavaScript string literal.
