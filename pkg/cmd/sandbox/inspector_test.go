@@ -66,7 +66,18 @@ func (a *recordingApp) requests(path string) []appRequest {
 // inspector's.
 func startWithInspector(t *testing.T, args ...string) (base, ui string, done <-chan error) {
 	t.Helper()
-	f, _, _ := testFactory(t, "")
+	base, ui, done, _ = startBanner(t, args...)
+	if ui == "" {
+		t.Fatal("the sandbox serves no inspector")
+	}
+	return base, ui, done
+}
+
+// startBanner is startWithInspector, with the banner's buffer (stderr);
+// ui is "" with --no-ui.
+func startBanner(t *testing.T, args ...string) (base, ui string, done <-chan error, errOut interface{ String() string }) {
+	t.Helper()
+	f, _, stderr := testFactory(t, "")
 	addr, uiURL := make(chan string, 1), make(chan string, 1)
 	cmd := NewCmdSandbox(f, func(o *Options) error {
 		o.listening = func(a string) { addr <- a }
@@ -82,13 +93,31 @@ func startWithInspector(t *testing.T, args ...string) (base, ui string, done <-c
 	errc := make(chan error, 1)
 	go func() { errc <- cmd.Execute() }()
 	select {
-	case ui = <-uiURL:
+	case a := <-addr: // told after the inspector's URL
+		select {
+		case ui = <-uiURL:
+		default:
+		}
+		return "http://" + a, ui, errc, stderr
 	case err := <-errc:
 		t.Fatalf("sandbox stopped: %v", err)
 	case <-time.After(5 * time.Second):
-		t.Fatal("sandbox did not start its inspector")
+		t.Fatal("sandbox did not start")
 	}
-	return "http://" + <-addr, ui, errc
+	return "", "", nil, nil
+}
+
+// TestInspectorBanner: the banner names the inspector's URL; --no-ui
+// serves none.
+func TestInspectorBanner(t *testing.T) {
+	_, ui, _, banner := startBanner(t, "--no-capture")
+	if ui == "" || !strings.Contains(banner.String(), "\ninspector  "+ui+"\n") {
+		t.Fatalf("inspector %q, banner:\n%s", ui, banner)
+	}
+	_, ui, _, banner = startBanner(t, "--no-capture", "--no-ui")
+	if ui != "" || strings.Contains(banner.String(), "inspector") {
+		t.Fatalf("--no-ui: inspector %q, banner:\n%s", ui, banner)
+	}
 }
 
 func getJSON(t *testing.T, u string, v any) {
