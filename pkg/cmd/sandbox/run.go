@@ -107,7 +107,7 @@ func run(o *Options) error {
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(o.Port))
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return cmdutil.UsageErrorf("cannot listen on %s: %v: pick another --port (0 picks a free one)", addr, listenError(err))
+		return cmdutil.UsageErrorf("cannot listen on %s: %v: pick another --port (0 picks a free one)", addr, cmdutil.ListenError(err))
 	}
 	bound := ln.Addr().String()
 	if o.AddrFile != "" {
@@ -376,16 +376,4 @@ func writeAddrFile(path, addr string) error {
 		return err
 	}
 	return os.Rename(tmp, path)
-}
-
-func listenError(err error) error {
-	var oe *net.OpError
-	if errors.As(err, &oe) && oe.Err != nil {
-		var se *os.SyscallError
-		if errors.As(oe.Err, &se) {
-			return se.Err
-		}
-		return oe.Err
-	}
-	return err
 }
