@@ -45,3 +45,4 @@ docs:
 # The README's screenshots of the inspector, taken by headless chromium.
 screenshots:
 	SMSHOOK_SCREENSHOTS=$(CURDIR)/scripts/screenshots go test -count=1 -run TestScreenshots ./pkg/inspect
+	SMSHOOK_SCREENSHOTS=$(CURDIR)/scripts/screenshots go test -count=1 -run TestBrowserMessagesAndPhoneView ./pkg/cmd/sandbox

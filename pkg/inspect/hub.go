@@ -23,12 +23,15 @@ type subscriber struct {
 	// wake is signalled (without blocking) when lagged is set, so the
 	// stream notices even with nothing in ch.
 	wake chan struct{}
+	// messages is signalled (without blocking) when the message source
+	// changed; a burst of changes is one signal.
+	messages chan struct{}
 }
 
 func newHub() *hub { return &hub{subs: map[*subscriber]struct{}{}} }
 
 func (h *hub) subscribe() *subscriber {
-	s := &subscriber{ch: make(chan Summary, subscriberBuffer), wake: make(chan struct{}, 1)}
+	s := &subscriber{ch: make(chan Summary, subscriberBuffer), wake: make(chan struct{}, 1), messages: make(chan struct{}, 1)}
 	h.mu.Lock()
 	h.subs[s] = struct{}{}
 	h.mu.Unlock()
@@ -53,6 +56,18 @@ func (h *hub) publish(sum Summary) {
 			case s.wake <- struct{}{}:
 			default:
 			}
+		}
+	}
+}
+
+// touchMessages signals every subscriber that the messages changed.
+func (h *hub) touchMessages() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for s := range h.subs {
+		select {
+		case s.messages <- struct{}{}:
+		default:
 		}
 	}
 }

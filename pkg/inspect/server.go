@@ -63,6 +63,8 @@ type Options struct {
 	// Source names what the page shows: "listen" or a file name.
 	Source string
 	Now    func() time.Time
+	// Messages, when set, adds the Messages view and /api/sandbox/.
+	Messages MessageSource
 	// Location reads since:/until: without a zone (default time.Local).
 	Location *time.Location
 }
@@ -231,6 +233,9 @@ func (s *Server) Handler(addr string) http.Handler {
 	mux.HandleFunc("GET /api/export", s.export)
 	mux.HandleFunc("POST /api/events/{id}/replay", s.guardWrite(s.replay))
 	mux.HandleFunc("POST /api/send", s.guardWrite(s.send))
+	mux.HandleFunc("GET /api/sandbox/messages", s.listMessages)
+	mux.HandleFunc("GET /api/sandbox/messages/{id}", s.getMessage)
+	mux.HandleFunc("POST /api/sandbox/messages/{id}/reply", s.guardWrite(s.replyMessage))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", contentSecurityPolicy)
@@ -284,13 +289,14 @@ func (s *Server) guardWrite(next http.HandlerFunc) http.HandlerFunc {
 }
 
 type pageData struct {
-	Token  string
-	Source string
+	Token    string
+	Source   string
+	Messages bool
 }
 
 func (s *Server) servePage(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	s.page.Execute(w, pageData{Token: s.token, Source: s.opts.Source})
+	s.page.Execute(w, pageData{Token: s.token, Source: s.opts.Source, Messages: s.opts.Messages != nil})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -430,6 +436,8 @@ const streamGap = 100 * time.Millisecond
 // summary; "burst" with {"count":N,"newest":summary} when N came within
 // streamGap; "resync" when this reader fell behind by more than its
 // buffer. After a burst or a resync the page fetches the list again.
+// "messages" says the message source changed (at most one per streamGap's
+// worth of changes), and the Messages view fetches it again.
 func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 	flusher, ok := w.(http.Flusher)
 	if !ok {
@@ -451,6 +459,9 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 		pending  int
 		newest   Summary
 		gap      <-chan time.Time
+		// the same for "messages"
+		lastMessages time.Time
+		msgGap       <-chan time.Time
 	)
 	send := func() {
 		if pending == 1 {
@@ -472,6 +483,19 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 		case <-t.C:
 			fmt.Fprint(w, ": keep-alive\n\n")
 		case <-sub.wake:
+		case <-sub.messages:
+			// At most one per streamGap: the page fetches the messages on each.
+			if msgGap == nil {
+				if wait := streamGap - time.Since(lastMessages); wait > 0 {
+					msgGap = time.After(wait)
+					continue
+				}
+				fmt.Fprint(w, "event: messages\ndata: {}\n\n")
+				lastMessages = time.Now()
+			}
+		case <-msgGap:
+			fmt.Fprint(w, "event: messages\ndata: {}\n\n")
+			msgGap, lastMessages = nil, time.Now()
 		case sum := <-sub.ch:
 			pending, newest = pending+1, sum
 			if gap == nil {

@@ -60,6 +60,13 @@ type Appender interface {
 	Append(*capture.Record) error
 }
 
+// TimedAppender is an Appender that also hears how long the app took to
+// answer the callback (the inspector shows it).
+type TimedAppender interface {
+	Appender
+	AppendTimed(rec *capture.Record, answeredIn time.Duration) error
+}
+
 // Options configure a Sandbox.
 type Options struct {
 	// Registry gives each provider's signing scheme and callback policy.
@@ -536,7 +543,13 @@ func (s *Sandbox) record(p *provider.Provider, kind string, req *client.Request,
 	if res.Status == 0 {
 		rec.Forward = &capture.Forward{URL: req.URL, Error: res.ErrText}
 	}
-	if err := s.opts.Capture.Append(rec); err != nil {
+	var err error
+	if a, ok := s.opts.Capture.(TimedAppender); ok {
+		err = a.AppendTimed(rec, res.Latency)
+	} else {
+		err = s.opts.Capture.Append(rec)
+	}
+	if err != nil {
 		return ""
 	}
 	return rec.ID

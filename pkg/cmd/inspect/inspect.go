@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -146,7 +145,7 @@ func inspectRun(o *InspectOptions) error {
 	}
 	run, err := srv.Start(o.Port)
 	if err != nil {
-		return cmdutil.UsageErrorf("cannot serve on 127.0.0.1:%d: %v: pick another --port (0 picks a free one)", o.Port, listenError(err))
+		return cmdutil.UsageErrorf("cannot serve on 127.0.0.1:%d: %v: pick another --port (0 picks a free one)", o.Port, cmdutil.ListenError(err))
 	}
 	defer run.Stop()
 	cs := o.IO.ErrColorScheme()
@@ -268,18 +267,6 @@ func pathError(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		return pe.Err
-	}
-	return err
-}
-
-func listenError(err error) error {
-	var oe *net.OpError
-	if errors.As(err, &oe) && oe.Err != nil {
-		var se *os.SyscallError
-		if errors.As(oe.Err, &se) {
-			return se.Err
-		}
-		return oe.Err
 	}
 	return err
 }

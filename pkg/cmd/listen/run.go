@@ -150,7 +150,7 @@ func listenRun(o *ListenOptions) error {
 	if err != nil {
 		closeCapture()
 		return cmdutil.UsageErrorf("cannot listen on %s: %v: pick another --port (0 picks a free one)",
-			net.JoinHostPort(o.Host, strconv.Itoa(o.Port)), listenError(err))
+			net.JoinHostPort(o.Host, strconv.Itoa(o.Port)), cmdutil.ListenError(err))
 	}
 	addr := ln.Addr().String()
 	if o.AddrFile != "" {
@@ -247,18 +247,6 @@ func pathError(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		return pe.Err
-	}
-	return err
-}
-
-func listenError(err error) error {
-	var oe *net.OpError
-	if errors.As(err, &oe) && oe.Err != nil {
-		var se *os.SyscallError
-		if errors.As(oe.Err, &se) {
-			return se.Err
-		}
-		return oe.Err
 	}
 	return err
 }

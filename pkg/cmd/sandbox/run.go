@@ -17,6 +17,7 @@ import (
 	"github.com/smshook/smshook/pkg/capture"
 	"github.com/smshook/smshook/pkg/client"
 	"github.com/smshook/smshook/pkg/cmdutil"
+	"github.com/smshook/smshook/pkg/inspect"
 	"github.com/smshook/smshook/pkg/iostreams"
 	"github.com/smshook/smshook/pkg/redact"
 	"github.com/smshook/smshook/pkg/sandbox"
@@ -64,6 +65,11 @@ func run(o *Options) error {
 	defer closeCapture()
 
 	p := &printer{o: o, report: report, full: make(chan struct{})}
+	// The sandbox is built first, so that the inspector never serves a
+	// nil source; it hears of the inspector (insp, rec.insp) before it
+	// serves, and so before any callback.
+	rec := &recorder{file: writer}
+	var insp *inspect.Server
 	sopts := sandbox.Options{
 		Registry:    reg,
 		Providers:   o.Providers,
@@ -75,21 +81,33 @@ func run(o *Options) error {
 		Chaos:       o.Chaos,
 		Seed:        o.Seed,
 		Now:         o.Now,
-		OnEvent:     p.event,
+		OnEvent: func(ev sandbox.Event) {
+			p.event(ev)
+			if insp != nil {
+				insp.MessagesChanged()
+			}
+		},
 	}
-	if writer != nil {
-		sopts.Capture = writer
+	if writer != nil || !o.NoUI {
+		sopts.Capture = rec
 	}
 	sb, err := sandbox.New(sopts)
 	if err != nil {
 		return cmdutil.UsageError(err)
 	}
 	defer sb.Close()
+	if !o.NoUI {
+		var stopUI func()
+		if insp, p.inspectorURL, stopUI = o.startInspector(p, reg, &messageSource{sb: sb, reg: reg}); stopUI != nil {
+			defer stopUI()
+		}
+	}
+	rec.insp = insp
 
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(o.Port))
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return cmdutil.UsageErrorf("cannot listen on %s: %v: pick another --port (0 picks a free one)", addr, listenError(err))
+		return cmdutil.UsageErrorf("cannot listen on %s: %v: pick another --port (0 picks a free one)", addr, cmdutil.ListenError(err))
 	}
 	bound := ln.Addr().String()
 	if o.AddrFile != "" {
@@ -99,6 +117,9 @@ func run(o *Options) error {
 		}
 	}
 	p.banner(bound, sb.Providers(), eps)
+	if o.inspecting != nil && p.inspectorURL != "" {
+		o.inspecting(p.inspectorURL)
+	}
 	if o.listening != nil {
 		o.listening(bound)
 	}
@@ -179,6 +200,8 @@ type printer struct {
 	callbacks int
 	failed    int
 	closed    bool
+	// inspectorURL is the inspector's page, when it runs.
+	inspectorURL string
 }
 
 type counts struct{ messages, finished, callbacks, failed int }
@@ -203,11 +226,20 @@ func (p *printer) banner(addr string, providers []string, eps map[string]sandbox
 		fmt.Fprintf(w, "  %-10s %s/%s  (%s)\n", name, base, name, auth)
 	}
 	fmt.Fprintf(w, "  %-10s %s/api/messages\n", "test API", base)
+	if p.inspectorURL != "" {
+		fmt.Fprintf(w, "inspector  %s\n", p.o.IO.ErrColorScheme().Cyan(p.inspectorURL))
+	}
 	captureText := "off"
 	if !p.o.NoCapture {
 		captureText = p.o.CapturePath
 	}
 	fmt.Fprintf(w, "  latency %s · capture %s\n", p.o.Latency, captureText)
+}
+
+func (p *printer) warn(msg string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	fmt.Fprintf(p.o.IO.ErrOut, "%s %s\n", p.o.IO.ErrColorScheme().Yellow("warning:"), iostreams.SafeLine(msg))
 }
 
 func (p *printer) event(ev sandbox.Event) {
@@ -344,16 +376,4 @@ func writeAddrFile(path, addr string) error {
 		return err
 	}
 	return os.Rename(tmp, path)
-}
-
-func listenError(err error) error {
-	var oe *net.OpError
-	if errors.As(err, &oe) && oe.Err != nil {
-		var se *os.SyscallError
-		if errors.As(oe.Err, &se) {
-			return se.Err
-		}
-		return oe.Err
-	}
-	return err
 }

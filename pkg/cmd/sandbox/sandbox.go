@@ -20,6 +20,10 @@ import (
 // otherwise: not listen's file, so that both can run at once.
 const DefaultCapturePath = "smshook-sandbox.jsonl"
 
+// DefaultUIPort is the inspector's port: listen's is 8788 and the
+// sandbox's own 8789.
+const DefaultUIPort = 8790
+
 // Options are the inputs of `smshook sandbox`.
 type Options struct {
 	IO       *iostreams.IOStreams
@@ -49,9 +53,16 @@ type Options struct {
 	MaxMessages int
 	Timeout     time.Duration
 	ReportPath  string
+	// UIPort is the inspector's loopback port (0 picks one); NoUI turns
+	// it off; Open opens it in a browser.
+	UIPort int
+	NoUI   bool
+	Open   bool
 
 	// listening, when set (tests), is told the bound address.
 	listening func(addr string)
+	// inspecting, when set (tests), is told the inspector's URL.
+	inspecting func(url string)
 }
 
 // NewCmdSandbox builds `smshook sandbox`.
@@ -168,6 +179,12 @@ Test API, on the same address:
 Write + in a query as %2B (a leading space is read as + too). Inbound
 webhooks go to --inbound-url, or the profile's url.
 
+Inspector: the web page of 'smshook inspect' on its own loopback port,
+127.0.0.1:8790 (--ui-port N, 0 picks one, the default with --port 0;
+--no-ui; --open): the callbacks as events, and a Messages tab with each
+message's lifecycle and a phone view of the conversations, whose reply box
+makes the recipient answer.
+
 Output: one line per message, callback and reply on stdout; --output json
 prints one JSON object per line instead. Credentials in URLs are hidden.
 
@@ -185,7 +202,8 @@ JUnit report, one test case per callback. SIGINT or SIGTERM exits 130.
   smshook sandbox --profile twilio-dev --inbound-url http://127.0.0.1:3000/sms/inbound
   smshook sandbox --callback-url http://127.0.0.1:3000/webhooks/dexatel --provider dexatel
   smshook sandbox --chaos fail=0.1,duplicate=0.05,out-of-order=0.1 --seed 42
-  smshook sandbox --latency 0 --max-messages 1 --timeout 60s --report sandbox.xml`,
+  smshook sandbox --latency 0 --max-messages 1 --timeout 60s --report sandbox.xml
+  smshook sandbox --open`,
 		Args: cmdutil.Args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Context = cmd.Context()
@@ -219,6 +237,9 @@ JUnit report, one test case per callback. SIGINT or SIGTERM exits 130.
 	fl.BoolVar(&opts.NoCapture, "no-capture", false, "do not write a capture file")
 	fl.IntVar(&opts.MaxMessages, "max-messages", 0, "exit once N messages were sent and their lives are over: 0 when every callback was answered 2xx, else 1")
 	fl.DurationVar(&opts.Timeout, "timeout", 0, "exit after this long (1 when --max-messages was not reached)")
+	fl.IntVar(&opts.UIPort, "ui-port", DefaultUIPort, "serve the inspector page (messages, callbacks, phone view) on 127.0.0.1:`N` (0 picks a free one; with --port 0 the default is 0 too)")
+	fl.BoolVar(&opts.NoUI, "no-ui", false, "do not serve the inspector page")
+	fl.BoolVar(&opts.Open, "open", false, "open the inspector in a browser")
 	fl.StringVar(&opts.ReportPath, "report", "", "write a JUnit XML report to `FILE`, one test case per callback")
 
 	cmd.ValidArgsFunction = cobra.NoFileCompletions
@@ -228,6 +249,7 @@ JUnit report, one test case per callback. SIGINT or SIGTERM exits 130.
 		"profile":      cmdutil.CompleteList(func(*cobra.Command) []string { return f.ProfileCandidates() }),
 		"provider":     cmdutil.CompleteList(func(*cobra.Command) []string { return sandbox.Names() }),
 		"port":         cobra.NoFileCompletions,
+		"ui-port":      cobra.NoFileCompletions,
 		"inbound-url":  cobra.NoFileCompletions,
 		"callback-url": cobra.NoFileCompletions,
 		"latency":      cmdutil.CompleteValues("0\tat once", "200ms", "1s", "5s"),
@@ -245,6 +267,12 @@ func (o *Options) parse(cmd *cobra.Command, chaos string) error {
 	switch {
 	case o.Port < 0 || o.Port > 65535:
 		return cmdutil.UsageErrorf("--port %d is not a port: use 1-65535, or 0 for a free one", o.Port)
+	case o.UIPort < 0 || o.UIPort > 65535:
+		return cmdutil.UsageErrorf("--ui-port %d is not a port: use 1-65535, or 0 for a free one", o.UIPort)
+	case o.NoUI && (changed("ui-port") || o.Open):
+		return cmdutil.UsageErrorf("--no-ui turns the inspector off: drop --ui-port and --open, or --no-ui")
+	case o.UIPort != 0 && o.UIPort == o.Port:
+		return cmdutil.UsageErrorf("--ui-port %d is the sandbox's port: the inspector has its own; pick another", o.UIPort)
 	case o.NoCapture && changed("capture"):
 		return cmdutil.UsageErrorf("--capture and --no-capture contradict each other: drop one")
 	case o.CapturePath == "" && !o.NoCapture:
@@ -255,6 +283,9 @@ func (o *Options) parse(cmd *cobra.Command, chaos string) error {
 		return cmdutil.UsageErrorf("--max-messages must be 0 (no limit) or more")
 	case o.Timeout < 0:
 		return cmdutil.UsageErrorf("--timeout must be 0 (none) or more")
+	}
+	if o.Port == 0 && !changed("ui-port") {
+		o.UIPort = 0 // a free sandbox port asks for a free inspector port too (tests run many)
 	}
 	for _, u := range []struct{ flag, value string }{{"inbound-url", o.InboundURL}, {"callback-url", o.CallbackURL}} {
 		if u.value != "" {

@@ -1,9 +1,12 @@
 // The inspector page: a client of the JSON API (/api/...), nothing more.
 // Webhook bytes reach the DOM only through dom.js (text nodes, .value).
 import {el, append, clear, kv, fmtTime, fmtSize, fmtLatency, verdictMark, replyClass} from './dom.js';
+import {messagesView} from './messages.js';
 
 const token = document.querySelector('meta[name="smshook-token"]').content;
 const source = document.querySelector('meta[name="smshook-source"]').content;
+// The Messages view exists when the server has a message source (sandbox).
+const hasMessages = document.querySelector('meta[name="smshook-messages"]').content === '1';
 
 const $ = id => document.getElementById(id);
 const rowsEl = $('rows'), detailEl = $('detail-pane'), qEl = $('q'), connEl = $('conn');
@@ -11,6 +14,7 @@ const rowsEl = $('rows'), detailEl = $('detail-pane'), qEl = $('q'), connEl = $(
 const state = {
   q: '',
   unrouted: false,
+  messages: false, // the Messages view is shown
   events: [],      // summaries shown, newest first
   next: 0,         // cursor of the next older page
   current: null,   // id of the highlighted row
@@ -48,6 +52,7 @@ function readURL() {
   const p = new URLSearchParams(location.search);
   state.q = p.get('q') || '';
   state.unrouted = p.get('view') === 'unrouted';
+  state.messages = hasMessages && p.get('view') === 'messages';
   state.open = p.get('id') || null;
   qEl.value = state.q;
 }
@@ -56,7 +61,8 @@ function writeURL(push) {
   const p = new URLSearchParams();
   if (state.q) p.set('q', state.q);
   if (state.unrouted) p.set('view', 'unrouted');
-  if (state.open) p.set('id', state.open);
+  if (state.messages) p.set('view', 'messages');
+  if (state.open && !state.messages) p.set('id', state.open);
   const url = location.pathname + (p.toString() ? '?' + p.toString() : '');
   if (push) history.pushState(null, '', url); else history.replaceState(null, '', url);
 }
@@ -180,11 +186,12 @@ function connect() {
   es.addEventListener('hello', () => {
     connEl.dataset.state = 'live';
     connEl.textContent = 'live';
-    if (wasDown) loadList(); // missed events while away
+    if (wasDown) { loadList(); if (messages) messages.refresh(); } // missed events while away
   });
   es.addEventListener('event', () => scheduleReload());
   es.addEventListener('burst', () => scheduleReload());
   es.addEventListener('resync', () => loadList());
+  es.addEventListener('messages', () => { if (messages) messages.scheduleRefresh(); });
   es.onerror = () => {
     wasDown = true;
     connEl.dataset.state = 'reconnecting';
@@ -453,10 +460,27 @@ async function showDiff(a, b) {
 
 // ---- wiring --------------------------------------------------------------
 
+// pressTabs shows which view is on, and its panes.
+function pressTabs() {
+  $('tab-events').setAttribute('aria-pressed', String(!state.unrouted && !state.messages));
+  $('tab-unrouted').setAttribute('aria-pressed', String(state.unrouted && !state.messages));
+  $('tab-messages').setAttribute('aria-pressed', String(state.messages));
+  $('list-pane').hidden = state.messages;
+  $('messages-pane').hidden = !state.messages;
+  if (state.messages) detailEl.hidden = true;
+}
+
+function showMessages() {
+  state.messages = true;
+  pressTabs();
+  writeURL(true);
+  messages.refresh();
+}
+
 function setView(unrouted) {
   state.unrouted = unrouted;
-  $('tab-events').setAttribute('aria-pressed', String(!unrouted));
-  $('tab-unrouted').setAttribute('aria-pressed', String(unrouted));
+  state.messages = false;
+  pressTabs();
   state.events = [];
   writeURL(true);
   loadList();
@@ -476,7 +500,7 @@ qEl.addEventListener('keydown', e => {
 
 document.addEventListener('keydown', e => {
   const typing = e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement;
-  if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
+  if (typing || e.ctrlKey || e.metaKey || e.altKey || state.messages) return;
   switch (e.key) {
     case 'j': move(1); break;
     case 'k': move(-1); break;
@@ -496,14 +520,23 @@ $('diff-selected').addEventListener('click', () => {
 });
 window.addEventListener('popstate', () => {
   readURL();
+  if (state.messages) { showMessages(); return; }
   setView(state.unrouted);
   if (state.open) openDetail(state.open, false); else { detailEl.hidden = true; clear(detailEl); }
 });
 
+const messages = hasMessages ? messagesView($('messages-pane'), {
+  api, showError, onCount: n => { $('count-messages').textContent = String(n); },
+}) : null;
+if (messages) {
+  $('tab-messages').hidden = false;
+  $('tab-messages').addEventListener('click', showMessages);
+}
+
 $('source').textContent = source;
 readURL();
-$('tab-events').setAttribute('aria-pressed', String(!state.unrouted));
-$('tab-unrouted').setAttribute('aria-pressed', String(state.unrouted));
+pressTabs();
+if (messages) messages.refresh();
 loadList().then(() => { if (state.open) { setCurrent(state.open); openDetail(state.open, false); } });
 connect();
 

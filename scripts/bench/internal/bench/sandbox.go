@@ -55,7 +55,7 @@ func (e *Env) MeasureSandbox(cfg SandboxConfig) (Section, []Target, error) {
 
 		addrFile := e.Path(fmt.Sprintf("sandbox-%d.addr", round))
 		sb, err := startServer(nil, addrFile, false, e.Smshook, "sandbox", "--port", "0", "--addr-file", addrFile,
-			"--latency", "0", "--no-capture", "--max-messages", strconv.Itoa(cfg.N), "--timeout", "5m")
+			"--latency", "0", "--no-capture", "--no-ui", "--max-messages", strconv.Itoa(cfg.N), "--timeout", "5m")
 		if err != nil {
 			sink.Stop()
 			return Section{}, nil, err
