@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/viper"
 )
@@ -318,10 +319,21 @@ func TestLoadSandbox(t *testing.T) {
 		"sandbox:\n  rules:\n    - status: failed\n":                    "has no to",
 		"sandbox:\n  rules:\n    - to: \"+1*\"\n":                       "has no status",
 		"sandbox:\n  rulez: []\n":                                       "rulez",
+		"sandbox:\n  replies:\n    - text: STOP\n":                      "has no reply",
+		"sandbox:\n  replies:\n    - reply: STOP\n      text: \"(\"\n":  "not a regular expression",
+		"sandbox:\n  replies:\n    - reply: STOP\n      after: soon\n":  "give a duration",
+		"sandbox:\n  replies:\n    - reply: STOP\n      txt: x\n":       "txt",
 	} {
 		if _, err := load(yaml); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: got %v, want an error about %s", yaml, err, want)
 		}
+	}
+	sc, err = load("sandbox:\n  replies:\n    - to: \"+1555*\"\n      text: \"(?i)code\"\n      reply: STOP\n      after: 2s\n")
+	if err != nil || len(sc.Replies) != 1 || sc.Replies[0].Reply != "STOP" || sc.Replies[0].Text != "(?i)code" {
+		t.Fatalf("%+v %v", sc, err)
+	}
+	if d, err := sc.Replies[0].Delay(); err != nil || d != 2*time.Second {
+		t.Fatalf("after: %v %v", d, err)
 	}
 	if sc, err := load("profiles: {}\n"); err != nil || len(sc.Rules) != 0 {
 		t.Fatalf("no sandbox key: %+v %v", sc, err)

@@ -19,6 +19,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -78,6 +79,9 @@ type Options struct {
 	// (jittered ±50%); 0 plays the whole life at once.
 	Latency time.Duration
 	Rules   []Rule
+	// Replies make recipients answer delivered messages they match; the
+	// first that matches wins.
+	Replies []AutoReply
 	Chaos   Chaos
 	// Seed makes ids, delays and chaos repeat; 0 picks one at random.
 	Seed uint64
@@ -172,7 +176,7 @@ func New(opts Options) (*Sandbox, error) {
 		byName:     map[string]providerAPI{},
 		mux:        http.NewServeMux(),
 		store:      newStore(opts.MaxStored),
-		planner:    planner{rules: opts.Rules, chaos: opts.Chaos, seed: seed, latency: opts.Latency},
+		planner:    planner{rules: opts.Rules, replies: opts.Replies, chaos: opts.Chaos, seed: seed, latency: opts.Latency},
 		client:     opts.HTTPClient,
 		now:        now,
 		deliveries: make(chan struct{}, maxDeliveries),
@@ -330,7 +334,7 @@ func (s *Sandbox) accept(m *message) Message {
 	seq := s.seq
 	s.lastCrd[m.api.name()] = m.creds
 	s.mu.Unlock()
-	plan := s.planner.plan(seq, m.api, m.view.To)
+	plan := s.planner.plan(seq, m.api, m.view.To, m.view.Text)
 	m.view.Outcome, m.view.Reason, m.view.Chaos = plan.Outcome, plan.Reason, plan.Chaos
 	s.store.add(m)
 	view := m.view.clone()
@@ -406,10 +410,34 @@ func (s *Sandbox) live(m *message, plan Plan) {
 			s.emit(Event{Type: EventCallback, Time: fcb.SentAt, Message: view, Callback: &fcb})
 		}
 	}
+	if plan.Reply != nil {
+		if plan.Reply.After > 0 && !s.pause(plan.Reply.After) {
+			return
+		}
+		s.autoReply(m, plan.Reply.Text)
+	}
 	view := s.store.update(m, func(v *Message) {
 		v.Final = true // no_final: the life is over, though no final report came
 	})
 	s.emit(Event{Type: EventFinished, Time: s.now().UTC(), Message: view})
+}
+
+// autoReply sends the recipient's planned answer to m. When it cannot be
+// sent (no inbound URL, a provider with no inbound webhook) the failure is
+// an inbound event whose callback says why, so that CI mode counts it.
+func (s *Sandbox) autoReply(m *message, text string) {
+	_, err := s.inbound(m.api, m.account, m.view.To, m.view.From, text, m.creds, m.view.ID, m.extra)
+	if err == nil {
+		return
+	}
+	_, kind := m.api.kinds()
+	now := s.now().UTC()
+	cb := Callback{Kind: kind, Status: m.api.inboundStatus(), SentAt: now, ReplyError: "auto-reply " + strconv.Quote(text) + ": " + err.Error()}
+	view := Message{
+		Provider: m.api.name(), Direction: DirectionInbound, From: m.view.To, To: m.view.From, Text: text,
+		Status: cb.Status, Final: true, InReplyTo: m.view.ID, CreatedAt: now, UpdatedAt: now, Callbacks: []Callback{cb},
+	}
+	s.emit(Event{Type: EventInbound, Time: now, Message: view, Callback: &cb})
 }
 
 // retryPolicy is how the sandbox retries one provider's callbacks: the

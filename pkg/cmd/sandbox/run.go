@@ -34,9 +34,12 @@ func run(o *Options) error {
 	if err != nil {
 		return err
 	}
-	rules, err := o.rules()
+	rules, replies, err := o.rules()
 	if err != nil {
 		return err
+	}
+	if len(replies) > 0 && o.InboundURL == "" && !anyInboundURL(eps) {
+		return cmdutil.UsageErrorf("auto-replies need your app's inbound URL: pass --inbound-url URL, or --profile with a url")
 	}
 
 	var report *client.JUnitReport
@@ -72,6 +75,7 @@ func run(o *Options) error {
 		CallbackURL: o.CallbackURL,
 		Latency:     o.Latency,
 		Rules:       rules,
+		Replies:     replies,
 		Chaos:       o.Chaos,
 		Seed:        o.Seed,
 		Now:         o.Now,
@@ -157,6 +161,15 @@ func run(o *Options) error {
 		return cmdutil.FailureErrorf("%d of %d callbacks were not answered 2xx by your app", sum.failed, sum.callbacks)
 	}
 	return nil
+}
+
+func anyInboundURL(eps map[string]sandbox.Endpoint) bool {
+	for _, ep := range eps {
+		if ep.InboundURL != "" {
+			return true
+		}
+	}
+	return false
 }
 
 func (o *Options) now() time.Time {

@@ -43,6 +43,9 @@ type Options struct {
 	CallbackURL string
 	Latency     time.Duration
 	Chaos       sandbox.Chaos
+	// AutoReply is every delivered message's answer (--auto-reply), after
+	// the config's sandbox.replies.
+	AutoReply   string
 	Seed        uint64
 	CapturePath string
 	NoCapture   bool
@@ -139,6 +142,17 @@ config file says otherwise (the first that matches wins):
         status: failed      # delivered, failed, undelivered, expired, rejected, no_final
         error: "30003"      # the provider's error code (optional)
         provider: twilio    # optional
+Replies: a recipient answers a delivered message when a rule in the config
+file matches it (the first that matches), or with --auto-reply TEXT:
+  sandbox:
+    replies:
+      - text: "(?i)reply stop"  # a regular expression on the app's text (optional)
+        to: "+1555*"            # optional; provider: too
+        reply: STOP             # the recipient's answer
+        after: 2s               # wait after the delivery (default: --latency)
+The answer goes to your app's inbound URL as the provider's inbound
+webhook, signed, like POST /api/messages/{id}/reply.
+
 --latency is the typical wait between two statuses (jittered ±50%; 0 plays
 a life at once). --chaos makes things go wrong as they do: fail (the
 message fails), duplicate (the final callback twice), out-of-order (the
@@ -214,6 +228,7 @@ JUnit report, one test case per callback. SIGINT or SIGTERM exits 130.
 	fl.StringVar(&opts.CallbackURL, "callback-url", "", "your app's status webhook `URL`, for messages that name none (the account webhook of Dexatel, Cellcast, MOBtexting)")
 	fl.DurationVar(&opts.Latency, "latency", time.Second, "typical wait between two statuses of a message (0: at once)")
 	fl.StringVar(&chaos, "chaos", "", "`SPEC`: probabilities of fail, duplicate, out-of-order and late callbacks, e.g. fail=0.1,duplicate=0.05 (or one number for all)")
+	fl.StringVar(&opts.AutoReply, "auto-reply", "", "the recipient of every delivered message answers `TEXT` (after the config's sandbox.replies), sent to --inbound-url")
 	fl.Uint64Var(&opts.Seed, "seed", 0, "seed for ids, delays and chaos, so that a run repeats (0: random)")
 	fl.StringVar(&opts.CapturePath, "capture", DefaultCapturePath, "append every callback and your app's answer to this JSON Lines `FILE`")
 	fl.BoolVar(&opts.NoCapture, "no-capture", false, "do not write a capture file")
@@ -233,6 +248,7 @@ JUnit report, one test case per callback. SIGINT or SIGTERM exits 130.
 		"latency":      cmdutil.CompleteValues("0\tat once", "200ms", "1s", "5s"),
 		"chaos":        cmdutil.CompleteValues("fail=0.1", "duplicate=0.1", "out-of-order=0.1", "late=0.1", "0.1\tevery kind"),
 		"seed":         cobra.NoFileCompletions,
+		"auto-reply":   cmdutil.CompleteValues("STOP", "YES"),
 		"max-messages": cobra.NoFileCompletions,
 		"timeout":      cobra.NoFileCompletions,
 	})
@@ -342,22 +358,32 @@ func (o *Options) endpoints(reg *provider.Registry) (map[string]sandbox.Endpoint
 	return eps, nil
 }
 
-// rules reads the config file's sandbox rules.
-func (o *Options) rules() ([]sandbox.Rule, error) {
-	if o.SandboxConfig == nil {
-		return nil, nil
-	}
-	sc, err := o.SandboxConfig()
-	if err != nil {
-		return nil, cmdutil.UsageError(err)
+// rules reads the config file's sandbox rules and auto-replies, and
+// --auto-reply after them.
+func (o *Options) rules() ([]sandbox.Rule, []sandbox.AutoReply, error) {
+	var sc config.SandboxConfig
+	if o.SandboxConfig != nil {
+		var err error
+		if sc, err = o.SandboxConfig(); err != nil {
+			return nil, nil, cmdutil.UsageError(err)
+		}
 	}
 	var rules []sandbox.Rule
 	for i, r := range sc.Rules {
 		out, err := sandbox.ParseOutcome(r.Status)
 		if err != nil {
-			return nil, cmdutil.UsageErrorf("sandbox rule %d (to %q): %v", i+1, r.To, err)
+			return nil, nil, cmdutil.UsageErrorf("sandbox rule %d (to %q): %v", i+1, r.To, err)
 		}
 		rules = append(rules, sandbox.Rule{To: r.To, Provider: r.Provider, Outcome: out, Error: r.Error})
 	}
-	return rules, nil
+	var replies []sandbox.AutoReply
+	for _, r := range sc.Replies {
+		text, _ := r.TextPattern() // LoadSandbox checked both
+		after, _ := r.Delay()
+		replies = append(replies, sandbox.AutoReply{To: r.To, Provider: r.Provider, Text: text, Reply: r.Reply, After: after})
+	}
+	if o.AutoReply != "" {
+		replies = append(replies, sandbox.AutoReply{Reply: o.AutoReply})
+	}
+	return rules, replies, nil
 }
