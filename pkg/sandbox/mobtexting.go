@@ -104,6 +104,10 @@ func (api mobtextingAPI) create(s *Sandbox, w http.ResponseWriter, r *http.Reque
 		mobtextingError(w, http.StatusUnauthorized, "Unauthenticated: pass access_token, or Authorization: Bearer TOKEN")
 		return
 	}
+	if !s.apiKeyOK("mobtexting", token) {
+		mobtextingError(w, http.StatusUnauthorized, "Unauthenticated.")
+		return
+	}
 	to, sender, text, service := params.Get("to"), params.Get("sender"), params.Get("message"), strings.ToUpper(params.Get("service"))
 	invalid := func(msg string) { mobtextingError(w, http.StatusUnprocessableEntity, msg) }
 	switch {

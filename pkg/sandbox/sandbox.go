@@ -54,6 +54,13 @@ type Endpoint struct {
 	// InboundURL receives recipients' replies (the profile's url, or
 	// --inbound-url).
 	InboundURL string
+	// APIKey and APISecret, when set, are the only send-API credentials
+	// accepted by providers whose API key is not their webhook secret
+	// (the profile's api_key and api_secret): Telnyx's Bearer key,
+	// Vonage's api_key and api_secret, Bandwidth's API user and password,
+	// Sinch's token, MessageBird's access key, Dexatel's X-Dexatel-Key,
+	// Cellcast's APPKEY, MOBtexting's access_token. Empty accepts any.
+	APIKey, APISecret string
 }
 
 // Appender records a callback (a *capture.Writer).
@@ -314,6 +321,28 @@ func (s *Sandbox) webhookCredentials(name string) signing.Credentials {
 		return p.Demo
 	}
 	return signing.Credentials{}
+}
+
+// ChecksCredentials says the provider's API accepts only the endpoint's
+// credentials: Twilio's and Plivo's auth token (the profile's secret), the
+// others' api_key and api_secret.
+func (e Endpoint) ChecksCredentials(provider string) bool {
+	if provider == "twilio" || provider == "plivo" {
+		return !e.Credentials.IsZero()
+	}
+	return e.APIKey != "" || e.APISecret != ""
+}
+
+// apiKeyOK says key is the profile's api_key, or that none is set.
+func (s *Sandbox) apiKeyOK(name, key string) bool {
+	want := s.endpoint(name).APIKey
+	return want == "" || checkSecret(key, want)
+}
+
+// apiSecretOK says secret is the profile's api_secret, or that none is set.
+func (s *Sandbox) apiSecretOK(name, secret string) bool {
+	want := s.endpoint(name).APISecret
+	return want == "" || checkSecret(secret, want)
 }
 
 // checkSecret compares a credential with the configured one in constant time.

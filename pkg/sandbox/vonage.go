@@ -116,6 +116,8 @@ func (v vonageAPI) create(s *Sandbox, w http.ResponseWriter, r *http.Request) {
 		vonageError(w, "2", "Missing api_secret")
 	case secret != "" && sig != "":
 		vonageError(w, "32", "Signature And API Secret Disallowed")
+	case !s.apiKeyOK("vonage", key) || (secret != "" && !s.apiSecretOK("vonage", secret)):
+		vonageError(w, "4", "Bad Credentials")
 	case from == "":
 		vonageError(w, "2", "Missing from param")
 	case to == "":
@@ -216,7 +218,7 @@ func formCallback(u string, pairs []string) *client.Request {
 func (vonageAPI) sendAPI() SendAPI {
 	return SendAPI{
 		Request:   "POST /sms/json (form or JSON): api_key, api_secret or sig, from, to, text, type, callback, status-report-req, client-ref",
-		Auth:      "api_key and api_secret (or sig) in the parameters",
+		Auth:      "api_key and api_secret (or sig) in the parameters: the profile's api_key and api_secret when set (else any); wrong ones get status 4 Bad Credentials",
 		Callbacks: "to callback (else the account's URL): one delivery receipt per part (delivered, expired, failed, rejected, buffered, accepted with err-code), form POSTs signed with sig, timestamp and nonce",
 		Evidence:  EvidenceSDK,
 		Note:      "errors come as HTTP 200 with a non-zero status and error-text, as Vonage answers; a message over one part is answered and reported as one message per part. DLRs are signed with the profile's signature secret, else the demo one",

@@ -210,7 +210,7 @@ func (p *printer) banner(addr string, providers []string, eps map[string]sandbox
 	fmt.Fprintf(w, "smshook sandbox on %s (send through these base URLs; Ctrl-C stops)\n", base)
 	for _, name := range providers {
 		auth := "any credentials"
-		if ep, ok := eps[name]; ok && !ep.Credentials.IsZero() {
+		if ep, ok := eps[name]; ok && ep.ChecksCredentials(name) {
 			auth = "the profile's credentials"
 		}
 		fmt.Fprintf(w, "  %-10s %s/%s  (%s)\n", name, base, name, auth)

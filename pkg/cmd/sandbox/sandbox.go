@@ -121,8 +121,11 @@ Credentials: any are accepted (a missing one gets the provider's error).
 Twilio's and Plivo's callbacks are signed with the auth token the app used;
 the others' with the webhook secret or key: the profile's, else the
 provider's demo one, which 'smshook listen --demo' checks. With --profile P
-(repeatable; the profile's provider), Twilio and Plivo accept only the
-profile's token, and a wrong one gets the provider's 401; the profile's url
+(repeatable; the profile's provider), the provider accepts only the
+profile's API credentials and answers wrong ones with its own error (Twilio
+and Plivo: username and secret; the others: api_key, or api_key_env, and
+for Vonage and Bandwidth api_secret or api_secret_env; a profile without
+them accepts any); the profile's url
 receives the callbacks of messages that name none, and the recipients'
 replies. --callback-url is that URL for every provider without a profile:
 where Dexatel, Cellcast, MOBtexting and Bandwidth, whose webhooks are set
@@ -348,12 +351,16 @@ func (o *Options) endpoints(reg *provider.Registry) (map[string]sandbox.Endpoint
 		if err != nil {
 			return nil, cmdutil.UsageError(err)
 		}
+		api, err := config.ResolveAPICredentials(p, o.Getenv)
+		if err != nil {
+			return nil, cmdutil.UsageError(err)
+		}
 		if p.URL != "" {
 			if err := cmdutil.CheckHTTPURL(p.URL); err != nil {
 				return nil, cmdutil.UsageErrorf("profile %s: url: %v", n, err)
 			}
 		}
-		eps[prov.Name] = sandbox.Endpoint{Credentials: creds, CallbackURL: p.URL, InboundURL: p.URL}
+		eps[prov.Name] = sandbox.Endpoint{Credentials: creds, CallbackURL: p.URL, InboundURL: p.URL, APIKey: api.Key, APISecret: api.Secret}
 	}
 	return eps, nil
 }

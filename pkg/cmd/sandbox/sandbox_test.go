@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -293,3 +294,45 @@ func TestRunTerminalDoor(t *testing.T) {
 		t.Fatalf("the text is not shown escaped:\n%s", out)
 	}
 }
+
+// TestRunAPIKey: a profile's api_key is the only key Telnyx's API takes
+// (the banner says so); an api_key_env that is not set is a usage error.
+func TestRunAPIKey(t *testing.T) {
+	cfg := "profiles:\n  tx:\n    provider: telnyx\n    api_key: KEY0123\n"
+	base, done, _, errOut := start(t, cfg, "--profile", "tx", "--latency", "0", "--max-messages", "1", "--no-capture")
+	post := func(key string) int {
+		req, _ := http.NewRequest("POST", base+"/telnyx/v2/messages", strings.NewReader(`{"to": "+15558675310", "from": "+15017122661", "text": "hi"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := post("KEY9999"); code != 401 {
+		t.Fatalf("a wrong key: %d", code)
+	}
+	if code := post("KEY0123"); code != 200 {
+		t.Fatalf("the profile's key: %d", code)
+	}
+	if err := result(t, done); err != nil {
+		t.Fatal(err)
+	}
+	if !regexpMatch(`telnyx +http://127\.0\.0\.1:\d+/telnyx  \(the profile's credentials\)`, errOut.String()) ||
+		!regexpMatch(`vonage +http://127\.0\.0\.1:\d+/vonage  \(any credentials\)`, errOut.String()) {
+		t.Fatalf("banner:\n%s", errOut)
+	}
+
+	f, _, _ := testFactory(t, "profiles:\n  tx:\n    provider: telnyx\n    api_key_env: TELNYX_API_KEY\n")
+	cmd := NewCmdSandbox(f, nil)
+	cmd.SetArgs([]string{"--port", "0", "--no-capture", "--profile", "tx"})
+	cmd.SetOut(io.Discard)
+	cmd.SetErr(io.Discard)
+	if err := cmd.Execute(); cmdutil.ExitCode(err) != 2 || !strings.Contains(err.Error(), "api_key_env names TELNYX_API_KEY, which is not set") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func regexpMatch(pattern, s string) bool { return regexp.MustCompile(pattern).MatchString(s) }
