@@ -305,6 +305,6 @@ func (messagebirdAPI) sendAPI() SendAPI {
 		Auth:      "Authorization: AccessKey KEY: the profile's api_key when set (else any); a wrong key gets 401, code 2 Request not allowed (incorrect access_key)",
 		Callbacks: "per recipient to reportUrl (else the account's): GET with id, reference, recipient, status (buffered, delivered, expired, delivery_failed), statusDatetime, statusReason, statusErrorCode; MessageBird-Signature-JWT by the signing key",
 		Evidence:  EvidenceSDK,
-		Note:      "request, answer and errors from messagebird/go-rest-api; the report's fields are medium (MessageBird's docs). smshook's messagebird provider reads Conversations API events, so these reports are captured undecoded and replies are not played",
+		Note:      "request, answer and errors from messagebird/go-rest-api; the report's fields are medium (MessageBird's docs). listen and the sandbox's capture read these reports from the query (id, recipient, status, statusDatetime); smshook's messagebird inbound kind is the Conversations API's, so replies are not played",
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,6 +27,7 @@ import (
 
 	"github.com/smshook/smshook/pkg/capture"
 	"github.com/smshook/smshook/pkg/client"
+	"github.com/smshook/smshook/pkg/codec"
 	"github.com/smshook/smshook/pkg/provider"
 	"github.com/smshook/smshook/pkg/signing"
 )
@@ -585,7 +587,19 @@ func (s *Sandbox) record(p *provider.Provider, kind string, req *client.Request,
 	}
 	rec.SetBody(req.Body)
 	rec.Reply.SetBody(res.Body)
-	if ev, err := p.Decode(req.Body, kind); err == nil {
+	// A GET callback (MessageBird's reports, Plivo's and Vonage's when
+	// asked) carries its fields in the query, as listen reads them.
+	decode := func() (codec.Event, error) { return p.Decode(req.Body, kind) }
+	if req.Method == http.MethodGet && len(req.Body) == 0 && p.QueryCallbacks {
+		decode = func() (codec.Event, error) {
+			u, err := url.Parse(req.URL)
+			if err != nil {
+				return codec.Event{}, err
+			}
+			return p.DecodeQuery(u.RawQuery, req.Body, kind)
+		}
+	}
+	if ev, err := decode(); err == nil {
 		rec.Event = &ev
 	} else {
 		rec.DecodeError = err.Error()
