@@ -68,7 +68,7 @@ func (mobtextingAPI) sendAPI() SendAPI {
 	return SendAPI{
 		Request:   "GET or POST /api/v2/sms/send with access_token, sender, to, message, service (T, P, S, G) as query or form",
 		Auth:      "access_token parameter, or Authorization: Bearer: the profile's api_key when set (else any); a wrong token gets 401",
-		Callbacks: "to the webhook set up in the portal: the DLR of seed 002; the webhook's secret as a Bearer token; retried 3 times unless 200 or 202",
+		Callbacks: "to the webhook set up in the portal: the DLR of seed 002; the webhook's secret as a Bearer token; retried 3 times unless 200 or 202. Replies: a virtual number's vmn:message:in event (mobtexting/docs v2/vmn/webhook.md)",
 		Evidence:  EvidencePublicClients,
 		Note:      "the provider's own client libraries (github.com/mobtexting: go, python, php …) send the request; the answer ({status, message, data: [{id: <uuid>:1, mobile, status: AWAITING-DLR …}]}) is from the platform's public API docs; error bodies are not documented, so the sandbox answers {status, message} with 401 or 422",
 	}
