@@ -125,7 +125,8 @@ provider's demo one, which 'smshook listen --demo' checks. With --profile P
 profile's API credentials and answers wrong ones with its own error (Twilio
 and Plivo: username and secret; the others: api_key, or api_key_env, and
 for Vonage and Bandwidth api_secret or api_secret_env; a profile without
-them accepts any); the profile's url
+them accepts any); Vonage requests signed with sig are checked against the
+profile's secret (the signature secret); the profile's url
 receives the callbacks of messages that name none, and the recipients'
 replies. --callback-url is that URL for every provider without a profile:
 where Dexatel, Cellcast, MOBtexting and Bandwidth, whose webhooks are set
