@@ -508,11 +508,15 @@ func (s *Sandbox) deliver(a providerAPI, req *client.Request, creds signing.Cred
 	}
 	// Providers whose auth is optional (Cellcast, MOBtexting) send
 	// nothing to check when no credentials are set.
-	if !(creds.IsZero() && p.Auth.Optional) {
-		if err := client.Sign(req, p.Scheme(), creds); err != nil {
-			cb.ReplyError = "signing: " + err.Error()
-			return
+	sign := func(req *client.Request) error {
+		if creds.IsZero() && p.Auth.Optional {
+			return nil
 		}
+		return client.Sign(req, p.Scheme(), creds)
+	}
+	if err := sign(req); err != nil {
+		cb.ReplyError = "signing: " + err.Error()
+		return
 	}
 	cb.URL = req.URL
 	select {
@@ -536,7 +540,18 @@ func (s *Sandbox) deliver(a providerAPI, req *client.Request, creds signing.Cred
 	if a.retriesAnyFailure() {
 		runs, r.Retries = 1+a.retries(), 0
 	}
+	numberer, numbered := a.(attemptNumberer)
 	for run := 1; run <= runs; run++ {
+		// A provider that numbers its attempts in the payload (Telnyx's
+		// meta.attempt) sends each one re-numbered and signed anew.
+		if numbered && run > 1 {
+			if body, err := numberer.numberAttempt(req.Body, attempts+1); err == nil {
+				next := &client.Request{Method: req.Method, URL: req.URL, Header: req.Header.Clone(), Body: body, Name: req.Name}
+				if sign(next) == nil {
+					req = next
+				}
+			}
+		}
 		if _, err := r.Run(s.ctx, one); err != nil && !errors.Is(err, context.Canceled) {
 			cb.ReplyError = err.Error()
 		}
@@ -690,6 +705,14 @@ func (s *Sandbox) inbound(a providerAPI, account, from, to, text string, creds s
 	view := s.store.update(m, func(v *Message) { v.Callbacks = append(v.Callbacks, cb) })
 	s.emit(Event{Type: EventInbound, Time: now, Message: view, Callback: &cb})
 	return view, nil
+}
+
+// attemptNumberer is a provider whose callbacks say which attempt they
+// are (Telnyx's meta.attempt); it retries on any failure, one run per
+// attempt.
+type attemptNumberer interface {
+	// numberAttempt returns the callback body with attempt n written in it.
+	numberAttempt(body []byte, n int) ([]byte, error)
 }
 
 // providerAPI is one provider played by the sandbox: its send API, the

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tidwall/sjson"
+
 	"github.com/smshook/smshook/pkg/client"
 	"github.com/smshook/smshook/pkg/signing"
 )
@@ -268,6 +270,12 @@ func (telnyxAPI) event(eventType, id, u string, now time.Time, payload map[strin
 	return e
 }
 
+// numberAttempt writes a retry's number in meta.attempt: the sandbox's
+// own callback body, rebuilt per attempt as Telnyx sends each one anew.
+func (telnyxAPI) numberAttempt(body []byte, n int) ([]byte, error) {
+	return sjson.SetBytes(body, "meta.attempt", n)
+}
+
 // statusCallback is message.sent for "sent", message.finalized for the rest.
 func (t telnyxAPI) statusCallback(m *message, st Step, u string, now time.Time) (*client.Request, error) {
 	eventType := "message.finalized"
@@ -326,7 +334,7 @@ func (telnyxAPI) sendAPI() SendAPI {
 	return SendAPI{
 		Request:   "POST /v2/messages, JSON {to, from or messaging_profile_id, text, media_urls, webhook_url, webhook_failover_url …}; GET /v2/messages/{id}",
 		Auth:      "Authorization: Bearer API_KEY: the profile's api_key when set (else any); a wrong key gets 401, error 10009",
-		Callbacks: "to webhook_url (else the profile's): message.sent, then message.finalized (delivered, delivery_failed, sending_failed, expired); Ed25519 in telnyx-signature-ed25519 over timestamp|body; 3 attempts, then webhook_failover_url",
+		Callbacks: "to webhook_url (else the profile's): message.sent, then message.finalized (delivered, delivery_failed, sending_failed, expired); Ed25519 in telnyx-signature-ed25519 over timestamp|body; 3 attempts (meta.attempt 1, 2, 3, each signed anew), then webhook_failover_url (attempt 1 there: how Telnyx numbers failover attempts is not documented)",
 		Evidence:  EvidenceSDK + " and " + EvidenceDocs,
 		Note:      "signed with the profile's key when it is a private key (a public key only verifies), else the demo key 'smshook listen --demo' checks",
 	}
