@@ -379,6 +379,13 @@ func (s *Sandbox) accept(m *message) Message {
 // when it has a callback URL, is sent to the app and recorded.
 func (s *Sandbox) live(m *message, plan Plan) {
 	defer s.lives.Done()
+	if !m.sendAt.IsZero() {
+		if !s.waitUntil(m.sendAt) {
+			return
+		}
+		now := s.now().UTC()
+		s.store.update(m, func(v *Message) { v.Status, v.UpdatedAt = m.startStatus, now })
+	}
 	for _, st := range plan.Steps {
 		if st.After > 0 {
 			t := time.NewTimer(st.After)
@@ -568,6 +575,21 @@ func (s *Sandbox) deliver(a providerAPI, req *client.Request, creds signing.Cred
 	}
 	if s.opts.Capture != nil {
 		cb.CaptureID = s.record(p, cb.Kind, req, &res)
+	}
+}
+
+// waitUntil waits until the sandbox's clock reaches t, looking at it
+// often, so that a clock set forward (tests) is seen at once; false when
+// the sandbox stops first.
+func (s *Sandbox) waitUntil(t time.Time) bool {
+	for {
+		left := t.Sub(s.now())
+		if left <= 0 {
+			return true
+		}
+		if !s.pause(min(left, 250*time.Millisecond)) {
+			return false
+		}
 	}
 }
 

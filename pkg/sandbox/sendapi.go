@@ -36,11 +36,11 @@ func SendAPIOf(name string) (SendAPI, bool) {
 
 func (twilioAPI) sendAPI() SendAPI {
 	return SendAPI{
-		Request:   "POST /2010-04-01/Accounts/{AccountSid}/Messages.json (form: To, From or MessagingServiceSid, Body, StatusCallback); GET …/Messages.json; GET …/Messages/{Sid}.json",
+		Request:   "POST /2010-04-01/Accounts/{AccountSid}/Messages.json (form: To, From or MessagingServiceSid, Body, StatusCallback, SendAt with ScheduleType=fixed); GET …/Messages.json; GET …/Messages/{Sid}.json",
 		Auth:      "Basic AccountSid:AuthToken: the profile's username and secret when set (else any); a wrong pair gets 401, code 20003",
 		Callbacks: "to StatusCallback: sent, then delivered | undelivered, or failed; X-Twilio-Signature with the auth token the app used",
 		Evidence:  EvidenceSDK,
-		Note:      "twilio-go's CreateMessage, FetchMessage, ListMessage and RequestValidator run against it in the tests",
+		Note:      "twilio-go's CreateMessage, FetchMessage, ListMessage and RequestValidator run against it in the tests. A scheduled message (SendAt 5 minutes to 35 days ahead, ScheduleType=fixed, a MessagingServiceSid; else 35114, 35111, 35126) stays scheduled, with no callback, until SendAt, then is queued and lives as any other",
 	}
 }
 

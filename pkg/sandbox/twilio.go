@@ -158,6 +158,11 @@ func (t twilioAPI) create(s *Sandbox, w http.ResponseWriter, r *http.Request) {
 	}
 	to, from, text := form.Get("To"), form.Get("From"), form.Get("Body")
 	mg, callback := form.Get("MessagingServiceSid"), form.Get("StatusCallback")
+	// A message is scheduled with SendAt, ScheduleType=fixed and a
+	// Messaging Service; without the service Twilio sends it at once.
+	scheduleType, sendAtText := form.Get("ScheduleType"), form.Get("SendAt")
+	scheduled := scheduleType == "fixed" && sendAtText != "" && mg != ""
+	sendAt, sendAtErr := time.Parse(time.RFC3339, sendAtText)
 	switch {
 	case to == "":
 		twilioError(w, 400, 21604, "A 'To' phone number is required.")
@@ -177,6 +182,12 @@ func (t twilioAPI) create(s *Sandbox, w http.ResponseWriter, r *http.Request) {
 		twilioError(w, 400, 21617, "The concatenated message body exceeds the 1600 character limit.")
 	case callback != "" && !httpURL(callback):
 		twilioError(w, 400, 21609, "Invalid StatusCallback url")
+	case scheduleType != "" && scheduleType != "fixed":
+		twilioError(w, 400, 35126, "The ScheduleType value provided is not supported for this channel")
+	case scheduleType == "fixed" && sendAtText == "":
+		twilioError(w, 400, 35111, "SendAt timestamp is missing")
+	case scheduled && (sendAtErr != nil || sendAt.Sub(s.now()) < 300*time.Second || sendAt.Sub(s.now()) > 35*24*time.Hour):
+		twilioError(w, 400, 35114, "Scheduling does not support this timestamp")
 	default:
 		if callback == "" {
 			callback = s.callbackURL("twilio")
@@ -188,6 +199,9 @@ func (t twilioAPI) create(s *Sandbox, w http.ResponseWriter, r *http.Request) {
 		initial := "queued"
 		if mg != "" {
 			initial = "accepted"
+		}
+		if scheduled {
+			initial, m.sendAt, m.startStatus = "scheduled", sendAt, "queued"
 		}
 		m.view = Message{ID: t.newID(s), Provider: "twilio", From: from, To: to, Text: text, Status: initial, CallbackURL: callback}
 		view := s.accept(m)

@@ -91,7 +91,9 @@ point the SDK's base URL or HTTP client there (the README shows how).
               …/Messages.json and …/Messages/{Sid}.json; Basic AccountSid:AuthToken;
               Twilio's error codes (21604 no To, 21603 no From, 21602 no Body,
               21211 bad To, 21212 bad From, 21617 too long, 21609 bad
-              StatusCallback, 20003 credentials); sent, then delivered |
+              StatusCallback, 20003 credentials); SendAt with
+              ScheduleType=fixed and a MessagingServiceSid: scheduled until
+              then (35114 out of 5 min to 35 days); sent, then delivered |
               undelivered, or failed, to StatusCallback, X-Twilio-Signature by
               the auth token the app used.
   telnyx      POST /v2/messages, GET /v2/messages/{id}; Bearer; message.sent then
