@@ -3,6 +3,7 @@ package sandbox
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -72,5 +73,44 @@ func TestTwilioScheduled(t *testing.T) {
 	code, out = create(url.Values{"From": {"+15017122661"}, "ScheduleType": {"fixed"}, "SendAt": {at(time.Hour)}})
 	if code != 201 || out["status"] != "queued" {
 		t.Fatalf("no service: %d %v", code, out)
+	}
+}
+
+// TestTwilioMMS: MediaUrl makes an MMS: an MM… sid and num_media; a bad
+// or an eleventh media URL gets Twilio's error.
+func TestTwilioMMS(t *testing.T) {
+	sb, base := newSandbox(t, Options{Latency: time.Hour})
+	create := func(media ...string) (int, map[string]any) {
+		t.Helper()
+		form := url.Values{"To": {"+15558675310"}, "From": {"+15017122661"}, "MediaUrl": media}
+		req, _ := http.NewRequest("POST", base+"/twilio/2010-04-01/Accounts/"+testAccount+"/Messages.json", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.SetBasicAuth(testAccount, testToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		decodeJSON(t, resp, &out)
+		return resp.StatusCode, out
+	}
+	code, out := create("https://demo.example/cat.jpg", "https://demo.example/dog.jpg")
+	sid, _ := out["sid"].(string)
+	if code != 201 || !strings.HasPrefix(sid, "MM") || len(sid) != 34 || out["num_media"] != "2" {
+		t.Fatalf("MMS: %d %v", code, out)
+	}
+	if _, ok := sb.Message(sid); !ok {
+		t.Fatal("the MMS is not stored")
+	}
+	if code, out := create("not a url"); code != 400 || out["code"] != float64(21620) {
+		t.Fatalf("bad media URL: %d %v", code, out)
+	}
+	eleven := make([]string, 11)
+	for i := range eleven {
+		eleven[i] = "https://demo.example/" + strconv.Itoa(i) + ".jpg"
+	}
+	if code, out := create(eleven...); code != 400 || out["code"] != float64(21623) {
+		t.Fatalf("11 media: %d %v", code, out)
 	}
 }

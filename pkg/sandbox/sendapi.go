@@ -36,7 +36,7 @@ func SendAPIOf(name string) (SendAPI, bool) {
 
 func (twilioAPI) sendAPI() SendAPI {
 	return SendAPI{
-		Request:   "POST /2010-04-01/Accounts/{AccountSid}/Messages.json (form: To, From or MessagingServiceSid, Body, StatusCallback, SendAt with ScheduleType=fixed); GET …/Messages.json; GET …/Messages/{Sid}.json",
+		Request:   "POST /2010-04-01/Accounts/{AccountSid}/Messages.json (form: To, From or MessagingServiceSid, Body, MediaUrl (up to 10: an MMS, MM… sid, num_media), StatusCallback, SendAt with ScheduleType=fixed); GET …/Messages.json; GET …/Messages/{Sid}.json",
 		Auth:      "Basic AccountSid:AuthToken: the profile's username and secret when set (else any); a wrong pair gets 401, code 20003",
 		Callbacks: "to StatusCallback: sent, then delivered | undelivered, or failed; X-Twilio-Signature with the auth token the app used",
 		Evidence:  EvidenceSDK,
