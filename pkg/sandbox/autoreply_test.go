@@ -19,29 +19,31 @@ func TestAutoReplyMatches(t *testing.T) {
 		{To: "+1555*", Text: regexp.MustCompile(`code \d+`), Reply: "thanks"},
 	}
 	tests := []struct {
-		provider, to, text string
-		outcome            Outcome
-		want               string // "" for no reply
+		api      providerAPI
+		to, text string
+		outcome  Outcome
+		want     string // "" for no reply
 	}{
-		{"telnyx", "+447700900123", "hi", OutcomeDelivered, "TELNYX UK"},
-		{"twilio", "+447700900123", "hi", OutcomeDelivered, ""},
-		{"twilio", "+447700900123", "Sale! Reply UNSUBSCRIBE to stop", OutcomeDelivered, "STOP"},
-		{"twilio", "+15558675310", "Your code 123456", OutcomeDelivered, "thanks"},
-		{"twilio", "+16668675310", "Your code 123456", OutcomeDelivered, ""},
-		{"twilio", "+15558675310", "Your code 123456", OutcomeFailed, ""},
-		{"twilio", "+15558675310", "Your code 123456", OutcomeNoFinal, ""},
+		{telnyxAPI{}, "+447700900123", "hi", OutcomeDelivered, "TELNYX UK"},
+		{twilioAPI{}, "+447700900123", "hi", OutcomeDelivered, ""},
+		{twilioAPI{}, "+447700900123", "Sale! Reply UNSUBSCRIBE to stop", OutcomeDelivered, "STOP"},
+		{twilioAPI{}, "+15558675310", "Your code 123456", OutcomeDelivered, "thanks"},
+		{twilioAPI{}, "+16668675310", "Your code 123456", OutcomeDelivered, ""},
+		{twilioAPI{}, "+15558675310", "Your code 123456", OutcomeFailed, ""},
+		{twilioAPI{}, "+15558675310", "Your code 123456", OutcomeNoFinal, ""},
+		{messagebirdAPI{}, "+15558675310", "Reply UNSUBSCRIBE", OutcomeDelivered, ""}, // no inbound webhook played
 	}
 	p := planner{replies: replies, seed: 7, latency: time.Second}
 	for _, tt := range tests {
-		got := p.reply(1, tt.outcome, tt.provider, tt.to, tt.text)
+		got := p.reply(1, tt.outcome, tt.api, tt.to, tt.text)
 		switch {
 		case tt.want == "" && got != nil:
-			t.Errorf("%s %s %q %s: reply %q, want none", tt.provider, tt.to, tt.text, tt.outcome, got.Text)
+			t.Errorf("%s %s %q %s: reply %q, want none", tt.api.name(), tt.to, tt.text, tt.outcome, got.Text)
 		case tt.want != "" && (got == nil || got.Text != tt.want):
-			t.Errorf("%s %s %q %s: reply %+v, want %q", tt.provider, tt.to, tt.text, tt.outcome, got, tt.want)
+			t.Errorf("%s %s %q %s: reply %+v, want %q", tt.api.name(), tt.to, tt.text, tt.outcome, got, tt.want)
 		}
 	}
-	if r := p.reply(1, OutcomeDelivered, "twilio", "+1", "unsubscribe"); r.After != 3*time.Second {
+	if r := p.reply(1, OutcomeDelivered, twilioAPI{}, "+1", "unsubscribe"); r.After != 3*time.Second {
 		t.Errorf("after: %s, want the rule's 3s", r.After)
 	}
 }

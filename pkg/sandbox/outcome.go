@@ -232,7 +232,7 @@ func (p *planner) plan(seq uint64, api providerAPI, to, text string) Plan {
 		}
 	}
 	pl.Steps = steps
-	pl.Reply = p.reply(seq, pl.Outcome, api.name(), to, text)
+	pl.Reply = p.reply(seq, pl.Outcome, api, to, text)
 	return pl
 }
 
@@ -287,15 +287,17 @@ type PlannedReply struct {
 }
 
 // reply plans the answer to message number seq, if a rule asks for one.
-// Only a delivered message is answered: a recipient never saw the others.
+// Only a delivered message is answered: a recipient never saw the others;
+// and only through a provider whose inbound webhook smshook knows
+// (MessageBird's SMS replies are not played).
 // Its wait is drawn from its own seeded stream, so that replies do not
 // shift the outcomes and chaos of a run.
-func (p *planner) reply(seq uint64, outcome Outcome, providerName, to, text string) *PlannedReply {
-	if outcome != OutcomeDelivered {
+func (p *planner) reply(seq uint64, outcome Outcome, api providerAPI, to, text string) *PlannedReply {
+	if _, inbound := api.kinds(); outcome != OutcomeDelivered || inbound == "" {
 		return nil
 	}
 	for _, r := range p.replies {
-		if !r.matches(providerName, to, text) {
+		if !r.matches(api.name(), to, text) {
 			continue
 		}
 		after := r.After

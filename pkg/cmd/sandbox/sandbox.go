@@ -157,7 +157,8 @@ file matches it (the first that matches), or with --auto-reply TEXT:
         reply: STOP             # the recipient's answer
         after: 2s               # wait after the delivery (default: --latency)
 The answer goes to your app's inbound URL as the provider's inbound
-webhook, signed, like POST /api/messages/{id}/reply.
+webhook, signed, like POST /api/messages/{id}/reply (not for MessageBird,
+whose SMS inbound webhook is not played).
 
 --latency is the typical wait between two statuses (jittered ±50%; 0 plays
 a life at once). --chaos makes things go wrong as they do: fail (the
