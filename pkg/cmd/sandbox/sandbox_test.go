@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/smshook/smshook/pkg/cmdutil"
+	"github.com/smshook/smshook/pkg/config"
 	"github.com/smshook/smshook/pkg/iostreams"
 	"github.com/smshook/smshook/pkg/sandbox"
 )
@@ -336,3 +337,26 @@ func TestRunAPIKey(t *testing.T) {
 }
 
 func regexpMatch(pattern, s string) bool { return regexp.MustCompile(pattern).MatchString(s) }
+
+// TestAutoReplies: the config's replies come first, --auto-reply last,
+// with their patterns and waits read.
+func TestAutoReplies(t *testing.T) {
+	o, err := parse(t, "--auto-reply", "YES")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.SandboxConfig = func() (config.SandboxConfig, error) {
+		return config.SandboxConfig{Replies: []config.SandboxReply{{To: "+44*", Text: "(?i)stop", Reply: "STOP", After: "2s"}}}, nil
+	}
+	_, replies, err := o.rules()
+	if err != nil || len(replies) != 2 {
+		t.Fatalf("%+v %v", replies, err)
+	}
+	first, last := replies[0], replies[1]
+	if first.Reply != "STOP" || first.To != "+44*" || first.After != 2*time.Second || first.Text == nil || !first.Text.MatchString("Reply Stop") {
+		t.Fatalf("config reply %+v", first)
+	}
+	if last.Reply != "YES" || last.To != "" || last.Text != nil || last.After != 0 {
+		t.Fatalf("--auto-reply %+v", last)
+	}
+}
