@@ -129,6 +129,10 @@ func credentialSource(p config.Profile) string {
 		return "user " + p.Username + ", password from $" + p.PasswordEnv
 	case p.Username != "" || p.Password != "":
 		return "user " + p.Username + ", password (in file)"
+	case p.APIKey != "":
+		return "api key (in file)"
+	case p.APIKeyEnv != "":
+		return "api key from $" + p.APIKeyEnv
 	}
 	return "none"
 }
