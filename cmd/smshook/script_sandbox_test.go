@@ -22,12 +22,18 @@ func sandboxScriptCmds() map[string]scriptCmd {
 
 func cmdHTTPDo(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 2 {
-		ts.Fatalf("usage: httpdo METHOD URL [-u USER:PASS] [NAME=VALUE ...]")
+		ts.Fatalf("usage: httpdo METHOD URL [-u USER:PASS] [-H NAME:VALUE ...] [NAME=VALUE ...]")
 	}
 	method, target, rest := args[0], args[1], args[2:]
 	var user, pass string
-	if len(rest) >= 2 && rest[0] == "-u" {
-		user, pass, _ = strings.Cut(rest[1], ":")
+	header := http.Header{}
+	for len(rest) >= 2 && (rest[0] == "-u" || rest[0] == "-H") {
+		if rest[0] == "-u" {
+			user, pass, _ = strings.Cut(rest[1], ":")
+		} else {
+			name, value, _ := strings.Cut(rest[1], ":")
+			header.Add(strings.TrimSpace(name), strings.TrimSpace(value))
+		}
 		rest = rest[2:]
 	}
 	form := url.Values{}
@@ -49,6 +55,9 @@ func cmdHTTPDo(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if user != "" {
 		req.SetBasicAuth(user, pass)
+	}
+	for k, vs := range header {
+		req.Header[k] = vs
 	}
 	resp, err := (&http.Client{Timeout: 20 * time.Second}).Do(req)
 	ts.Check(err)

@@ -38,6 +38,15 @@ type Profile struct {
 	Password        string   `mapstructure:"password" json:"password,omitempty"`
 	PasswordEnv     string   `mapstructure:"password_env" json:"password_env,omitempty"`
 	ValidationKey   string   `mapstructure:"validation_key" json:"validation_key,omitempty"`
+	// APIKey and APISecret are the provider's send-API credentials, which
+	// `smshook sandbox` checks (Telnyx's API key, Vonage's api_key and
+	// api_secret, Bandwidth's API user and password …); for Twilio and
+	// Plivo the username and secret already are. The _env keys name
+	// variables to read them from instead.
+	APIKey       string `mapstructure:"api_key" json:"api_key,omitempty"`
+	APIKeyEnv    string `mapstructure:"api_key_env" json:"api_key_env,omitempty"`
+	APISecret    string `mapstructure:"api_secret" json:"api_secret,omitempty"`
+	APISecretEnv string `mapstructure:"api_secret_env" json:"api_secret_env,omitempty"`
 	// Encoding is the signature encoding sign writes (hex or base64).
 	Encoding  string `mapstructure:"encoding" json:"encoding,omitempty"`
 	ForwardTo string `mapstructure:"forward_to" json:"forward_to,omitempty"`
@@ -54,6 +63,12 @@ func (p Profile) Redacted() Profile {
 	}
 	if p.Password != "" {
 		p.Password = mask
+	}
+	if p.APIKey != "" {
+		p.APIKey = mask
+	}
+	if p.APISecret != "" {
+		p.APISecret = mask
 	}
 	if len(p.PreviousSecrets) > 0 {
 		masked := make([]string, len(p.PreviousSecrets))

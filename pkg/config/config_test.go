@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/viper"
 )
@@ -142,17 +143,17 @@ func TestSecretFileErrorsNeverShowTheContent(t *testing.T) {
 
 func TestRedacted(t *testing.T) {
 	p := Profile{Name: "p", Secret: "s3cr3t", Password: "pw", PreviousSecrets: []string{"old"}, SecretEnv: "ENV_NAME", Username: "u",
-		URL: "http://tok3n@h/x", ForwardTo: "http://app:fwdpass@127.0.0.1:3000/hook"}
+		URL: "http://tok3n@h/x", ForwardTo: "http://app:fwdpass@127.0.0.1:3000/hook", APIKey: "apik3y", APISecret: "apis3cret", APIKeyEnv: "KEY_ENV"}
 	r := p.Redacted()
-	for _, leaked := range []string{"s3cr3t", "pw", "old", "tok3n", "fwdpass"} {
-		if strings.Contains(strings.Join([]string{r.Secret, r.Password, strings.Join(r.PreviousSecrets, ","), r.URL, r.ForwardTo}, " "), leaked) {
+	for _, leaked := range []string{"s3cr3t", "pw", "old", "tok3n", "fwdpass", "apik3y", "apis3cret"} {
+		if strings.Contains(strings.Join([]string{r.Secret, r.Password, strings.Join(r.PreviousSecrets, ","), r.URL, r.ForwardTo, r.APIKey, r.APISecret}, " "), leaked) {
 			t.Errorf("redacted profile still holds %q", leaked)
 		}
 	}
 	if r.ForwardTo != "http://app:xxxxx@127.0.0.1:3000/hook" {
 		t.Errorf("forward_to shown as %q", r.ForwardTo)
 	}
-	if r.SecretEnv != "ENV_NAME" || r.Username != "u" || p.Secret != "s3cr3t" || p.ForwardTo != "http://app:fwdpass@127.0.0.1:3000/hook" {
+	if r.SecretEnv != "ENV_NAME" || r.APIKeyEnv != "KEY_ENV" || r.Username != "u" || p.Secret != "s3cr3t" || p.ForwardTo != "http://app:fwdpass@127.0.0.1:3000/hook" {
 		t.Error("Redacted must keep names and leave the original alone")
 	}
 }
@@ -318,12 +319,66 @@ func TestLoadSandbox(t *testing.T) {
 		"sandbox:\n  rules:\n    - status: failed\n":                    "has no to",
 		"sandbox:\n  rules:\n    - to: \"+1*\"\n":                       "has no status",
 		"sandbox:\n  rulez: []\n":                                       "rulez",
+		"sandbox:\n  replies:\n    - text: STOP\n":                      "has no reply",
+		"sandbox:\n  replies:\n    - reply: STOP\n      text: \"(\"\n":  "not a regular expression",
+		"sandbox:\n  replies:\n    - reply: STOP\n      after: soon\n":  "give a duration",
+		"sandbox:\n  replies:\n    - reply: STOP\n      txt: x\n":       "txt",
 	} {
 		if _, err := load(yaml); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: got %v, want an error about %s", yaml, err, want)
 		}
 	}
+	sc, err = load("sandbox:\n  replies:\n    - to: \"+1555*\"\n      text: \"(?i)code\"\n      reply: STOP\n      after: 2s\n")
+	if err != nil || len(sc.Replies) != 1 || sc.Replies[0].Reply != "STOP" || sc.Replies[0].Text != "(?i)code" {
+		t.Fatalf("%+v %v", sc, err)
+	}
+	if d, err := sc.Replies[0].Delay(); err != nil || d != 2*time.Second {
+		t.Fatalf("after: %v %v", d, err)
+	}
 	if sc, err := load("profiles: {}\n"); err != nil || len(sc.Rules) != 0 {
 		t.Fatalf("no sandbox key: %+v %v", sc, err)
+	}
+}
+
+func TestResolveAPICredentials(t *testing.T) {
+	tests := []struct {
+		name    string
+		p       *Profile
+		env     map[string]string
+		want    APICredentials
+		wantErr string
+	}{
+		{"none", &Profile{Name: "p"}, nil, APICredentials{}, ""},
+		{"nil profile", nil, nil, APICredentials{}, ""},
+		{"in the file", &Profile{Name: "p", APIKey: "k", APISecret: "s"}, nil, APICredentials{"k", "s"}, ""},
+		{"from env", &Profile{Name: "p", APIKeyEnv: "K", APISecretEnv: "S"}, map[string]string{"K": "k", "S": "s"}, APICredentials{"k", "s"}, ""},
+		{"the file wins", &Profile{Name: "p", APIKey: "k", APIKeyEnv: "K"}, map[string]string{"K": "other"}, APICredentials{Key: "k"}, ""},
+		{"key env unset", &Profile{Name: "p", APIKeyEnv: "K"}, nil, APICredentials{}, `profile "p": api_key_env names K, which is not set`},
+		{"secret env unset", &Profile{Name: "p", APIKey: "k", APISecretEnv: "S"}, nil, APICredentials{}, `profile "p": api_secret_env names S, which is not set`},
+	}
+	for _, tt := range tests {
+		got, err := ResolveAPICredentials(tt.p, env(tt.env))
+		if tt.wantErr != "" {
+			if err == nil || err.Error() != tt.wantErr {
+				t.Errorf("%s: err %v, want %q", tt.name, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("%s: %+v %v, want %+v", tt.name, got, err, tt.want)
+		}
+	}
+}
+
+// TestAPIKeysKnown: the api keys are profile keys, so the unknown-key
+// check neither warns about them nor misses a misspelling.
+func TestAPIKeysKnown(t *testing.T) {
+	path := writeFile(t, filepath.Join(t.TempDir(), "config.yaml"), "profiles:\n  tx:\n    provider: telnyx\n    api_key_env: TELNYX_API_KEY\n    api_secret: s\n    api_kee: typo\n")
+	cfg, err := Load(viper.New(), path, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Warnings) != 1 || !strings.Contains(cfg.Warnings[0].Message, `unknown key "api_kee"; did you mean api_key?`) {
+		t.Fatalf("warnings %q", cfg.Warnings)
 	}
 }

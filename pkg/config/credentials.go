@@ -137,3 +137,37 @@ func MissingCredentials(provider string, spec signing.Spec, c signing.Credential
 	}
 	return nil
 }
+
+// APICredentials are a profile's send-API credentials (api_key, api_secret).
+type APICredentials struct {
+	Key, Secret string
+}
+
+// IsZero says the profile gives no API credentials.
+func (c APICredentials) IsZero() bool { return c == APICredentials{} }
+
+// ResolveAPICredentials reads a profile's api_key and api_secret, or the
+// variables api_key_env and api_secret_env name (an unset one is an error).
+func ResolveAPICredentials(p *Profile, getenv func(string) string) (APICredentials, error) {
+	var c APICredentials
+	if p == nil {
+		return c, nil
+	}
+	read := func(value, key, envName string) (string, error) {
+		if value != "" || envName == "" {
+			return value, nil
+		}
+		if v := getenv(envName); v != "" {
+			return v, nil
+		}
+		return "", &ProfileError{Profile: p.Name, Err: &UnsetEnvError{Key: key, Var: envName}}
+	}
+	var err error
+	if c.Key, err = read(p.APIKey, "api_key_env", p.APIKeyEnv); err != nil {
+		return c, err
+	}
+	if c.Secret, err = read(p.APISecret, "api_secret_env", p.APISecretEnv); err != nil {
+		return c, err
+	}
+	return c, nil
+}

@@ -129,14 +129,22 @@ func (p *Provider) Kind(name string) (*Kind, error) {
 }
 
 // DetectKind picks the kind of a payload: the first whose Match selects it,
-// or nil when none does.
+// a kind with no Match (which takes anything) only when no other does; nil
+// when none does.
 func (p *Provider) DetectKind(raw []byte) *Kind {
+	var catchAll *Kind
 	for _, k := range p.Kinds {
+		if k.Match.Path == "" {
+			if catchAll == nil {
+				catchAll = k
+			}
+			continue
+		}
 		if k.Match.Matches(k.Schema.Format, raw) {
 			return k
 		}
 	}
-	return nil
+	return catchAll
 }
 
 // Decode reads a payload into a normalized event. kindName, when set (a

@@ -97,7 +97,7 @@ func (b bandwidthAPI) register(s *Sandbox, mux *http.ServeMux, prefix string) {
 
 func (bandwidthAPI) auth(s *Sandbox, w http.ResponseWriter, r *http.Request) bool {
 	user, pass, ok := r.BasicAuth()
-	if !ok || user == "" || pass == "" {
+	if !ok || user == "" || pass == "" || !s.apiKeyOK("bandwidth", user) || !s.apiSecretOK("bandwidth", pass) {
 		bandwidthError(w, http.StatusUnauthorized, "unauthorized", "Authentication Failed")
 		return false
 	}
@@ -230,7 +230,7 @@ func (bandwidthAPI) inboundCallback(m *message, u string, now time.Time) (*clien
 func (bandwidthAPI) sendAPI() SendAPI {
 	return SendAPI{
 		Request:   "POST /api/v2/users/{accountId}/messages, JSON {applicationId, to: [], from, text, media, tag, priority}",
-		Auth:      "Basic (any credentials)",
+		Auth:      "Basic API user and password: the profile's api_key and api_secret when set (else any); a wrong pair gets 401 Authentication Failed",
 		Callbacks: "to the application's callback URL: [{type: message-delivered | message-failed (errorCode), time, description, to, message}], the application's callback Basic credentials; retried until 2xx (3 more attempts here)",
 		Evidence:  EvidenceDocs,
 		Note:      "errors ({type: request-validation | unauthorized, description, fieldErrors}) follow Bandwidth's error codes page and its SDKs' CreateMessageRequestError; the message and callback shapes and the delivery error codes (4720, 4700, 9902, 4770) are medium: its docs, seen once",

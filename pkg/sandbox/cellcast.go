@@ -67,9 +67,14 @@ func (c cellcastAPI) register(s *Sandbox, mux *http.ServeMux, prefix string) {
 	})
 }
 
-func (cellcastAPI) auth(w http.ResponseWriter, r *http.Request) bool {
-	if strings.TrimSpace(r.Header.Get("APPKEY")) == "" {
+func (cellcastAPI) auth(s *Sandbox, w http.ResponseWriter, r *http.Request) bool {
+	key := strings.TrimSpace(r.Header.Get("APPKEY"))
+	if key == "" {
 		cellcastError(w, http.StatusUnauthorized, "AUTH_FAILED", "APPKEY is missing: send it in the APPKEY header")
+		return false
+	}
+	if !s.apiKeyOK("cellcast", key) {
+		cellcastError(w, http.StatusUnauthorized, "AUTH_FAILED", "Invalid APPKEY")
 		return false
 	}
 	return true
@@ -94,7 +99,7 @@ func cellcastNumber(n string) (string, bool) {
 }
 
 func (c cellcastAPI) create(s *Sandbox, w http.ResponseWriter, r *http.Request) {
-	if !c.auth(w, r) {
+	if !c.auth(s, w, r) {
 		return
 	}
 	var req struct {
@@ -160,7 +165,7 @@ func (c cellcastAPI) create(s *Sandbox, w http.ResponseWriter, r *http.Request) 
 
 // fetch is get-sms?message_id=, statuses capitalized as Cellcast's API shows them.
 func (c cellcastAPI) fetch(s *Sandbox, w http.ResponseWriter, r *http.Request) {
-	if !c.auth(w, r) {
+	if !c.auth(s, w, r) {
 		return
 	}
 	id := r.URL.Query().Get("message_id")

@@ -72,9 +72,14 @@ func (d dexatelAPI) register(s *Sandbox, mux *http.ServeMux, prefix string) {
 	})
 }
 
-func (dexatelAPI) auth(w http.ResponseWriter, r *http.Request) bool {
-	if strings.TrimSpace(r.Header.Get("X-Dexatel-Key")) == "" {
+func (dexatelAPI) auth(s *Sandbox, w http.ResponseWriter, r *http.Request) bool {
+	key := strings.TrimSpace(r.Header.Get("X-Dexatel-Key"))
+	if key == "" {
 		dexatelError(w, r, http.StatusUnauthorized, "Unauthorized: the X-Dexatel-Key header is missing")
+		return false
+	}
+	if !s.apiKeyOK("dexatel", key) {
+		dexatelError(w, r, http.StatusUnauthorized, "Unauthorized")
 		return false
 	}
 	return true
@@ -83,7 +88,7 @@ func (dexatelAPI) auth(w http.ResponseWriter, r *http.Request) bool {
 var dexatelChannels = []string{"SMS", "VIBER", "WHATSAPP"}
 
 func (d dexatelAPI) create(s *Sandbox, w http.ResponseWriter, r *http.Request) {
-	if !d.auth(w, r) {
+	if !d.auth(s, w, r) {
 		return
 	}
 	var req struct {
@@ -162,7 +167,7 @@ func (dexatelAPI) resource(m *message, v Message) map[string]any {
 }
 
 func (d dexatelAPI) fetch(s *Sandbox, w http.ResponseWriter, r *http.Request) {
-	if !d.auth(w, r) {
+	if !d.auth(s, w, r) {
 		return
 	}
 	m, v, ok := s.store.get(r.PathValue("id"))

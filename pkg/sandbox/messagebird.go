@@ -87,9 +87,10 @@ func (mb messagebirdAPI) register(s *Sandbox, mux *http.ServeMux, prefix string)
 	})
 }
 
-func (messagebirdAPI) auth(w http.ResponseWriter, r *http.Request) bool {
+func (messagebirdAPI) auth(s *Sandbox, w http.ResponseWriter, r *http.Request) bool {
 	h := r.Header.Get("Authorization")
-	if !strings.HasPrefix(h, "AccessKey ") || strings.TrimSpace(strings.TrimPrefix(h, "AccessKey ")) == "" {
+	key := strings.TrimSpace(strings.TrimPrefix(h, "AccessKey "))
+	if !strings.HasPrefix(h, "AccessKey ") || key == "" || !s.apiKeyOK("messagebird", key) {
 		messagebirdError(w, http.StatusUnauthorized, 2, "Request not allowed (incorrect access_key)", "access_key")
 		return false
 	}
@@ -150,7 +151,7 @@ func jsonScalar(v any) string {
 }
 
 func (mb messagebirdAPI) create(s *Sandbox, w http.ResponseWriter, r *http.Request) {
-	if !mb.auth(w, r) {
+	if !mb.auth(s, w, r) {
 		return
 	}
 	p, recipients, err := messagebirdParams(r)
@@ -254,7 +255,7 @@ func (mb messagebirdAPI) resource(s *Sandbox, id, base string) map[string]any {
 }
 
 func (mb messagebirdAPI) fetch(s *Sandbox, w http.ResponseWriter, r *http.Request, prefix string) {
-	if !mb.auth(w, r) {
+	if !mb.auth(s, w, r) {
 		return
 	}
 	res := mb.resource(s, r.PathValue("id"), "https://rest.messagebird.com")
@@ -301,9 +302,9 @@ func (messagebirdAPI) inboundCallback(*message, string, time.Time) (*client.Requ
 func (messagebirdAPI) sendAPI() SendAPI {
 	return SendAPI{
 		Request:   "POST /messages (JSON or form: originator, body, recipients, reference, reportUrl, validity, datacoding); GET /messages/{id}",
-		Auth:      "Authorization: AccessKey KEY",
+		Auth:      "Authorization: AccessKey KEY: the profile's api_key when set (else any); a wrong key gets 401, code 2 Request not allowed (incorrect access_key)",
 		Callbacks: "per recipient to reportUrl (else the account's): GET with id, reference, recipient, status (buffered, delivered, expired, delivery_failed), statusDatetime, statusReason, statusErrorCode; MessageBird-Signature-JWT by the signing key",
 		Evidence:  EvidenceSDK,
-		Note:      "request, answer and errors from messagebird/go-rest-api; the report's fields are medium (MessageBird's docs). smshook's messagebird provider reads Conversations API events, so these reports are captured undecoded and replies are not played",
+		Note:      "request, answer and errors from messagebird/go-rest-api; the report's fields are medium (MessageBird's docs). listen and the sandbox's capture read these reports from the query (id, recipient, status, statusDatetime); smshook's messagebird inbound kind is the Conversations API's, so replies are not played",
 	}
 }

@@ -134,3 +134,34 @@ func TestMessageBirdErrors(t *testing.T) {
 		t.Fatalf("form: %d %v", resp.StatusCode, m)
 	}
 }
+
+// TestMessageBirdReportsDecode: the captured GET status reports decode
+// from their query (pkg/provider's QueryFields): no decode error, the
+// message id, recipient and normalized status.
+func TestMessageBirdReportsDecode(t *testing.T) {
+	a := newApp(t, 200)
+	mc := &memCapture{}
+	sb, base := newSandbox(t, Options{Capture: mc})
+	var msg struct {
+		ID string `json:"id"`
+	}
+	if code := messagebirdSend(t, base, `{"originator": "TestName", "body": "hi", "recipients": ["31612345678", "31612340002", "31612340003"], "reportUrl": "`+a.srv.URL+`/mb/report"}`, &msg); code != 201 {
+		t.Fatalf("create: %d", code)
+	}
+	ctxDrain(t, sb)
+	mc.mu.Lock()
+	defer mc.mu.Unlock()
+	got := map[string][]string{}
+	for _, rec := range mc.recs {
+		if rec.DecodeError != "" || rec.Event == nil {
+			t.Fatalf("record %s: decode error %q", rec.URL, rec.DecodeError)
+		}
+		if rec.Event.MessageID != msg.ID || rec.Event.Kind != "delivery" {
+			t.Fatalf("event %+v", rec.Event)
+		}
+		got[rec.Event.To] = append(got[rec.Event.To], string(rec.Event.Status))
+	}
+	if strings.Join(got["31612345678"], ",") != "delivered" || strings.Join(got["31612340002"], ",") != "sent,failed" || strings.Join(got["31612340003"], ",") != "sent,expired" {
+		t.Fatalf("statuses %v", got)
+	}
+}

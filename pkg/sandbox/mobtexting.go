@@ -31,8 +31,8 @@ func (mobtextingAPI) retries() int { return 3 }
 
 func (mobtextingAPI) inboundStatus() string { return "received" }
 
-// smshook knows MOBtexting's DLR webhook only (seed 002).
-func (mobtextingAPI) kinds() (string, string) { return "dlr", "" }
+// The DLR of seed 002, and the virtual numbers' incoming-message webhook.
+func (mobtextingAPI) kinds() (string, string) { return "dlr", "inbound" }
 
 func (mobtextingAPI) sentStatus(st string) bool { return st != "AWAITING-DLR" }
 
@@ -102,6 +102,10 @@ func (api mobtextingAPI) create(s *Sandbox, w http.ResponseWriter, r *http.Reque
 	}
 	if token == "" {
 		mobtextingError(w, http.StatusUnauthorized, "Unauthenticated: pass access_token, or Authorization: Bearer TOKEN")
+		return
+	}
+	if !s.apiKeyOK("mobtexting", token) {
+		mobtextingError(w, http.StatusUnauthorized, "Unauthenticated.")
 		return
 	}
 	to, sender, text, service := params.Get("to"), params.Get("sender"), params.Get("message"), strings.ToUpper(params.Get("service"))
@@ -191,6 +195,22 @@ func (mobtextingAPI) statusCallback(m *message, st Step, u string, now time.Time
 	return jsonCallback(u, dlr)
 }
 
-func (mobtextingAPI) inboundCallback(*message, string, time.Time) (*client.Request, error) {
-	return nil, fmt.Errorf("mobtexting: no inbound webhook")
+// inboundCallback is the vmn:message:in event a virtual number's webhook
+// gets (github.com/mobtexting/docs v2/vmn/webhook.md): the recipient's
+// number, the virtual number it wrote to, and the text.
+func (mobtextingAPI) inboundCallback(m *message, u string, _ time.Time) (*client.Request, error) {
+	v := &m.view
+	from, to := strings.TrimPrefix(v.From, "+"), strings.TrimPrefix(v.To, "+")
+	return jsonCallback(u, map[string]any{
+		"event": "vmn:message:in",
+		"payload": map[string]any{
+			"id":       strings.TrimSuffix(v.ID, ":1"),
+			"channels": []map[string]string{{"name": "vmn", "to": to}},
+			"recipient": map[string]any{
+				"from": from,
+				"user": map[string]string{"identity": from, "phone": from},
+			},
+			"message": map[string]any{"type": "text", "payload": map[string]string{"text": v.Text}},
+		},
+	})
 }

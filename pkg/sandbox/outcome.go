@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -168,6 +169,8 @@ type Plan struct {
 	Steps  []Step
 	// Chaos lists what chaos did: duplicate, out-of-order, late.
 	Chaos []string
+	// Reply is the recipient's answer once delivered (sandbox.replies).
+	Reply *PlannedReply
 }
 
 // planner decides each message's plan from the rules, the magic numbers and
@@ -175,12 +178,13 @@ type Plan struct {
 // message, so a run with a seed repeats exactly.
 type planner struct {
 	rules   []Rule
+	replies []AutoReply
 	chaos   Chaos
 	seed    uint64
 	latency time.Duration
 }
 
-func (p *planner) plan(seq uint64, api providerAPI, to string) Plan {
+func (p *planner) plan(seq uint64, api providerAPI, to, text string) Plan {
 	rng := rand.New(rand.NewPCG(p.seed, seq))
 	// Every message draws the same numbers in the same order, whatever
 	// decides its outcome, so that one message's rule does not shift the
@@ -228,6 +232,7 @@ func (p *planner) plan(seq uint64, api providerAPI, to string) Plan {
 		}
 	}
 	pl.Steps = steps
+	pl.Reply = p.reply(seq, pl.Outcome, api, to, text)
 	return pl
 }
 
@@ -247,3 +252,62 @@ func (p *planner) rule(providerName, to string) (Rule, bool) {
 	}
 	return Rule{}, false
 }
+
+// AutoReply makes the recipient of a delivered message it matches answer
+// (the config file's sandbox.replies): "reply STOP to every offer".
+type AutoReply struct {
+	// To is a number or a pattern where * matches any run of characters;
+	// empty matches every number.
+	To string
+	// Provider, when set, limits the rule to one provider.
+	Provider string
+	// Text, when set, must match the app's text.
+	Text *regexp.Regexp
+	// Reply is the recipient's answer.
+	Reply string
+	// After is the wait between the delivery and the answer; 0 waits the
+	// latency, jittered as a step is (seeded).
+	After time.Duration
+}
+
+func (r AutoReply) matches(providerName, to, text string) bool {
+	if r.To != "" && !(Rule{To: r.To, Provider: r.Provider}).matches(providerName, to) {
+		return false
+	}
+	if r.Provider != "" && !strings.EqualFold(r.Provider, providerName) {
+		return false
+	}
+	return r.Text == nil || r.Text.MatchString(text)
+}
+
+// PlannedReply is the answer a message will get, decided when it is accepted.
+type PlannedReply struct {
+	Text  string        `json:"text"`
+	After time.Duration `json:"-"`
+}
+
+// reply plans the answer to message number seq, if a rule asks for one.
+// Only a delivered message is answered: a recipient never saw the others;
+// and only through a provider whose inbound webhook smshook knows
+// (MessageBird's SMS replies are not played).
+// Its wait is drawn from its own seeded stream, so that replies do not
+// shift the outcomes and chaos of a run.
+func (p *planner) reply(seq uint64, outcome Outcome, api providerAPI, to, text string) *PlannedReply {
+	if _, inbound := api.kinds(); outcome != OutcomeDelivered || inbound == "" {
+		return nil
+	}
+	for _, r := range p.replies {
+		if !r.matches(api.name(), to, text) {
+			continue
+		}
+		after := r.After
+		if after == 0 {
+			after = p.delay(rand.New(rand.NewPCG(p.seed^replyStream, seq)))
+		}
+		return &PlannedReply{Text: r.Reply, After: after}
+	}
+	return nil
+}
+
+// replyStream separates the replies' random stream from the outcomes'.
+const replyStream = 0x5245504c59 // "REPLY"

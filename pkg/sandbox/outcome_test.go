@@ -102,7 +102,7 @@ func TestChaosRepeatsWithSeed(t *testing.T) {
 		p := planner{chaos: chaos, seed: seed, latency: time.Second}
 		var b strings.Builder
 		for seq := uint64(1); seq <= 50; seq++ {
-			pl := p.plan(seq, twilioAPI{}, fmt.Sprintf("+1555867%04d", 1000+seq))
+			pl := p.plan(seq, twilioAPI{}, fmt.Sprintf("+1555867%04d", 1000+seq), "hi")
 			fmt.Fprintf(&b, "%s %v", pl.Outcome, pl.Chaos)
 			for _, st := range pl.Steps {
 				fmt.Fprintf(&b, " %s/%v/%s", st.Status, st.Duplicate, st.After)
@@ -129,7 +129,7 @@ func TestChaosRepeatsWithSeed(t *testing.T) {
 // duplicate sends it twice, marked.
 func TestChaosEffects(t *testing.T) {
 	p := planner{chaos: Chaos{OutOfOrder: 1, Duplicate: 1}, seed: 1}
-	pl := p.plan(1, twilioAPI{}, "+15558670000")
+	pl := p.plan(1, twilioAPI{}, "+15558670000", "hi")
 	var got []string
 	for _, st := range pl.Steps {
 		got = append(got, fmt.Sprintf("%s%s", st.Status, map[bool]string{true: "(dup)"}[st.Duplicate]))

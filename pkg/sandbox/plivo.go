@@ -253,7 +253,7 @@ func (plivoAPI) inboundCallback(m *message, u string, _ time.Time) (*client.Requ
 func (plivoAPI) sendAPI() SendAPI {
 	return SendAPI{
 		Request:   "POST /v1/Account/{auth_id}/Message/, JSON {src or powerpack_uuid, dst, text, type, url, method}; GET /v1/Account/{auth_id}/Message/{message_uuid}/",
-		Auth:      "Basic auth_id:auth_token",
+		Auth:      "Basic auth_id:auth_token: the profile's username and secret when set (else any); a wrong pair gets 401",
 		Callbacks: "to url (POST, or GET with method=GET): queued, sent, then delivered | undelivered, or failed | rejected, with ErrorCode; X-Plivo-Signature-V2 with the auth token the app used",
 		Evidence:  EvidenceSDK,
 		Note:      "the request and answer are plivo-go's; the callback's fields and the error codes (300, 70, 420, 100) are from Plivo's docs, seen once",

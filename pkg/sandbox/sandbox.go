@@ -18,13 +18,16 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/smshook/smshook/pkg/capture"
 	"github.com/smshook/smshook/pkg/client"
+	"github.com/smshook/smshook/pkg/codec"
 	"github.com/smshook/smshook/pkg/provider"
 	"github.com/smshook/smshook/pkg/signing"
 )
@@ -53,6 +56,13 @@ type Endpoint struct {
 	// InboundURL receives recipients' replies (the profile's url, or
 	// --inbound-url).
 	InboundURL string
+	// APIKey and APISecret, when set, are the only send-API credentials
+	// accepted by providers whose API key is not their webhook secret
+	// (the profile's api_key and api_secret): Telnyx's Bearer key,
+	// Vonage's api_key and api_secret, Bandwidth's API user and password,
+	// Sinch's token, MessageBird's access key, Dexatel's X-Dexatel-Key,
+	// Cellcast's APPKEY, MOBtexting's access_token. Empty accepts any.
+	APIKey, APISecret string
 }
 
 // Appender records a callback (a *capture.Writer).
@@ -85,6 +95,9 @@ type Options struct {
 	// (jittered ±50%); 0 plays the whole life at once.
 	Latency time.Duration
 	Rules   []Rule
+	// Replies make recipients answer delivered messages they match; the
+	// first that matches wins.
+	Replies []AutoReply
 	Chaos   Chaos
 	// Seed makes ids, delays and chaos repeat; 0 picks one at random.
 	Seed uint64
@@ -179,7 +192,7 @@ func New(opts Options) (*Sandbox, error) {
 		byName:     map[string]providerAPI{},
 		mux:        http.NewServeMux(),
 		store:      newStore(opts.MaxStored),
-		planner:    planner{rules: opts.Rules, chaos: opts.Chaos, seed: seed, latency: opts.Latency},
+		planner:    planner{rules: opts.Rules, replies: opts.Replies, chaos: opts.Chaos, seed: seed, latency: opts.Latency},
 		client:     opts.HTTPClient,
 		now:        now,
 		deliveries: make(chan struct{}, maxDeliveries),
@@ -319,6 +332,28 @@ func (s *Sandbox) webhookCredentials(name string) signing.Credentials {
 	return signing.Credentials{}
 }
 
+// ChecksCredentials says the provider's API accepts only the endpoint's
+// credentials: Twilio's and Plivo's auth token (the profile's secret), the
+// others' api_key and api_secret.
+func (e Endpoint) ChecksCredentials(provider string) bool {
+	if provider == "twilio" || provider == "plivo" {
+		return !e.Credentials.IsZero()
+	}
+	return e.APIKey != "" || e.APISecret != ""
+}
+
+// apiKeyOK says key is the profile's api_key, or that none is set.
+func (s *Sandbox) apiKeyOK(name, key string) bool {
+	want := s.endpoint(name).APIKey
+	return want == "" || checkSecret(key, want)
+}
+
+// apiSecretOK says secret is the profile's api_secret, or that none is set.
+func (s *Sandbox) apiSecretOK(name, secret string) bool {
+	want := s.endpoint(name).APISecret
+	return want == "" || checkSecret(secret, want)
+}
+
 // checkSecret compares a credential with the configured one in constant time.
 func checkSecret(got, want string) bool {
 	return subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
@@ -337,7 +372,7 @@ func (s *Sandbox) accept(m *message) Message {
 	seq := s.seq
 	s.lastCrd[m.api.name()] = m.creds
 	s.mu.Unlock()
-	plan := s.planner.plan(seq, m.api, m.view.To)
+	plan := s.planner.plan(seq, m.api, m.view.To, m.view.Text)
 	m.view.Outcome, m.view.Reason, m.view.Chaos = plan.Outcome, plan.Reason, plan.Chaos
 	s.store.add(m)
 	view := m.view.clone()
@@ -351,6 +386,13 @@ func (s *Sandbox) accept(m *message) Message {
 // when it has a callback URL, is sent to the app and recorded.
 func (s *Sandbox) live(m *message, plan Plan) {
 	defer s.lives.Done()
+	if !m.sendAt.IsZero() {
+		if !s.waitUntil(m.sendAt) {
+			return
+		}
+		now := s.now().UTC()
+		s.store.update(m, func(v *Message) { v.Status, v.UpdatedAt = m.startStatus, now })
+	}
 	for _, st := range plan.Steps {
 		if st.After > 0 {
 			t := time.NewTimer(st.After)
@@ -413,10 +455,34 @@ func (s *Sandbox) live(m *message, plan Plan) {
 			s.emit(Event{Type: EventCallback, Time: fcb.SentAt, Message: view, Callback: &fcb})
 		}
 	}
+	if plan.Reply != nil {
+		if plan.Reply.After > 0 && !s.pause(plan.Reply.After) {
+			return
+		}
+		s.autoReply(m, plan.Reply.Text)
+	}
 	view := s.store.update(m, func(v *Message) {
 		v.Final = true // no_final: the life is over, though no final report came
 	})
 	s.emit(Event{Type: EventFinished, Time: s.now().UTC(), Message: view})
+}
+
+// autoReply sends the recipient's planned answer to m. When it cannot be
+// sent (no inbound URL, a provider with no inbound webhook) the failure is
+// an inbound event whose callback says why, so that CI mode counts it.
+func (s *Sandbox) autoReply(m *message, text string) {
+	_, err := s.inbound(m.api, m.account, m.view.To, m.view.From, text, m.creds, m.view.ID, m.extra)
+	if err == nil {
+		return
+	}
+	_, kind := m.api.kinds()
+	now := s.now().UTC()
+	cb := Callback{Kind: kind, Status: m.api.inboundStatus(), SentAt: now, ReplyError: "auto-reply " + strconv.Quote(text) + ": " + err.Error()}
+	view := Message{
+		Provider: m.api.name(), Direction: DirectionInbound, From: m.view.To, To: m.view.From, Text: text,
+		Status: cb.Status, Final: true, InReplyTo: m.view.ID, CreatedAt: now, UpdatedAt: now, Callbacks: []Callback{cb},
+	}
+	s.emit(Event{Type: EventInbound, Time: now, Message: view, Callback: &cb})
 }
 
 // retryPolicy is how the sandbox retries one provider's callbacks: the
@@ -456,11 +522,15 @@ func (s *Sandbox) deliver(a providerAPI, req *client.Request, creds signing.Cred
 	}
 	// Providers whose auth is optional (Cellcast, MOBtexting) send
 	// nothing to check when no credentials are set.
-	if !(creds.IsZero() && p.Auth.Optional) {
-		if err := client.Sign(req, p.Scheme(), creds); err != nil {
-			cb.ReplyError = "signing: " + err.Error()
-			return
+	sign := func(req *client.Request) error {
+		if creds.IsZero() && p.Auth.Optional {
+			return nil
 		}
+		return client.Sign(req, p.Scheme(), creds)
+	}
+	if err := sign(req); err != nil {
+		cb.ReplyError = "signing: " + err.Error()
+		return
 	}
 	cb.URL = req.URL
 	select {
@@ -484,7 +554,18 @@ func (s *Sandbox) deliver(a providerAPI, req *client.Request, creds signing.Cred
 	if a.retriesAnyFailure() {
 		runs, r.Retries = 1+a.retries(), 0
 	}
+	numberer, numbered := a.(attemptNumberer)
 	for run := 1; run <= runs; run++ {
+		// A provider that numbers its attempts in the payload (Telnyx's
+		// meta.attempt) sends each one re-numbered and signed anew.
+		if numbered && run > 1 {
+			if body, err := numberer.numberAttempt(req.Body, attempts+1); err == nil {
+				next := &client.Request{Method: req.Method, URL: req.URL, Header: req.Header.Clone(), Body: body, Name: req.Name}
+				if sign(next) == nil {
+					req = next
+				}
+			}
+		}
 		if _, err := r.Run(s.ctx, one); err != nil && !errors.Is(err, context.Canceled) {
 			cb.ReplyError = err.Error()
 		}
@@ -501,6 +582,21 @@ func (s *Sandbox) deliver(a providerAPI, req *client.Request, creds signing.Cred
 	}
 	if s.opts.Capture != nil {
 		cb.CaptureID = s.record(p, cb.Kind, req, &res)
+	}
+}
+
+// waitUntil waits until the sandbox's clock reaches t, looking at it
+// often, so that a clock set forward (tests) is seen at once; false when
+// the sandbox stops first.
+func (s *Sandbox) waitUntil(t time.Time) bool {
+	for {
+		left := t.Sub(s.now())
+		if left <= 0 {
+			return true
+		}
+		if !s.pause(min(left, 250*time.Millisecond)) {
+			return false
+		}
 	}
 }
 
@@ -535,7 +631,19 @@ func (s *Sandbox) record(p *provider.Provider, kind string, req *client.Request,
 	}
 	rec.SetBody(req.Body)
 	rec.Reply.SetBody(res.Body)
-	if ev, err := p.Decode(req.Body, kind); err == nil {
+	// A GET callback (MessageBird's reports, Plivo's and Vonage's when
+	// asked) carries its fields in the query, as listen reads them.
+	decode := func() (codec.Event, error) { return p.Decode(req.Body, kind) }
+	if req.Method == http.MethodGet && len(req.Body) == 0 && p.QueryCallbacks {
+		decode = func() (codec.Event, error) {
+			u, err := url.Parse(req.URL)
+			if err != nil {
+				return codec.Event{}, err
+			}
+			return p.DecodeQuery(u.RawQuery, req.Body, kind)
+		}
+	}
+	if ev, err := decode(); err == nil {
 		rec.Event = &ev
 	} else {
 		rec.DecodeError = err.Error()
@@ -632,6 +740,14 @@ func (s *Sandbox) inbound(a providerAPI, account, from, to, text string, creds s
 	view := s.store.update(m, func(v *Message) { v.Callbacks = append(v.Callbacks, cb) })
 	s.emit(Event{Type: EventInbound, Time: now, Message: view, Callback: &cb})
 	return view, nil
+}
+
+// attemptNumberer is a provider whose callbacks say which attempt they
+// are (Telnyx's meta.attempt); it retries on any failure, one run per
+// attempt.
+type attemptNumberer interface {
+	// numberAttempt returns the callback body with attempt n written in it.
+	numberAttempt(body []byte, n int) ([]byte, error)
 }
 
 // providerAPI is one provider played by the sandbox: its send API, the

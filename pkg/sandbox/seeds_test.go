@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/smshook/smshook/pkg/provider"
 )
 
 // TestCellcastSendAndDeliver: the v3 send-sms shape gets Cellcast's
@@ -222,11 +224,32 @@ func TestMOBtextingErrors(t *testing.T) {
 			}
 		})
 	}
-	// A reply has no webhook to go to.
-	_, base2 := newSandbox(t, Options{InboundURL: "http://127.0.0.1:1/x"})
-	var e map[string]string
-	if code := postJSON(t, base2+"/api/inbound", `{"provider": "mobtexting", "from": "918921269000", "to": "MobTxt", "text": "hi"}`, nil, &e); code != 400 || !strings.Contains(e["error"], "no inbound-message webhook") {
-		t.Fatalf("inbound: %d %v", code, e)
+}
+
+// TestMOBtextingInbound: a recipient's answer reaches the app as the
+// virtual number's vmn:message:in webhook, with the webhook secret as a
+// Bearer token, and pkg/provider's mobtexting decodes it as inbound.
+func TestMOBtextingInbound(t *testing.T) {
+	a := newApp(t, 200)
+	sb, base := newSandbox(t, Options{InboundURL: a.srv.URL + "/mobtexting/in", Latency: time.Hour})
+	var m Message
+	if code := postJSON(t, base+"/api/inbound", `{"provider": "mobtexting", "from": "+918074000000", "to": "919019000000", "text": "STOP"}`, nil, &m); code != 201 || m.Direction != DirectionInbound {
+		t.Fatalf("inbound: %d %+v", code, m)
+	}
+	r := a.next(t)
+	if r.Header.Get("Authorization") != "Bearer smshook-demo-mobtexting-secret" || r.Header.Get("Content-Type") != "application/json" {
+		t.Fatalf("headers %v", r.Header)
+	}
+	p, _ := provider.Builtin().Lookup("mobtexting")
+	ev, err := p.Decode(r.Body, "")
+	if err != nil || ev.EventName != "inbound" || ev.From != "918074000000" || ev.To != "919019000000" || ev.Text != "STOP" || ev.Status != "received" || ev.MessageID == "" {
+		t.Fatalf("decoded %+v %v from %s", ev, err, r.Body)
+	}
+	if !m.Callbacks[0].OK || m.Callbacks[0].Kind != "inbound" {
+		t.Fatalf("callback %+v", m.Callbacks)
+	}
+	if got, ok := sb.Message(m.ID); !ok || got.Text != "STOP" {
+		t.Fatal("the answer is not stored")
 	}
 }
 

@@ -92,11 +92,17 @@ func (a *sinchAPI) register(s *Sandbox, mux *http.ServeMux, prefix string) {
 	})
 }
 
-func (*sinchAPI) auth(w http.ResponseWriter, r *http.Request) bool {
+func (*sinchAPI) auth(s *Sandbox, w http.ResponseWriter, r *http.Request) bool {
 	h := r.Header.Get("Authorization")
-	if !strings.HasPrefix(h, "Bearer ") || strings.TrimSpace(strings.TrimPrefix(h, "Bearer ")) == "" {
+	token := strings.TrimSpace(strings.TrimPrefix(h, "Bearer "))
+	if !strings.HasPrefix(h, "Bearer ") || token == "" {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="xms"`)
 		sinchError(w, http.StatusUnauthorized, "unauthorized", "Unauthorized: send Authorization: Bearer API_TOKEN")
+		return false
+	}
+	if !s.apiKeyOK("sinch", token) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="xms", error="invalid_token"`)
+		sinchError(w, http.StatusUnauthorized, "unauthorized", "Unauthorized")
 		return false
 	}
 	return true
@@ -105,7 +111,7 @@ func (*sinchAPI) auth(w http.ResponseWriter, r *http.Request) bool {
 var sinchReports = []string{"none", "summary", "full", "per_recipient", "per_recipient_final"}
 
 func (a *sinchAPI) create(s *Sandbox, w http.ResponseWriter, r *http.Request) {
-	if !a.auth(w, r) {
+	if !a.auth(s, w, r) {
 		return
 	}
 	var req struct {
@@ -217,7 +223,7 @@ func (*sinchAPI) batch(id, from string, to []string, body, report, callback, ref
 }
 
 func (a *sinchAPI) fetch(s *Sandbox, w http.ResponseWriter, r *http.Request) {
-	if !a.auth(w, r) {
+	if !a.auth(s, w, r) {
 		return
 	}
 	id := r.PathValue("id")
@@ -331,7 +337,7 @@ func (*sinchAPI) inboundCallback(m *message, u string, now time.Time) (*client.R
 func (*sinchAPI) sendAPI() SendAPI {
 	return SendAPI{
 		Request:   "POST /xms/v1/{service_plan_id}/batches, JSON {from, to: [], body, type, delivery_report, callback_url, client_reference}; GET /xms/v1/{service_plan_id}/batches/{batch_id}",
-		Auth:      "Authorization: Bearer API_TOKEN",
+		Auth:      "Authorization: Bearer API_TOKEN: the profile's api_key when set (else any); a wrong token gets 401",
 		Callbacks: "as delivery_report asks (default none): per_recipient / per_recipient_final reports, or one summary / full report per batch, to callback_url (else the service plan's); x-sinch-webhook-signature with the webhook secret; 5xx retried (3 more attempts here)",
 		Evidence:  EvidenceSDK + " and " + EvidenceDocs,
 		Note:      "the sandbox signs every report; Sinch signs SMS callbacks only when the account manager enables it",

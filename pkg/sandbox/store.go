@@ -79,6 +79,11 @@ type message struct {
 	account string
 	// extra holds provider-specific fields (Twilio's MessagingServiceSid).
 	extra map[string]string
+	// sendAt, when set, is when a scheduled message's life starts
+	// (Twilio's SendAt); until then it stays in its initial status.
+	sendAt time.Time
+	// startStatus is its status once that time comes (Twilio: queued).
+	startStatus string
 }
 
 // store keeps the newest messages, up to a bound, and wakes waiters.

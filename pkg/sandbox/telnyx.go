@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tidwall/sjson"
+
 	"github.com/smshook/smshook/pkg/client"
 	"github.com/smshook/smshook/pkg/signing"
 )
@@ -93,17 +95,22 @@ func (t telnyxAPI) register(s *Sandbox, mux *http.ServeMux, prefix string) {
 	})
 }
 
-func (telnyxAPI) auth(w http.ResponseWriter, r *http.Request) bool {
+func (telnyxAPI) auth(s *Sandbox, w http.ResponseWriter, r *http.Request) bool {
 	h := r.Header.Get("Authorization")
-	if !strings.HasPrefix(h, "Bearer ") || strings.TrimSpace(strings.TrimPrefix(h, "Bearer ")) == "" {
+	key := strings.TrimSpace(strings.TrimPrefix(h, "Bearer "))
+	if !strings.HasPrefix(h, "Bearer ") || key == "" {
 		telnyxError(w, http.StatusUnauthorized, "10009", "The required authentication headers were either invalid or not included in the request.", "")
+		return false
+	}
+	if !s.apiKeyOK("telnyx", key) {
+		telnyxError(w, http.StatusUnauthorized, "10009", "Could not understand the provided credentials.", "")
 		return false
 	}
 	return true
 }
 
 func (t telnyxAPI) create(s *Sandbox, w http.ResponseWriter, r *http.Request) {
-	if !t.auth(w, r) {
+	if !t.auth(s, w, r) {
 		return
 	}
 	var req struct {
@@ -228,7 +235,7 @@ func (telnyxAPI) resource(m *message, v Message, status, errCode string) map[str
 }
 
 func (t telnyxAPI) fetch(s *Sandbox, w http.ResponseWriter, r *http.Request) {
-	if !t.auth(w, r) {
+	if !t.auth(s, w, r) {
 		return
 	}
 	m, v, ok := s.store.get(r.PathValue("id"))
@@ -261,6 +268,12 @@ func (telnyxAPI) event(eventType, id, u string, now time.Time, payload map[strin
 	e.Data.Payload, e.Data.RecordType = payload, "event"
 	e.Meta.Attempt, e.Meta.DeliveredTo = 1, u
 	return e
+}
+
+// numberAttempt writes a retry's number in meta.attempt: the sandbox's
+// own callback body, rebuilt per attempt as Telnyx sends each one anew.
+func (telnyxAPI) numberAttempt(body []byte, n int) ([]byte, error) {
+	return sjson.SetBytes(body, "meta.attempt", n)
 }
 
 // statusCallback is message.sent for "sent", message.finalized for the rest.
@@ -320,8 +333,8 @@ func (telnyxAPI) inboundCallback(m *message, u string, now time.Time) (*client.R
 func (telnyxAPI) sendAPI() SendAPI {
 	return SendAPI{
 		Request:   "POST /v2/messages, JSON {to, from or messaging_profile_id, text, media_urls, webhook_url, webhook_failover_url …}; GET /v2/messages/{id}",
-		Auth:      "Authorization: Bearer API_KEY",
-		Callbacks: "to webhook_url (else the profile's): message.sent, then message.finalized (delivered, delivery_failed, sending_failed, expired); Ed25519 in telnyx-signature-ed25519 over timestamp|body; 3 attempts, then webhook_failover_url",
+		Auth:      "Authorization: Bearer API_KEY: the profile's api_key when set (else any); a wrong key gets 401, error 10009",
+		Callbacks: "to webhook_url (else the profile's): message.sent, then message.finalized (delivered, delivery_failed, sending_failed, expired); Ed25519 in telnyx-signature-ed25519 over timestamp|body; 3 attempts (meta.attempt 1, 2, 3, each signed anew), then webhook_failover_url (attempt 1 there: how Telnyx numbers failover attempts is not documented)",
 		Evidence:  EvidenceSDK + " and " + EvidenceDocs,
 		Note:      "signed with the profile's key when it is a private key (a public key only verifies), else the demo key 'smshook listen --demo' checks",
 	}

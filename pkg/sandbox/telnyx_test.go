@@ -85,6 +85,22 @@ func TestTelnyxFailover(t *testing.T) {
 	if m.Callbacks[0].Attempts != 3 || m.Callbacks[0].OK || !m.Callbacks[1].OK || !strings.HasSuffix(m.Callbacks[1].URL, "/failover") {
 		t.Fatalf("callbacks %+v", m.Callbacks)
 	}
+	// Each attempt says which it is in meta.attempt, signed anew; the
+	// event id stays.
+	var ids []string
+	for n := 1; n <= 3; n++ {
+		r := bad.next(t)
+		telnyxVerify(t, r)
+		var e telnyxEvent
+		json.Unmarshal(r.Body, &e)
+		if e.Meta.Attempt != n {
+			t.Fatalf("attempt %d says meta.attempt %d", n, e.Meta.Attempt)
+		}
+		ids = append(ids, e.Data.ID)
+	}
+	if ids[0] != ids[1] || ids[1] != ids[2] {
+		t.Fatalf("event ids %v", ids)
+	}
 	r := good.next(t)
 	telnyxVerify(t, r)
 	var e telnyxEvent

@@ -158,6 +158,12 @@ func (t twilioAPI) create(s *Sandbox, w http.ResponseWriter, r *http.Request) {
 	}
 	to, from, text := form.Get("To"), form.Get("From"), form.Get("Body")
 	mg, callback := form.Get("MessagingServiceSid"), form.Get("StatusCallback")
+	// A message is scheduled with SendAt, ScheduleType=fixed and a
+	// Messaging Service; without the service Twilio sends it at once.
+	scheduleType, sendAtText := form.Get("ScheduleType"), form.Get("SendAt")
+	media := form["MediaUrl"]
+	scheduled := scheduleType == "fixed" && sendAtText != "" && mg != ""
+	sendAt, sendAtErr := time.Parse(time.RFC3339, sendAtText)
 	switch {
 	case to == "":
 		twilioError(w, 400, 21604, "A 'To' phone number is required.")
@@ -177,6 +183,16 @@ func (t twilioAPI) create(s *Sandbox, w http.ResponseWriter, r *http.Request) {
 		twilioError(w, 400, 21617, "The concatenated message body exceeds the 1600 character limit.")
 	case callback != "" && !httpURL(callback):
 		twilioError(w, 400, 21609, "Invalid StatusCallback url")
+	case len(media) > 10:
+		twilioError(w, 400, 21623, "Number of media files exceeds allowed limit")
+	case !allHTTPURLs(media):
+		twilioError(w, 400, 21620, "Invalid media URL(s)")
+	case scheduleType != "" && scheduleType != "fixed":
+		twilioError(w, 400, 35126, "The ScheduleType value provided is not supported for this channel")
+	case scheduleType == "fixed" && sendAtText == "":
+		twilioError(w, 400, 35111, "SendAt timestamp is missing")
+	case scheduled && (sendAtErr != nil || sendAt.Sub(s.now()) < 300*time.Second || sendAt.Sub(s.now()) > 35*24*time.Hour):
+		twilioError(w, 400, 35114, "Scheduling does not support this timestamp")
 	default:
 		if callback == "" {
 			callback = s.callbackURL("twilio")
@@ -189,10 +205,27 @@ func (t twilioAPI) create(s *Sandbox, w http.ResponseWriter, r *http.Request) {
 		if mg != "" {
 			initial = "accepted"
 		}
-		m.view = Message{ID: t.newID(s), Provider: "twilio", From: from, To: to, Text: text, Status: initial, CallbackURL: callback}
+		if scheduled {
+			initial, m.sendAt, m.startStatus = "scheduled", sendAt, "queued"
+		}
+		id := t.newID(s)
+		if len(media) > 0 { // an MMS: its sid is MM…
+			id = "MM" + strings.TrimPrefix(id, "SM")
+			m.extra["NumMedia"] = strconv.Itoa(len(media))
+		}
+		m.view = Message{ID: id, Provider: "twilio", From: from, To: to, Text: text, Status: initial, CallbackURL: callback}
 		view := s.accept(m)
 		writeJSON(w, http.StatusCreated, t.resource(m.account, m.extra, view))
 	}
+}
+
+func allHTTPURLs(urls []string) bool {
+	for _, u := range urls {
+		if !httpURL(u) {
+			return false
+		}
+	}
+	return true
 }
 
 func httpURL(s string) bool {
@@ -219,6 +252,10 @@ func (twilioAPI) resource(account string, extra map[string]string, v Message) ma
 	if v.From != "" {
 		from = v.From
 	}
+	numMedia := "0"
+	if n := extra["NumMedia"]; n != "" {
+		numMedia = n
+	}
 	direction := "outbound-api"
 	if v.Direction == DirectionInbound {
 		direction = "inbound"
@@ -235,7 +272,7 @@ func (twilioAPI) resource(account string, extra map[string]string, v Message) ma
 		"error_message":         errMsg,
 		"from":                  from,
 		"messaging_service_sid": mg,
-		"num_media":             "0",
+		"num_media":             numMedia,
 		"num_segments":          strconv.Itoa(v.Segments),
 		"price":                 price,
 		"price_unit":            "USD",

@@ -1,7 +1,9 @@
 package sandbox
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -70,6 +72,22 @@ func (v vonageAPI) register(s *Sandbox, mux *http.ServeMux, prefix string) {
 	})
 }
 
+// signatureOK checks a request signed with sig, timestamp and nonce
+// against the profile's signature secret (its secret), by the same scheme
+// Vonage signs its webhooks with; with no secret configured any sig passes.
+func (vonageAPI) signatureOK(s *Sandbox, r *http.Request, raw []byte) bool {
+	creds := s.endpoint("vonage").Credentials
+	if len(creds.Secrets) == 0 {
+		return true
+	}
+	p, err := s.opts.Registry.Lookup("vonage")
+	if err != nil {
+		return false
+	}
+	req := &signing.Request{Method: r.Method, URL: "http://" + r.Host + r.URL.RequestURI(), Header: r.Header, Body: raw, Now: s.now()}
+	return p.Scheme().Verify(req, creds).Valid
+}
+
 // vonageParams reads the request's parameters: query, then a form or a
 // JSON object of strings.
 func vonageParams(r *http.Request) (url.Values, error) {
@@ -98,6 +116,13 @@ func vonageParams(r *http.Request) (url.Values, error) {
 }
 
 func (v vonageAPI) create(s *Sandbox, w http.ResponseWriter, r *http.Request) {
+	// The raw body is kept for a sig check, which covers it as sent.
+	raw, err := io.ReadAll(io.LimitReader(r.Body, maxAPIBody))
+	if err != nil {
+		vonageError(w, "3", "Invalid Message: the body could not be read")
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(raw))
 	p, err := vonageParams(r)
 	if err != nil {
 		vonageError(w, "3", "Invalid Message: the body is neither a form nor a JSON object")
@@ -120,6 +145,10 @@ func (v vonageAPI) create(s *Sandbox, w http.ResponseWriter, r *http.Request) {
 		vonageError(w, "2", "Missing api_secret")
 	case secret != "" && sig != "":
 		vonageError(w, "32", "Signature And API Secret Disallowed")
+	case !s.apiKeyOK("vonage", key) || (secret != "" && !s.apiSecretOK("vonage", secret)):
+		vonageError(w, "4", "Bad Credentials")
+	case sig != "" && !v.signatureOK(s, r, raw):
+		vonageError(w, "14", "Invalid Signature")
 	case from == "":
 		vonageError(w, "2", "Missing from param")
 	case to == "":
@@ -220,7 +249,7 @@ func formCallback(u string, pairs []string) *client.Request {
 func (vonageAPI) sendAPI() SendAPI {
 	return SendAPI{
 		Request:   "POST /sms/json (form or JSON): api_key, api_secret or sig, from, to, text, type, callback, status-report-req, client-ref",
-		Auth:      "api_key and api_secret (or sig) in the parameters, or the key and secret as Authorization: Basic (how @vonage/sms sends them)",
+		Auth:      "api_key and api_secret (or sig) in the parameters, or the key and secret as Authorization: Basic (how @vonage/sms sends them): the profile's api_key and api_secret when set (else any); wrong ones get status 4 Bad Credentials; a request signed with sig, timestamp and nonce is checked against the profile's secret (the signature secret, md5hash unless the provider's config says otherwise) when set, status 14 Invalid Signature if wrong",
 		Callbacks: "to callback (else the account's URL): one delivery receipt per part (delivered, expired, failed, rejected, buffered, accepted with err-code), form POSTs signed with sig, timestamp and nonce",
 		Evidence:  EvidenceSDK,
 		Note:      "errors come as HTTP 200 with a non-zero status and error-text, as Vonage answers; a message over one part is answered and reported as one message per part. DLRs are signed with the profile's signature secret, else the demo one",

@@ -129,6 +129,10 @@ func credentialSource(p config.Profile) string {
 		return "user " + p.Username + ", password from $" + p.PasswordEnv
 	case p.Username != "" || p.Password != "":
 		return "user " + p.Username + ", password (in file)"
+	case p.APIKey != "":
+		return "api key (in file)"
+	case p.APIKeyEnv != "":
+		return "api key from $" + p.APIKeyEnv
 	}
 	return "none"
 }
@@ -177,6 +181,8 @@ func newCmdShow(f *cmdutil.Factory) *cobra.Command {
 				{"secret_file", red.SecretFile}, {"url", red.URL}, {"username", red.Username},
 				{"password", red.Password}, {"password_env", envStatus(red.PasswordEnv, f.Getenv, cs)},
 				{"validation_key", red.ValidationKey}, {"encoding", red.Encoding}, {"forward_to", red.ForwardTo},
+				{"api_key", red.APIKey}, {"api_key_env", envStatus(red.APIKeyEnv, f.Getenv, cs)},
+				{"api_secret", red.APISecret}, {"api_secret_env", envStatus(red.APISecretEnv, f.Getenv, cs)},
 			} {
 				if kv[1] != "" {
 					fmt.Fprintf(io.Out, "  %-15s %s\n", kv[0]+":", kv[1])

@@ -35,9 +35,12 @@ func run(o *Options) error {
 	if err != nil {
 		return err
 	}
-	rules, err := o.rules()
+	rules, replies, err := o.rules()
 	if err != nil {
 		return err
+	}
+	if len(replies) > 0 && o.InboundURL == "" && !anyInboundURL(eps) {
+		return cmdutil.UsageErrorf("auto-replies need your app's inbound URL: pass --inbound-url URL, or --profile with a url")
 	}
 
 	var report *client.JUnitReport
@@ -78,6 +81,7 @@ func run(o *Options) error {
 		CallbackURL: o.CallbackURL,
 		Latency:     o.Latency,
 		Rules:       rules,
+		Replies:     replies,
 		Chaos:       o.Chaos,
 		Seed:        o.Seed,
 		Now:         o.Now,
@@ -180,6 +184,15 @@ func run(o *Options) error {
 	return nil
 }
 
+func anyInboundURL(eps map[string]sandbox.Endpoint) bool {
+	for _, ep := range eps {
+		if ep.InboundURL != "" {
+			return true
+		}
+	}
+	return false
+}
+
 func (o *Options) now() time.Time {
 	if o.Now != nil {
 		return o.Now()
@@ -220,7 +233,7 @@ func (p *printer) banner(addr string, providers []string, eps map[string]sandbox
 	fmt.Fprintf(w, "smshook sandbox on %s (send through these base URLs; Ctrl-C stops)\n", base)
 	for _, name := range providers {
 		auth := "any credentials"
-		if ep, ok := eps[name]; ok && !ep.Credentials.IsZero() {
+		if ep, ok := eps[name]; ok && ep.ChecksCredentials(name) {
 			auth = "the profile's credentials"
 		}
 		fmt.Fprintf(w, "  %-10s %s/%s  (%s)\n", name, base, name, auth)

@@ -47,6 +47,9 @@ type Options struct {
 	CallbackURL string
 	Latency     time.Duration
 	Chaos       sandbox.Chaos
+	// AutoReply is every delivered message's answer (--auto-reply), after
+	// the config's sandbox.replies.
+	AutoReply   string
 	Seed        uint64
 	CapturePath string
 	NoCapture   bool
@@ -99,7 +102,9 @@ point the SDK's base URL or HTTP client there (the README shows how).
               …/Messages.json and …/Messages/{Sid}.json; Basic AccountSid:AuthToken;
               Twilio's error codes (21604 no To, 21603 no From, 21602 no Body,
               21211 bad To, 21212 bad From, 21617 too long, 21609 bad
-              StatusCallback, 20003 credentials); sent, then delivered |
+              StatusCallback, 20003 credentials); SendAt with
+              ScheduleType=fixed and a MessagingServiceSid: scheduled until
+              then (35114 out of 5 min to 35 days); sent, then delivered |
               undelivered, or failed, to StatusCallback, X-Twilio-Signature by
               the auth token the app used.
   telnyx      POST /v2/messages, GET /v2/messages/{id}; Bearer; message.sent then
@@ -129,8 +134,12 @@ Credentials: any are accepted (a missing one gets the provider's error).
 Twilio's and Plivo's callbacks are signed with the auth token the app used;
 the others' with the webhook secret or key: the profile's, else the
 provider's demo one, which 'smshook listen --demo' checks. With --profile P
-(repeatable; the profile's provider), Twilio and Plivo accept only the
-profile's token, and a wrong one gets the provider's 401; the profile's url
+(repeatable; the profile's provider), the provider accepts only the
+profile's API credentials and answers wrong ones with its own error (Twilio
+and Plivo: username and secret; the others: api_key, or api_key_env, and
+for Vonage and Bandwidth api_secret or api_secret_env; a profile without
+them accepts any); Vonage requests signed with sig are checked against the
+profile's secret (the signature secret); the profile's url
 receives the callbacks of messages that name none, and the recipients'
 replies. --callback-url is that URL for every provider without a profile:
 where Dexatel, Cellcast, MOBtexting and Bandwidth, whose webhooks are set
@@ -150,6 +159,18 @@ config file says otherwise (the first that matches wins):
         status: failed      # delivered, failed, undelivered, expired, rejected, no_final
         error: "30003"      # the provider's error code (optional)
         provider: twilio    # optional
+Replies: a recipient answers a delivered message when a rule in the config
+file matches it (the first that matches), or with --auto-reply TEXT:
+  sandbox:
+    replies:
+      - text: "(?i)reply stop"  # a regular expression on the app's text (optional)
+        to: "+1555*"            # optional; provider: too
+        reply: STOP             # the recipient's answer
+        after: 2s               # wait after the delivery (default: --latency)
+The answer goes to your app's inbound URL as the provider's inbound
+webhook, signed, like POST /api/messages/{id}/reply (not for MessageBird,
+whose SMS inbound webhook is not played).
+
 --latency is the typical wait between two statuses (jittered ±50%; 0 plays
 a life at once). --chaos makes things go wrong as they do: fail (the
 message fails), duplicate (the final callback twice), out-of-order (the
@@ -232,6 +253,7 @@ JUnit report, one test case per callback. SIGINT or SIGTERM exits 130.
 	fl.StringVar(&opts.CallbackURL, "callback-url", "", "your app's status webhook `URL`, for messages that name none (the account webhook of Dexatel, Cellcast, MOBtexting)")
 	fl.DurationVar(&opts.Latency, "latency", time.Second, "typical wait between two statuses of a message (0: at once)")
 	fl.StringVar(&chaos, "chaos", "", "`SPEC`: probabilities of fail, duplicate, out-of-order and late callbacks, e.g. fail=0.1,duplicate=0.05 (or one number for all)")
+	fl.StringVar(&opts.AutoReply, "auto-reply", "", "the recipient of every delivered message answers `TEXT` (after the config's sandbox.replies), sent to --inbound-url")
 	fl.Uint64Var(&opts.Seed, "seed", 0, "seed for ids, delays and chaos, so that a run repeats (0: random)")
 	fl.StringVar(&opts.CapturePath, "capture", DefaultCapturePath, "append every callback and your app's answer to this JSON Lines `FILE`")
 	fl.BoolVar(&opts.NoCapture, "no-capture", false, "do not write a capture file")
@@ -255,6 +277,7 @@ JUnit report, one test case per callback. SIGINT or SIGTERM exits 130.
 		"latency":      cmdutil.CompleteValues("0\tat once", "200ms", "1s", "5s"),
 		"chaos":        cmdutil.CompleteValues("fail=0.1", "duplicate=0.1", "out-of-order=0.1", "late=0.1", "0.1\tevery kind"),
 		"seed":         cobra.NoFileCompletions,
+		"auto-reply":   cmdutil.CompleteValues("STOP", "YES"),
 		"max-messages": cobra.NoFileCompletions,
 		"timeout":      cobra.NoFileCompletions,
 	})
@@ -363,32 +386,46 @@ func (o *Options) endpoints(reg *provider.Registry) (map[string]sandbox.Endpoint
 		if err != nil {
 			return nil, cmdutil.UsageError(err)
 		}
+		api, err := config.ResolveAPICredentials(p, o.Getenv)
+		if err != nil {
+			return nil, cmdutil.UsageError(err)
+		}
 		if p.URL != "" {
 			if err := cmdutil.CheckHTTPURL(p.URL); err != nil {
 				return nil, cmdutil.UsageErrorf("profile %s: url: %v", n, err)
 			}
 		}
-		eps[prov.Name] = sandbox.Endpoint{Credentials: creds, CallbackURL: p.URL, InboundURL: p.URL}
+		eps[prov.Name] = sandbox.Endpoint{Credentials: creds, CallbackURL: p.URL, InboundURL: p.URL, APIKey: api.Key, APISecret: api.Secret}
 	}
 	return eps, nil
 }
 
-// rules reads the config file's sandbox rules.
-func (o *Options) rules() ([]sandbox.Rule, error) {
-	if o.SandboxConfig == nil {
-		return nil, nil
-	}
-	sc, err := o.SandboxConfig()
-	if err != nil {
-		return nil, cmdutil.UsageError(err)
+// rules reads the config file's sandbox rules and auto-replies, and
+// --auto-reply after them.
+func (o *Options) rules() ([]sandbox.Rule, []sandbox.AutoReply, error) {
+	var sc config.SandboxConfig
+	if o.SandboxConfig != nil {
+		var err error
+		if sc, err = o.SandboxConfig(); err != nil {
+			return nil, nil, cmdutil.UsageError(err)
+		}
 	}
 	var rules []sandbox.Rule
 	for i, r := range sc.Rules {
 		out, err := sandbox.ParseOutcome(r.Status)
 		if err != nil {
-			return nil, cmdutil.UsageErrorf("sandbox rule %d (to %q): %v", i+1, r.To, err)
+			return nil, nil, cmdutil.UsageErrorf("sandbox rule %d (to %q): %v", i+1, r.To, err)
 		}
 		rules = append(rules, sandbox.Rule{To: r.To, Provider: r.Provider, Outcome: out, Error: r.Error})
 	}
-	return rules, nil
+	var replies []sandbox.AutoReply
+	for _, r := range sc.Replies {
+		text, _ := r.TextPattern() // LoadSandbox checked both
+		after, _ := r.Delay()
+		replies = append(replies, sandbox.AutoReply{To: r.To, Provider: r.Provider, Text: text, Reply: r.Reply, After: after})
+	}
+	if o.AutoReply != "" {
+		replies = append(replies, sandbox.AutoReply{Reply: o.AutoReply})
+	}
+	return rules, replies, nil
 }

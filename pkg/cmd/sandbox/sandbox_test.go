@@ -10,11 +10,13 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/smshook/smshook/pkg/cmdutil"
+	"github.com/smshook/smshook/pkg/config"
 	"github.com/smshook/smshook/pkg/iostreams"
 	"github.com/smshook/smshook/pkg/sandbox"
 )
@@ -291,5 +293,70 @@ func TestRunTerminalDoor(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), `\x1b[31m123`) {
 		t.Fatalf("the text is not shown escaped:\n%s", out)
+	}
+}
+
+// TestRunAPIKey: a profile's api_key is the only key Telnyx's API takes
+// (the banner says so); an api_key_env that is not set is a usage error.
+func TestRunAPIKey(t *testing.T) {
+	cfg := "profiles:\n  tx:\n    provider: telnyx\n    api_key: KEY0123\n"
+	base, done, _, errOut := start(t, cfg, "--profile", "tx", "--latency", "0", "--max-messages", "1", "--no-capture")
+	post := func(key string) int {
+		req, _ := http.NewRequest("POST", base+"/telnyx/v2/messages", strings.NewReader(`{"to": "+15558675310", "from": "+15017122661", "text": "hi"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := post("KEY9999"); code != 401 {
+		t.Fatalf("a wrong key: %d", code)
+	}
+	if code := post("KEY0123"); code != 200 {
+		t.Fatalf("the profile's key: %d", code)
+	}
+	if err := result(t, done); err != nil {
+		t.Fatal(err)
+	}
+	if !regexpMatch(`telnyx +http://127\.0\.0\.1:\d+/telnyx  \(the profile's credentials\)`, errOut.String()) ||
+		!regexpMatch(`vonage +http://127\.0\.0\.1:\d+/vonage  \(any credentials\)`, errOut.String()) {
+		t.Fatalf("banner:\n%s", errOut)
+	}
+
+	f, _, _ := testFactory(t, "profiles:\n  tx:\n    provider: telnyx\n    api_key_env: TELNYX_API_KEY\n")
+	cmd := NewCmdSandbox(f, nil)
+	cmd.SetArgs([]string{"--port", "0", "--no-capture", "--profile", "tx"})
+	cmd.SetOut(io.Discard)
+	cmd.SetErr(io.Discard)
+	if err := cmd.Execute(); cmdutil.ExitCode(err) != 2 || !strings.Contains(err.Error(), "api_key_env names TELNYX_API_KEY, which is not set") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func regexpMatch(pattern, s string) bool { return regexp.MustCompile(pattern).MatchString(s) }
+
+// TestAutoReplies: the config's replies come first, --auto-reply last,
+// with their patterns and waits read.
+func TestAutoReplies(t *testing.T) {
+	o, err := parse(t, "--auto-reply", "YES")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.SandboxConfig = func() (config.SandboxConfig, error) {
+		return config.SandboxConfig{Replies: []config.SandboxReply{{To: "+44*", Text: "(?i)stop", Reply: "STOP", After: "2s"}}}, nil
+	}
+	_, replies, err := o.rules()
+	if err != nil || len(replies) != 2 {
+		t.Fatalf("%+v %v", replies, err)
+	}
+	first, last := replies[0], replies[1]
+	if first.Reply != "STOP" || first.To != "+44*" || first.After != 2*time.Second || first.Text == nil || !first.Text.MatchString("Reply Stop") {
+		t.Fatalf("config reply %+v", first)
+	}
+	if last.Reply != "YES" || last.To != "" || last.Text != nil || last.After != 0 {
+		t.Fatalf("--auto-reply %+v", last)
 	}
 }
