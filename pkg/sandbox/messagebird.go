@@ -198,15 +198,22 @@ func (mb messagebirdAPI) create(s *Sandbox, w http.ResponseWriter, r *http.Reque
 	}
 	id := mb.newID(s)
 	creds := s.webhookCredentials("messagebird")
+	var first *message
+	var accepted []Message
 	for i, rc := range recipients {
 		m := &message{api: mb, creds: creds, extra: map[string]string{"reference": p["reference"], "datacoding": datacoding, "validity": p["validity"]}}
 		if len(recipients) > 1 {
 			m.key = fmt.Sprintf("%s/%d", id, i)
 		}
 		m.view = Message{ID: id, Provider: "messagebird", From: originator, To: "+" + rc, Text: body, Status: "sent", CallbackURL: reportURL}
-		s.accept(m)
+		if first == nil {
+			first = m
+		}
+		// The answer is the message as accepted: its life may already
+		// have moved on (with --latency 0) by the time the answer is written.
+		accepted = append(accepted, s.accept(m))
 	}
-	writeJSON(w, http.StatusCreated, mb.resource(s, id, "https://rest.messagebird.com"))
+	writeJSON(w, http.StatusCreated, mb.resourceOf(first, accepted, id, "https://rest.messagebird.com"))
 }
 
 // resource is the message object with one item per recipient.
@@ -215,20 +222,26 @@ func (mb messagebirdAPI) resource(s *Sandbox, id, base string) map[string]any {
 	if len(ms) == 0 {
 		return nil
 	}
+	views := make([]Message, 0, len(ms))
+	for _, m := range ms {
+		_, v, _ := s.store.get(m.key)
+		views = append(views, v)
+	}
+	return mb.resourceOf(ms[0], views, id, base)
+}
+
+// resourceOf is the message object for the views of its recipients; m0,
+// the first recipient's message, holds what the request gave.
+func (mb messagebirdAPI) resourceOf(m0 *message, views []Message, id, base string) map[string]any {
 	ts := func(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05-07:00") }
 	var items []map[string]any
 	counts := map[string]int{}
-	var first Message
-	for i, m := range ms {
-		_, v, _ := s.store.get(m.key)
-		if i == 0 {
-			first = v
-		}
+	first := views[0]
+	for _, v := range views {
 		n, _ := strconv.ParseInt(strings.TrimPrefix(v.To, "+"), 10, 64)
 		items = append(items, map[string]any{"recipient": n, "status": v.Status, "statusDatetime": ts(v.UpdatedAt), "messagePartCount": v.Segments})
 		counts[v.Status]++
 	}
-	m0 := ms[0]
 	nullable := func(s string) any {
 		if s == "" {
 			return nil
