@@ -231,14 +231,16 @@ func (p *printer) banner(addr string, providers []string, eps map[string]sandbox
 	base := "http://" + addr
 	w := p.o.IO.ErrOut
 	fmt.Fprintf(w, "smshook sandbox on %s (send through these base URLs; Ctrl-C stops)\n", base)
+	table := iostreams.NewTable(w) // columns sized to the longest name (messagebird)
 	for _, name := range providers {
 		auth := "any credentials"
 		if ep, ok := eps[name]; ok && ep.ChecksCredentials(name) {
 			auth = "the profile's credentials"
 		}
-		fmt.Fprintf(w, "  %-10s %s/%s  (%s)\n", name, base, name, auth)
+		table.Row("", name, base+"/"+name, "("+auth+")")
 	}
-	fmt.Fprintf(w, "  %-10s %s/api/messages\n", "test API", base)
+	table.Row("", "test API", base+"/api/messages")
+	table.Flush()
 	if p.inspectorURL != "" {
 		fmt.Fprintf(w, "inspector  %s\n", p.o.IO.ErrColorScheme().Cyan(p.inspectorURL))
 	}
