@@ -321,8 +321,8 @@ func TestRunAPIKey(t *testing.T) {
 	if err := result(t, done); err != nil {
 		t.Fatal(err)
 	}
-	if !regexpMatch(`telnyx +http://127\.0\.0\.1:\d+/telnyx  \(the profile's credentials\)`, errOut.String()) ||
-		!regexpMatch(`vonage +http://127\.0\.0\.1:\d+/vonage  \(any credentials\)`, errOut.String()) {
+	if !regexpMatch(`telnyx +http://127\.0\.0\.1:\d+/telnyx +\(the profile's credentials\)`, errOut.String()) ||
+		!regexpMatch(`vonage +http://127\.0\.0\.1:\d+/vonage +\(any credentials\)`, errOut.String()) {
 		t.Fatalf("banner:\n%s", errOut)
 	}
 
