@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/smshook/smshook/pkg/cmdutil"
+	"github.com/smshook/smshook/pkg/cmdutil/inspector"
 	"github.com/smshook/smshook/pkg/config"
 	"github.com/smshook/smshook/pkg/iostreams"
 	"github.com/smshook/smshook/pkg/provider"
@@ -264,15 +265,12 @@ SIGTERM finishes the requests in flight, closes the capture file and exits
 // parse checks flag values and combinations before anything starts.
 func (o *ListenOptions) parse(cmd *cobra.Command, maxBody, maxInflight, respondBody string) error {
 	changed := cmd.Flags().Changed
+	ports := inspector.Flags{Port: o.Port, UIPort: o.UIPort, UIPortGiven: changed("ui-port"), NoUI: o.NoUI, Open: o.Open}
+	if err := inspector.CheckFlags(&ports, "the webhook port: the inspector never shares it (a tunnel to the webhook port would expose it)"); err != nil {
+		return err
+	}
+	o.UIPort = ports.UIPort
 	switch {
-	case o.Port < 0 || o.Port > 65535:
-		return cmdutil.UsageErrorf("--port %d is not a port: use 1-65535, or 0 for a free one", o.Port)
-	case o.UIPort < 0 || o.UIPort > 65535:
-		return cmdutil.UsageErrorf("--ui-port %d is not a port: use 1-65535, or 0 for a free one", o.UIPort)
-	case o.NoUI && (changed("ui-port") || o.Open):
-		return cmdutil.UsageErrorf("--no-ui turns the inspector off: drop --ui-port and --open, or --no-ui")
-	case o.UIPort != 0 && o.UIPort == o.Port:
-		return cmdutil.UsageErrorf("--ui-port %d is the webhook port: the inspector never shares it (a tunnel to the webhook port would expose it); pick another", o.UIPort)
 	case o.NoCapture && changed("capture"):
 		return cmdutil.UsageErrorf("--capture and --no-capture contradict each other: drop one")
 	case o.CapturePath == "" && !o.NoCapture:
@@ -287,9 +285,6 @@ func (o *ListenOptions) parse(cmd *cobra.Command, maxBody, maxInflight, respondB
 		return cmdutil.UsageErrorf("--respond %d is not an HTTP status: use 100-599", o.Respond)
 	case o.ForwardTo != "" && (changed("respond") || changed("respond-body")):
 		return cmdutil.UsageErrorf("--forward-to relays your app's answer, --respond answers here: drop one")
-	}
-	if o.Port == 0 && !changed("ui-port") {
-		o.UIPort = 0 // a free webhook port asks for a free inspector port too (tests run many)
 	}
 	switch o.Print {
 	case "", printBody, printHeaders, printAll:

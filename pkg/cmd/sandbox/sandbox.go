@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/smshook/smshook/pkg/cmdutil"
+	"github.com/smshook/smshook/pkg/cmdutil/inspector"
 	"github.com/smshook/smshook/pkg/config"
 	"github.com/smshook/smshook/pkg/iostreams"
 	"github.com/smshook/smshook/pkg/provider"
@@ -287,15 +288,12 @@ JUnit report, one test case per callback. SIGINT or SIGTERM exits 130.
 // parse checks flag values and combinations before anything starts.
 func (o *Options) parse(cmd *cobra.Command, chaos string) error {
 	changed := cmd.Flags().Changed
+	ports := inspector.Flags{Port: o.Port, UIPort: o.UIPort, UIPortGiven: changed("ui-port"), NoUI: o.NoUI, Open: o.Open}
+	if err := inspector.CheckFlags(&ports, "the sandbox's port: the inspector has its own"); err != nil {
+		return err
+	}
+	o.UIPort = ports.UIPort
 	switch {
-	case o.Port < 0 || o.Port > 65535:
-		return cmdutil.UsageErrorf("--port %d is not a port: use 1-65535, or 0 for a free one", o.Port)
-	case o.UIPort < 0 || o.UIPort > 65535:
-		return cmdutil.UsageErrorf("--ui-port %d is not a port: use 1-65535, or 0 for a free one", o.UIPort)
-	case o.NoUI && (changed("ui-port") || o.Open):
-		return cmdutil.UsageErrorf("--no-ui turns the inspector off: drop --ui-port and --open, or --no-ui")
-	case o.UIPort != 0 && o.UIPort == o.Port:
-		return cmdutil.UsageErrorf("--ui-port %d is the sandbox's port: the inspector has its own; pick another", o.UIPort)
 	case o.NoCapture && changed("capture"):
 		return cmdutil.UsageErrorf("--capture and --no-capture contradict each other: drop one")
 	case o.CapturePath == "" && !o.NoCapture:
@@ -306,9 +304,6 @@ func (o *Options) parse(cmd *cobra.Command, chaos string) error {
 		return cmdutil.UsageErrorf("--max-messages must be 0 (no limit) or more")
 	case o.Timeout < 0:
 		return cmdutil.UsageErrorf("--timeout must be 0 (none) or more")
-	}
-	if o.Port == 0 && !changed("ui-port") {
-		o.UIPort = 0 // a free sandbox port asks for a free inspector port too (tests run many)
 	}
 	for _, u := range []struct{ flag, value string }{{"inbound-url", o.InboundURL}, {"callback-url", o.CallbackURL}} {
 		if u.value != "" {

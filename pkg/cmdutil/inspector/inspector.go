@@ -69,3 +69,31 @@ func Start(c Config) (srv *inspect.Server, url string, stop func()) {
 		idx.Close()
 	}
 }
+
+// Flags are a command's port flags and its inspector's.
+type Flags struct {
+	Port, UIPort      int
+	UIPortGiven, NoUI bool
+	Open              bool
+}
+
+// CheckFlags refuses port flags that cannot work together; shared says
+// why the inspector does not share the command's port (listen: a tunnel
+// would expose it). A free port (--port 0) asks for a free inspector port
+// too unless --ui-port was given: tests run many at once.
+func CheckFlags(f *Flags, shared string) error {
+	switch {
+	case f.Port < 0 || f.Port > 65535:
+		return cmdutil.UsageErrorf("--port %d is not a port: use 1-65535, or 0 for a free one", f.Port)
+	case f.UIPort < 0 || f.UIPort > 65535:
+		return cmdutil.UsageErrorf("--ui-port %d is not a port: use 1-65535, or 0 for a free one", f.UIPort)
+	case f.NoUI && (f.UIPortGiven || f.Open):
+		return cmdutil.UsageErrorf("--no-ui turns the inspector off: drop --ui-port and --open, or --no-ui")
+	case f.UIPort != 0 && f.UIPort == f.Port:
+		return cmdutil.UsageErrorf("--ui-port %d is %s; pick another", f.UIPort, shared)
+	}
+	if f.Port == 0 && !f.UIPortGiven {
+		f.UIPort = 0
+	}
+	return nil
+}
