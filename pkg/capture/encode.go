@@ -346,3 +346,10 @@ func appendDiagnosis(b []byte, x *Diagnosis) []byte {
 	}
 	return append(b, '}')
 }
+
+// AppendLine appends r as the Writer writes it: one JSON line, newline
+// included. A store that keeps records in memory keeps them so: a line
+// holds no pointers for the collector to follow, a Record dozens.
+func AppendLine(dst []byte, r *Record) ([]byte, error) {
+	return appendRecord(dst, r)
+}

@@ -58,6 +58,15 @@ func NewReader(r io.Reader) *Reader {
 	return &Reader{br: bufio.NewReaderSize(r, 64<<10)}
 }
 
+// Reset makes r read from src as a new Reader would, keeping its buffers:
+// a follower that reads a few new lines at a time need not allocate 64 KiB
+// for each read.
+func (r *Reader) Reset(src io.Reader) {
+	r.br.Reset(src)
+	r.buf = r.buf[:0]
+	r.line, r.offset, r.tooLong = 0, 0, false
+}
+
 // Line is the line number (from 1) of the record or error Next last returned.
 func (r *Reader) Line() int { return r.line }
 
@@ -95,6 +104,15 @@ func (r *Reader) Next() (*Record, error) {
 		// (say, a hand-edited file) is taken as it is.
 		return rec, nil
 	}
+}
+
+// ParseLine reads one line (as AppendLine writes it) as Next would.
+func ParseLine(line []byte) (*Record, error) {
+	line = bytes.TrimSpace(line)
+	if len(line) == 0 {
+		return nil, errors.New("an empty line")
+	}
+	return parseRecord(line)
 }
 
 // parseRecord decodes one line. Lines with bytes that are not UTF-8 are

@@ -3,6 +3,7 @@ package capture
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -64,23 +65,39 @@ func TestReader(t *testing.T) {
 		{"not utf-8", "{\"id\":\"a\",\"body\":\"\xff\"}\n", []result{{line: 1, bad: "not valid UTF-8"}}},
 		{"json null", "null\n" + rec("b"), []result{{line: 1, bad: "not a JSON object"}, {id: "b", line: 2}}},
 	}
+	// A reader Reset after reading something else (ending torn, mid-line)
+	// reads each input as a new one does.
+	reused := NewReader(strings.NewReader(rec("x") + rec("y") + `{"id":"z",`))
+	reused.Next()
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		for _, fresh := range []bool{true, false} {
 			r := NewReader(strings.NewReader(tt.input))
-			got := collect(t, r)
-			if len(got) != len(tt.want) {
-				t.Fatalf("got %+v, want %+v", got, tt.want)
+			if !fresh {
+				collect(t, reused)
+				reused.Reset(strings.NewReader(tt.input))
+				r = reused
 			}
-			for i := range got {
-				g, w := got[i], tt.want[i]
-				if g.id != w.id || g.line != w.line || g.torn != w.torn || !strings.Contains(g.bad, w.bad) || (w.bad == "") != (g.bad == "") {
-					t.Errorf("result %d = %+v, want %+v", i, g, w)
-				}
-			}
-			if r.Offset() != int64(len(tt.input)) {
-				t.Errorf("Offset() = %d, want %d", r.Offset(), len(tt.input))
-			}
-		})
+			t.Run(fmt.Sprintf("%s/fresh=%v", tt.name, fresh), func(t *testing.T) {
+				checkReader(t, r, tt.input, tt.want)
+			})
+		}
+	}
+}
+
+func checkReader(t *testing.T, r *Reader, input string, want []result) {
+	t.Helper()
+	got := collect(t, r)
+	if len(got) != len(want) {
+		t.Fatalf("got %+v, want %+v", got, want)
+	}
+	for i := range got {
+		g, w := got[i], want[i]
+		if g.id != w.id || g.line != w.line || g.torn != w.torn || !strings.Contains(g.bad, w.bad) || (w.bad == "") != (g.bad == "") {
+			t.Errorf("result %d = %+v, want %+v", i, g, w)
+		}
+	}
+	if r.Offset() != int64(len(input)) {
+		t.Errorf("Offset() = %d, want %d", r.Offset(), len(input))
 	}
 }
 

@@ -110,7 +110,8 @@ func BenchmarkObserve(b *testing.B) {
 			if subscribed {
 				sub := s.hub.subscribe()
 				go func() {
-					for range sub.ch {
+					for range sub.wake {
+						sub.take()
 					}
 				}()
 			}

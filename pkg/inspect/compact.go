@@ -25,12 +25,14 @@ type entry struct {
 
 const packedFields = 8
 
-// extra is what few entries have: a ring's record, or a summary that does
-// not fit the compact form (a field over 64 KiB, a time Unix ns cannot
-// hold, a shape past maxShapes).
+// extra is what few entries have: a ring's record, as its capture line
+// (or, when it has none, itself), or a summary that does not fit the
+// compact form (a field over 64 KiB, a time Unix ns cannot hold, a shape
+// past maxShapes).
 type extra struct {
-	rec *capture.Record
-	big *Summary
+	line []byte
+	rec  *capture.Record
+	big  *Summary
 }
 
 func (e *entry) record() *capture.Record {

@@ -2,26 +2,22 @@ package inspect
 
 import (
 	"sync"
-	"sync/atomic"
 )
 
-// subscriberBuffer is how many summaries a browser may fall behind by
-// before it is told to reload the list instead.
-const subscriberBuffer = 1024
-
-// hub fans new summaries out to the SSE subscribers. Publish never blocks:
-// a subscriber whose buffer is full misses the summary and is marked
-// lagged, and its stream tells the page to fetch the list again.
+// hub fans new summaries out to the SSE subscribers. Publishing never
+// blocks and queues nothing per event: a subscriber holds a count of what
+// it has not sent yet and the newest summary, and a wake signal, so a
+// browser that falls behind costs no memory and a burst is one wake.
 type hub struct {
 	mu   sync.Mutex
 	subs map[*subscriber]struct{}
 }
 
 type subscriber struct {
-	ch     chan Summary
-	lagged atomic.Bool
-	// wake is signalled (without blocking) when lagged is set, so the
-	// stream notices even with nothing in ch.
+	mu      sync.Mutex
+	pending int
+	newest  Summary
+	// wake is signalled (without blocking) when pending grew.
 	wake chan struct{}
 	// messages is signalled (without blocking) when the message source
 	// changed; a burst of changes is one signal.
@@ -31,7 +27,7 @@ type subscriber struct {
 func newHub() *hub { return &hub{subs: map[*subscriber]struct{}{}} }
 
 func (h *hub) subscribe() *subscriber {
-	s := &subscriber{ch: make(chan Summary, subscriberBuffer), wake: make(chan struct{}, 1), messages: make(chan struct{}, 1)}
+	s := &subscriber{wake: make(chan struct{}, 1), messages: make(chan struct{}, 1)}
 	h.mu.Lock()
 	h.subs[s] = struct{}{}
 	h.mu.Unlock()
@@ -44,20 +40,29 @@ func (h *hub) unsubscribe(s *subscriber) {
 	h.mu.Unlock()
 }
 
-func (h *hub) publish(sum Summary) {
+// publish tells every subscriber that added summaries came, newest last.
+func (h *hub) publish(added int, newest Summary) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for s := range h.subs {
+		s.mu.Lock()
+		s.pending += added
+		s.newest = newest
+		s.mu.Unlock()
 		select {
-		case s.ch <- sum:
+		case s.wake <- struct{}{}:
 		default:
-			s.lagged.Store(true)
-			select {
-			case s.wake <- struct{}{}:
-			default:
-			}
 		}
 	}
+}
+
+// take returns what came since the last take: how many, and the newest.
+func (s *subscriber) take() (int, Summary) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n, newest := s.pending, s.newest
+	s.pending, s.newest = 0, Summary{}
+	return n, newest
 }
 
 // touchMessages signals every subscriber that the messages changed.

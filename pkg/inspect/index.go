@@ -51,20 +51,48 @@ type Index struct {
 	shapes   []shape
 	shapeIDs map[shape]uint32
 
-	// onAdd is told each new summary (the SSE fan-out); it must not block.
-	onAdd func(Summary)
+	// reader reads the file for PollStep, which reuses it.
+	reader *capture.Reader
+
+	// onAdd is told how many summaries were added and the newest (the SSE
+	// fan-out), once per Add, batch or poll; it must not block.
+	onAdd func(added int, newest Summary)
 }
 
 // NewRing is an index of records added with Add, keeping the newest max
 // (0 keeps all).
 func NewRing(max int) *Index {
-	return &Index{byID: map[string]int64{}, ringMax: max, first: 1, shapeIDs: map[shape]uint32{}}
+	return &Index{byID: byIDUnlessBounded(max), ringMax: max, first: 1, shapeIDs: map[shape]uint32{}}
 }
 
 // NewBoundedRing keeps the newest max records whose bodies hold at most
 // maxBytes together (the newest is always kept).
 func NewBoundedRing(max, maxBytes int) *Index {
-	return &Index{byID: map[string]int64{}, ringMax: max, ringMaxBytes: maxBytes, first: 1, shapeIDs: map[shape]uint32{}}
+	return &Index{byID: byIDUnlessBounded(max), ringMax: max, ringMaxBytes: maxBytes, first: 1, shapeIDs: map[shape]uint32{}}
+}
+
+// byIDUnlessBounded is the id map of a ring, which a bounded one does
+// without: seqOf scans its few thousand entries when the page asks for
+// one, where the map cost listen an insert and a delete on every event.
+func byIDUnlessBounded(max int) map[string]int64 {
+	if max > 0 {
+		return nil
+	}
+	return map[string]int64{}
+}
+
+// seqOf is the Seq of the newest entry with the id; x.mu is held.
+func (x *Index) seqOf(id string) (int64, bool) {
+	if x.byID != nil {
+		seq, ok := x.byID[id]
+		return seq, ok
+	}
+	for i := x.entries.len() - 1; i >= 0; i-- {
+		if x.entries.at(i).id() == id {
+			return x.first + int64(i), true
+		}
+	}
+	return 0, false
 }
 
 // NewFileIndex opens the capture file at path for indexing: each Poll
@@ -90,7 +118,7 @@ func (x *Index) Close() error {
 func (x *Index) Path() string { return x.path }
 
 // setOnAdd installs the fan-out; called before any Add or Poll it races with.
-func (x *Index) setOnAdd(f func(Summary)) {
+func (x *Index) setOnAdd(f func(int, Summary)) {
 	x.mu.Lock()
 	x.onAdd = f
 	x.mu.Unlock()
@@ -98,8 +126,65 @@ func (x *Index) setOnAdd(f func(Summary)) {
 
 // Add puts rec in a ring, with listen's latency (negative: unknown).
 func (x *Index) Add(rec *capture.Record, latency time.Duration) Summary {
+	line := encodeForRing(rec, nil)
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	s := x.addLocked(rec, line, latency)
+	if x.onAdd != nil {
+		x.onAdd(1, s)
+	}
+	return s
+}
+
+// addObserved puts a batch of listen's events in a ring under one lock,
+// and tells the fan-out once.
+func (x *Index) addObserved(batch []observed) {
+	if len(batch) == 0 {
+		return
+	}
+	lines := make([][]byte, len(batch))
+	var scratch []byte
+	for i, o := range batch {
+		lines[i] = encodeForRing(o.rec, &scratch)
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	var s Summary
+	for i, o := range batch {
+		s = x.addLocked(o.rec, lines[i], o.latency)
+	}
+	if x.onAdd != nil {
+		x.onAdd(len(batch), s)
+	}
+}
+
+// encodeForRing is rec as a capture line, which a ring keeps instead of
+// the record: a line is one allocation without pointers, which the
+// collector need not scan, where a record's header maps and strings are
+// dozens it must follow on every cycle. That scanning of a full ring,
+// not the indexing, is what slowed listen with the inspector on. scratch,
+// if given, is reused between calls. nil: rec cannot be written as a line
+// that reads back (a time outside years 0–9999, a record Validate
+// refuses), and is kept as it is.
+func encodeForRing(rec *capture.Record, scratch *[]byte) []byte {
+	if rec.Validate() != nil {
+		return nil // a line the reader would refuse: keep what was given
+	}
+	var buf []byte
+	if scratch != nil {
+		buf = (*scratch)[:0]
+	}
+	buf, err := capture.AppendLine(buf, rec)
+	if scratch != nil {
+		*scratch = buf
+	}
+	if err != nil {
+		return nil
+	}
+	return bytes.Clone(buf)
+}
+
+func (x *Index) addLocked(rec *capture.Record, line []byte, latency time.Duration) Summary {
 	seq := x.first + int64(x.entries.len())
 	s := summarize(rec, seq)
 	if latency >= 0 {
@@ -110,9 +195,13 @@ func (x *Index) Add(rec *capture.Record, latency time.Duration) Summary {
 	if e.more == nil {
 		e.more = &extra{}
 	}
-	e.more.rec = rec
+	if e.more.line = line; line == nil {
+		e.more.rec = rec
+	}
 	x.entries.push(e)
-	x.byID[e.id()] = seq // the key shares the packed string's bytes
+	if x.byID != nil {
+		x.byID[e.id()] = seq // the key shares the packed string's bytes
+	}
 	if s.Unrouted {
 		x.unroutedCount++
 	}
@@ -134,7 +223,7 @@ func (x *Index) Add(rec *capture.Record, latency time.Duration) Summary {
 	if drop > 0 {
 		for i := range drop {
 			e := x.entries.at(i)
-			if id := e.id(); x.byID[id] == x.first+int64(i) {
+			if id := e.id(); x.byID != nil && x.byID[id] == x.first+int64(i) {
 				delete(x.byID, id)
 			}
 			if x.unrouted(e) {
@@ -145,9 +234,6 @@ func (x *Index) Add(rec *capture.Record, latency time.Duration) Summary {
 		x.entries.dropFront(drop)
 		x.first += int64(drop)
 	}
-	if x.onAdd != nil {
-		x.onAdd(s)
-	}
 	return s
 }
 
@@ -155,12 +241,18 @@ func (x *Index) Add(rec *capture.Record, latency time.Duration) Summary {
 // from the file (a listener writing faster than the index polls).
 const maxPendingLatency = 4096
 
-// NoteLatency remembers listen's latency for the record id, shown once
-// the record is read from the file.
-func (x *Index) NoteLatency(id string, d time.Duration) {
-	ms := float64(d) / float64(time.Millisecond)
+// noteLatencies remembers listen's latencies for a batch of records,
+// shown once each record is read from the file.
+func (x *Index) noteLatencies(batch []observed) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	for _, o := range batch {
+		x.noteLatencyLocked(o.id, o.latency)
+	}
+}
+
+func (x *Index) noteLatencyLocked(id string, d time.Duration) {
+	ms := float64(d) / float64(time.Millisecond)
 	if seq, ok := x.byID[id]; ok {
 		if e := x.entryLocked(seq); e != nil && e.latency < 0 {
 			e.latency = float32(ms)
@@ -351,7 +443,13 @@ func (f *indexed) numbered(seq int64) Summary {
 func (x *Index) index(start, end int64, back bool) (int, error) {
 	var recs []indexed
 	skipped := 0
-	r := capture.NewReader(io.NewSectionReader(x.file, start, end-start))
+	section := io.NewSectionReader(x.file, start, end-start)
+	if x.reader == nil {
+		x.reader = capture.NewReader(section)
+	} else {
+		x.reader.Reset(section)
+	}
+	r := x.reader
 	for {
 		off := start + r.Offset()
 		rec, err := r.Next()
@@ -388,6 +486,7 @@ func (x *Index) index(start, end int64, back bool) (int, error) {
 		}
 		return len(recs), nil
 	}
+	var newest Summary
 	for _, f := range recs {
 		seq := x.first + int64(x.entries.len())
 		s := f.numbered(seq)
@@ -402,9 +501,10 @@ func (x *Index) index(start, end int64, back bool) (int, error) {
 		if s.Unrouted {
 			x.unroutedCount++
 		}
-		if x.onAdd != nil {
-			x.onAdd(s)
-		}
+		newest = s
+	}
+	if x.onAdd != nil && len(recs) > 0 {
+		x.onAdd(len(recs), newest)
 	}
 	return len(recs), nil
 }
@@ -426,7 +526,7 @@ func (x *Index) Len() int {
 // Get returns the record with the id and its summary.
 func (x *Index) Get(id string) (*capture.Record, Summary, error) {
 	x.mu.RLock()
-	seq, ok := x.byID[id]
+	seq, ok := x.seqOf(id)
 	var e entry
 	var sum Summary
 	if ok {
@@ -445,6 +545,9 @@ func (x *Index) Get(id string) (*capture.Record, Summary, error) {
 // read returns the entry's record: from the ring, or from the file at its
 // offset.
 func (x *Index) read(f *os.File, e *entry) (*capture.Record, error) {
+	if e.more != nil && e.more.line != nil {
+		return capture.ParseLine(e.more.line)
+	}
 	if rec := e.record(); rec != nil {
 		return rec, nil
 	}

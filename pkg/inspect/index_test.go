@@ -1,9 +1,11 @@
 package inspect
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -261,5 +263,54 @@ func TestFileIndexGoesBackFromTheEnd(t *testing.T) {
 		if seen[i] < seen[i+1] {
 			t.Fatalf("out of order at %d: %s before %s", i, seen[i], seen[i+1])
 		}
+	}
+}
+
+// A bounded ring has no id map: Get scans it, newest first, so a repeated
+// id finds its newest record and a dropped one is gone.
+func TestBoundedRingFindsTheNewestWithTheID(t *testing.T) {
+	x := NewBoundedRing(3, 1<<20)
+	x.Add(testRecord("01A", "m", "sent", t0, `{"n":1}`), -1)
+	x.Add(testRecord("01B", "m", "sent", t0, `{"n":2}`), -1)
+	x.Add(testRecord("01A", "m", "delivered", t0, `{"n":3}`), -1)
+	rec, s, err := x.Get("01A")
+	if err != nil || s.Seq != 3 || string(rec.Body()) != `{"n":3}` {
+		t.Fatalf("Get(01A) = seq %d, body %q, %v; want the newest, seq 3", s.Seq, rec.Body(), err)
+	}
+	x.Add(testRecord("01C", "m", "sent", t0, `{}`), -1)
+	x.Add(testRecord("01D", "m", "sent", t0, `{}`), -1) // drops seq 1 and 2
+	if _, _, err := x.Get("01B"); err != ErrNotFound {
+		t.Fatalf("a dropped record is still found: %v", err)
+	}
+	if _, s, err := x.Get("01A"); err != nil || s.Seq != 3 {
+		t.Fatalf("Get(01A) after the drop = seq %d, %v", s.Seq, err)
+	}
+}
+
+// A ring keeps each record as its capture line, which the collector need
+// not scan, and gives back the bytes it was given; a record no line can
+// carry is kept as it is.
+func TestRingKeepsRecordsAsLines(t *testing.T) {
+	x := NewBoundedRing(10, 1<<20)
+	binary := testRecord("01A", "m", "sent", t0, "")
+	binary.SetBody([]byte{0xff, 0x00, '<', 's', '>', 0x1b, 0xc3})
+	binary.Headers.Add("X-Twice", "a")
+	binary.Headers.Add("X-Twice", "b")
+	odd := testRecord("01B", "m", "sent", t0, `{}`)
+	odd.Headers.Set("X-Bad", "a\r\nInjected: 1") // Validate refuses it: no line
+	x.addObserved([]observed{{id: "01A", rec: binary, latency: -1}, {id: "01B", rec: odd, latency: -1}})
+
+	if e := x.entries.at(0); e.more == nil || e.more.line == nil || e.more.rec != nil {
+		t.Fatalf("the first record is not kept as a line alone: %+v", e.more)
+	}
+	got, _, err := x.Get("01A")
+	if err != nil || !bytes.Equal(got.Body(), binary.Body()) || !reflect.DeepEqual(got.Headers, binary.Headers) {
+		t.Fatalf("Get(01A) = body %q headers %v, %v; want %q %v", got.Body(), got.Headers, err, binary.Body(), binary.Headers)
+	}
+	if e := x.entries.at(1); e.more == nil || e.more.rec != odd {
+		t.Fatalf("a record without a line is not kept as given")
+	}
+	if got, _, err := x.Get("01B"); err != nil || got != odd {
+		t.Fatalf("Get(01B) = %p, %v; want the record given", got, err)
 	}
 }

@@ -16,7 +16,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/smshook/smshook/pkg/capture"
@@ -76,28 +75,11 @@ type Server struct {
 	token string
 	page  *template.Template
 	// observed carries listen's events to Run, off the request path.
-	observed chan observed
-	dropped  atomic.Int64
+	observed *observedQueue
 	// fileBacked: the index reads the capture file, so an observed event
 	// only says "poll now" and carries its id and latency, not its record.
 	fileBacked bool
-	// queuedBody is the body bytes of the records waiting in observed
-	// (a ring's only copy until Run adds them), bounded by maxQueuedBody.
-	queuedBody atomic.Int64
 }
-
-type observed struct {
-	id      string
-	rec     *capture.Record // nil when fileBacked
-	latency time.Duration
-}
-
-// observedBuffer bounds the events waiting for Run, and maxQueuedBody the
-// body bytes they hold; more are dropped and counted, never waited for.
-const (
-	observedBuffer = 16384
-	maxQueuedBody  = 32 << 20
-)
 
 // New builds a server over opts.Index.
 func New(opts Options) (*Server, error) {
@@ -131,7 +113,7 @@ func New(opts Options) (*Server, error) {
 		hub:        newHub(),
 		token:      hex.EncodeToString(raw[:]),
 		page:       page,
-		observed:   make(chan observed, observedBuffer),
+		observed:   newObservedQueue(),
 		fileBacked: opts.Index.file != nil,
 	}
 	opts.Index.setOnAdd(s.hub.publish)
@@ -147,44 +129,41 @@ func (s *Server) Subscribers() int { return s.hub.count() }
 
 // Dropped is how many observed events did not reach the index because it
 // was behind by observedBuffer.
-func (s *Server) Dropped() int64 { return s.dropped.Load() }
+func (s *Server) Dropped() int64 {
+	_, _, dropped := s.observed.counts()
+	return dropped
+}
 
 // Observe hands listen's event to the inspector without ever waiting:
 // it is called on the request's goroutine.
 func (s *Server) Observe(rec *capture.Record, latency time.Duration) {
-	o := observed{id: rec.ID, latency: latency}
-	size := int64(0)
-	if !s.fileBacked {
-		size = int64(rec.BodyLen())
-		if s.queuedBody.Add(size) > maxQueuedBody {
-			s.queuedBody.Add(-size)
-			s.dropped.Add(1)
-			return
-		}
-		o.rec = rec
+	if s.fileBacked {
+		s.observed.add(observed{id: rec.ID, latency: latency}, 0)
+		return
 	}
-	select {
-	case s.observed <- o:
-	default:
-		s.queuedBody.Add(-size)
-		s.dropped.Add(1)
-	}
+	s.observed.add(observed{id: rec.ID, rec: rec, latency: latency}, int64(rec.BodyLen()))
 }
 
-// Run follows the file and takes observed events until ctx ends. With a
-// file index an observed event is a reason to poll now (and its latency
-// is kept); with a ring it is the event.
+// Run follows the file and takes observed events until ctx ends, a batch
+// at most every batchGap (pollGap over a file). With a file index a batch is a reason to poll
+// now (and its latencies are kept); with a ring it is the events.
 func (s *Server) Run(ctx context.Context) {
 	x := s.opts.Index
 	var tick <-chan time.Time
+	between := batchGap
 	if x.file != nil {
 		t := time.NewTicker(s.opts.PollInterval)
 		defer t.Stop()
 		tick = t.C
+		between = pollGap
 		x.PollStep()
 	}
 	now := make(chan time.Time)
 	close(now)
+	gapTimer := time.NewTimer(between)
+	gapTimer.Stop()
+	defer gapTimer.Stop()
+	var gap <-chan time.Time // set while the next batch waits
 	for {
 		// While a file's past is being indexed, a step at a time, nothing
 		// waits for the ticker: observed events still go first.
@@ -192,17 +171,25 @@ func (s *Server) Run(ctx context.Context) {
 		if x.file != nil && x.Backfilling() {
 			backfill = now
 		}
+		ready := s.observed.ready
+		if gap != nil {
+			ready = nil
+		}
 		select {
 		case <-ctx.Done():
 			return
-		case o := <-s.observed:
-			if o.rec != nil {
-				s.queuedBody.Add(-int64(o.rec.BodyLen()))
-				x.Add(o.rec, o.latency)
-				continue
+		case <-ready:
+			batch := s.observed.take()
+			if x.file != nil {
+				x.noteLatencies(batch)
+				x.PollStep()
+			} else {
+				x.addObserved(batch)
 			}
-			x.NoteLatency(o.id, o.latency)
-			x.PollStep()
+			gapTimer.Reset(between)
+			gap = gapTimer.C
+		case <-gap:
+			gap = nil
 		case <-tick:
 			x.PollStep()
 		case <-backfill:
@@ -434,8 +421,7 @@ const streamGap = 100 * time.Millisecond
 
 // stream sends new summaries as Server-Sent Events: "event" with a
 // summary; "burst" with {"count":N,"newest":summary} when N came within
-// streamGap; "resync" when this reader fell behind by more than its
-// buffer. After a burst or a resync the page fetches the list again.
+// streamGap, after which the page fetches the list again.
 // "messages" says the message source changed (at most one per streamGap's
 // worth of changes), and the Messages view fetches it again.
 func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
@@ -456,25 +442,30 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 	defer t.Stop()
 	var (
 		lastSent time.Time
-		pending  int
-		newest   Summary
 		gap      <-chan time.Time
 		// the same for "messages"
 		lastMessages time.Time
 		msgGap       <-chan time.Time
 	)
 	send := func() {
-		if pending == 1 {
+		switch n, newest := sub.take(); {
+		case n == 1:
 			writeEvent(w, "event", newest)
-		} else if pending > 1 {
+		case n > 1:
 			writeEvent(w, "burst", struct {
 				Count  int     `json:"count"`
 				Newest Summary `json:"newest"`
-			}{pending, newest})
+			}{n, newest})
 		}
-		pending, gap, lastSent = 0, nil, time.Now()
+		gap, lastSent = nil, time.Now()
 	}
 	for {
+		// While a gap holds what came back, new summaries need not wake
+		// this stream: they are counted, and sent when the gap ends.
+		wake := sub.wake
+		if gap != nil {
+			wake = nil
+		}
 		select {
 		case <-r.Context().Done():
 			send() // what the gap held back, if the connection still takes it
@@ -482,7 +473,6 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 			return
 		case <-t.C:
 			fmt.Fprint(w, ": keep-alive\n\n")
-		case <-sub.wake:
 		case <-sub.messages:
 			// At most one per streamGap: the page fetches the messages on each.
 			if msgGap == nil {
@@ -496,32 +486,14 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 		case <-msgGap:
 			fmt.Fprint(w, "event: messages\ndata: {}\n\n")
 			msgGap, lastMessages = nil, time.Now()
-		case sum := <-sub.ch:
-			pending, newest = pending+1, sum
-			if gap == nil {
-				if wait := streamGap - time.Since(lastSent); wait > 0 {
-					gap = time.After(wait)
-					continue
-				}
-				send()
-			}
-		case <-gap:
-			for drained := true; drained; {
-				select {
-				case sum := <-sub.ch:
-					pending, newest = pending+1, sum
-				default:
-					drained = false
-				}
+		case <-wake:
+			if wait := streamGap - time.Since(lastSent); wait > 0 {
+				gap = time.After(wait)
+				continue
 			}
 			send()
-		}
-		if sub.lagged.Swap(false) {
-			for len(sub.ch) > 0 {
-				<-sub.ch
-			}
-			pending, gap = 0, nil
-			fmt.Fprint(w, "event: resync\ndata: {}\n\n")
+		case <-gap:
+			send()
 		}
 		flusher.Flush()
 	}

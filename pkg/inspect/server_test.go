@@ -5,11 +5,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -405,11 +407,13 @@ func TestStreamSendsNewEventsAndBursts(t *testing.T) {
 		t.Fatalf("event %q data %s", ev, data)
 	}
 
-	// A reader that does not keep up is told to resync; publishing never blocks.
+	// Publishing never blocks on a reader that does not keep up, and holds
+	// nothing per event for it: what came within streamGap arrives as one
+	// burst with its count.
 	done := make(chan struct{})
 	go func() {
-		for i := 0; i < 3*subscriberBuffer; i++ {
-			f.srv.hub.publish(Summary{ID: "x"})
+		for i := 0; i < 100_000; i++ {
+			f.srv.hub.publish(1, Summary{ID: fmt.Sprint("x", i)})
 		}
 		close(done)
 	}()
@@ -418,24 +422,44 @@ func TestStreamSendsNewEventsAndBursts(t *testing.T) {
 	case <-time.After(2 * time.Second):
 		t.Fatal("publish blocked on a slow subscriber")
 	}
-	// What came within streamGap arrives as one burst (or, had the
-	// reader's buffer filled, a resync).
-	for ev != "burst" && ev != "resync" { // the flood's first may come alone
+	total := 0
+	for total < 100_000 {
 		ev, data = next()
+		var burst struct {
+			Count  int
+			Newest Summary
+		}
+		switch ev {
+		case "event":
+			total++
+		case "burst":
+			if err := json.Unmarshal([]byte(data), &burst); err != nil || burst.Count < 2 {
+				t.Fatalf("a burst without its count: %s", data)
+			}
+			total += burst.Count
+		default:
+			t.Fatalf("event %q", ev)
+		}
 	}
-	if ev == "burst" && !strings.Contains(data, `"count":`) {
-		t.Fatalf("a burst without its count: %s", data)
+	if total != 100_000 || !strings.Contains(data, `"x99999"`) {
+		t.Fatalf("streamed %d, last %s", total, data)
 	}
 }
 
-func TestHubMarksALaggingSubscriber(t *testing.T) {
+// A batch of events is one wake of a subscriber, with its count and newest.
+func TestHubCountsWhatASubscriberHasNotSent(t *testing.T) {
 	h := newHub()
-	slow := h.subscribe()
-	for i := 0; i < subscriberBuffer+1; i++ {
-		h.publish(Summary{ID: "x"})
+	sub := h.subscribe()
+	h.publish(3, Summary{ID: "c"})
+	h.publish(2, Summary{ID: "e"})
+	if len(sub.wake) != 1 {
+		t.Fatalf("%d wakes queued, want 1", len(sub.wake))
 	}
-	if !slow.lagged.Load() || len(slow.wake) != 1 || len(slow.ch) != subscriberBuffer {
-		t.Fatalf("lagged %v, wake %d, queued %d", slow.lagged.Load(), len(slow.wake), len(slow.ch))
+	if n, newest := sub.take(); n != 5 || newest.ID != "e" {
+		t.Fatalf("took %d, newest %q; want 5, e", n, newest.ID)
+	}
+	if n, _ := sub.take(); n != 0 {
+		t.Fatalf("took %d again", n)
 	}
 }
 
@@ -465,8 +489,8 @@ func TestObserveBoundsWhatWaits(t *testing.T) {
 	for range 2 * maxQueuedBody >> 20 {
 		s.Observe(testRecord("01A", "m", "sent", t0, big), 0)
 	}
-	if q := s.queuedBody.Load(); q > maxQueuedBody || s.Dropped() == 0 {
-		t.Errorf("ring: %d body bytes wait, %d dropped; want at most %d waiting", q, s.Dropped(), maxQueuedBody)
+	if _, q, dropped := s.observed.counts(); q > maxQueuedBody || dropped == 0 {
+		t.Errorf("ring: %d body bytes wait, %d dropped; want at most %d waiting", q, dropped, maxQueuedBody)
 	}
 
 	path := t.TempDir() + "/c.jsonl"
@@ -481,8 +505,9 @@ func TestObserveBoundsWhatWaits(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Observe(testRecord("01B", "m", "sent", t0, big), time.Millisecond)
-	if o := <-s.observed; o.rec != nil || o.id != "01B" || s.queuedBody.Load() != 0 {
-		t.Errorf("file-backed: waiting %+v with %d body bytes, want only the id", o, s.queuedBody.Load())
+	_, q, _ := s.observed.counts()
+	if batch := s.observed.take(); len(batch) != 1 || batch[0].rec != nil || batch[0].id != "01B" || q != 0 {
+		t.Errorf("file-backed: waiting %+v with %d body bytes, want only the id", batch, q)
 	}
 }
 
@@ -499,9 +524,9 @@ func TestFollowedFileReachesTheStream(t *testing.T) {
 	sub := f.srv.hub.subscribe()
 	appendFile(t, path, recordLine(t, testRecord("01B", "m1", "delivered", t0, `{}`)))
 	select {
-	case s := <-sub.ch:
-		if s.ID != "01B" {
-			t.Fatalf("got %+v", s)
+	case <-sub.wake:
+		if n, s := sub.take(); n != 1 || s.ID != "01B" {
+			t.Fatalf("got %d, newest %+v", n, s)
 		}
 	case <-time.After(3 * time.Second):
 		t.Fatal("the appended record did not reach the stream")
@@ -578,5 +603,41 @@ func TestExportSelectionAsJSONLAndHAR(t *testing.T) {
 	}
 	if resp, _ := f.do(t, "GET", "/api/export?format=xml", "", nil); resp.StatusCode != 400 {
 		t.Errorf("unknown format: %d", resp.StatusCode)
+	}
+}
+
+// Run takes listen's events in batches: every event reaches the index and
+// the stream's count, in far fewer wakes of the fan-out than events.
+func TestRunTakesObservedEventsInBatches(t *testing.T) {
+	x := NewBoundedRing(20000, 64<<20)
+	s, err := New(Options{Index: x})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var publishes atomic.Int64
+	x.setOnAdd(func(added int, newest Summary) {
+		publishes.Add(1)
+		s.hub.publish(added, newest)
+	})
+	sub := s.hub.subscribe()
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan struct{})
+	go func() { defer close(ran); s.Run(ctx) }()
+	const n = 10000
+	for i := range n {
+		s.Observe(testRecord(fmt.Sprintf("01E%05d", i), "m", "sent", t0, `{}`), time.Millisecond)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for x.Len() < n && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	<-ran
+	got, newest := sub.take()
+	if x.Len() != n || got != n || newest.ID != fmt.Sprintf("01E%05d", n-1) || s.Dropped() != 0 {
+		t.Fatalf("indexed %d, streamed %d (newest %s), dropped %d; want %d of each", x.Len(), got, newest.ID, s.Dropped(), n)
+	}
+	if p := publishes.Load(); p > n/10 {
+		t.Fatalf("%d publishes for %d events: not batched", p, n)
 	}
 }

@@ -190,7 +190,6 @@ function connect() {
   });
   es.addEventListener('event', () => scheduleReload());
   es.addEventListener('burst', () => scheduleReload());
-  es.addEventListener('resync', () => loadList());
   es.addEventListener('messages', () => { if (messages) messages.scheduleRefresh(); });
   es.onerror = () => {
     wasDown = true;
