@@ -77,33 +77,61 @@ func (r *Reader) Offset() int64 { return r.offset }
 // is not a valid record gives a *LineError and the reader moves past it;
 // other errors come from the underlying reader.
 func (r *Reader) Next() (*Record, error) {
+	line, complete, err := r.NextLine()
+	if err != nil {
+		return nil, err
+	}
+	rec, perr := parseRecord(line)
+	if perr != nil {
+		return nil, &LineError{Line: r.line, Torn: !complete, Err: perr}
+	}
+	// A last line without its newline that is nonetheless a whole record
+	// (say, a hand-edited file) is taken as it is.
+	return rec, nil
+}
+
+// NextLine is Next without the decoding: the next line that is not
+// blank, trimmed, valid until the next call; complete is false for a last
+// line without its newline. ParseLine decodes it as Next would. A line
+// over the limit gives a *LineError.
+func (r *Reader) NextLine() (line []byte, complete bool, err error) {
 	for {
 		line, complete, err := r.readLine()
 		if err != nil && !errors.Is(err, io.EOF) {
-			return nil, err
+			return nil, false, err
 		}
 		if len(line) == 0 && !complete && !r.tooLong {
-			return nil, io.EOF
+			return nil, false, io.EOF
 		}
 		r.line++
 		if r.tooLong {
-			return nil, &LineError{Line: r.line, Torn: !complete, Err: ErrLineTooLong}
+			return nil, complete, &LineError{Line: r.line, Torn: !complete, Err: ErrLineTooLong}
 		}
 		trimmed := bytes.TrimSpace(line)
 		if len(trimmed) == 0 {
 			if !complete {
-				return nil, io.EOF
+				return nil, false, io.EOF
 			}
 			continue
 		}
-		rec, perr := parseRecord(trimmed)
-		if perr != nil {
-			return nil, &LineError{Line: r.line, Torn: !complete, Err: perr}
-		}
-		// A last line without its newline that is nonetheless a whole record
-		// (say, a hand-edited file) is taken as it is.
-		return rec, nil
+		return trimmed, complete, nil
 	}
+}
+
+// LineID is the id a Writer's line starts with ({"id":"…), read without
+// decoding the line; ok is false for a line that does not start so. The
+// bytes are the line's own.
+func LineID(line []byte) (id []byte, ok bool) {
+	const prefix = `{"id":"`
+	if !bytes.HasPrefix(line, []byte(prefix)) {
+		return nil, false
+	}
+	rest := line[len(prefix):]
+	end := bytes.IndexByte(rest, '"')
+	if end < 0 || bytes.IndexByte(rest[:end], '\\') >= 0 {
+		return nil, false
+	}
+	return rest[:end], true
 }
 
 // ParseLine reads one line (as AppendLine writes it) as Next would.

@@ -44,8 +44,9 @@ type Index struct {
 	skipped int // lines that are not records
 	// unroutedCount counts the entries that matched no route.
 	unroutedCount int
-	// latency holds listen's latencies of records not indexed yet.
-	latency map[string]float64
+	// seen holds, during pollObserved, the summaries of listen's records
+	// the poll is about to find in the file.
+	seen map[string]Summary
 
 	// shapes are the interned shapes of entries (see pack).
 	shapes   []shape
@@ -103,7 +104,7 @@ func NewFileIndex(path string) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Index{byID: map[string]int64{}, path: path, file: f, first: backSeq, latency: map[string]float64{}, shapeIDs: map[shape]uint32{}}, nil
+	return &Index{byID: map[string]int64{}, path: path, file: f, first: backSeq, seen: map[string]Summary{}, shapeIDs: map[shape]uint32{}}, nil
 }
 
 // Close releases the file.
@@ -237,32 +238,38 @@ func (x *Index) addLocked(rec *capture.Record, line []byte, latency time.Duratio
 	return s
 }
 
-// maxPendingLatency bounds the latencies kept for records not yet read
-// from the file (a listener writing faster than the index polls).
-const maxPendingLatency = 4096
-
-// noteLatencies remembers listen's latencies for a batch of records,
-// shown once each record is read from the file.
-func (x *Index) noteLatencies(batch []observed) {
-	x.mu.Lock()
-	defer x.mu.Unlock()
+// pollObserved polls the file with a batch of listen's records in hand.
+// listen reports a record once it is on disk, so the poll finds each in
+// the file: it takes the record's summary, made here from the record,
+// instead of decoding its line again (most of what following the file
+// cost listen), and listen's latency with it. A record a tick already
+// indexed gets its latency.
+func (x *Index) pollObserved(batch []observed) (int, error) {
+	clear(x.seen)
 	for _, o := range batch {
-		x.noteLatencyLocked(o.id, o.latency)
-	}
-}
-
-func (x *Index) noteLatencyLocked(id string, d time.Duration) {
-	ms := float64(d) / float64(time.Millisecond)
-	if seq, ok := x.byID[id]; ok {
-		if e := x.entryLocked(seq); e != nil && e.latency < 0 {
-			e.latency = float32(ms)
+		if o.id == "" || o.rec == nil {
+			continue
 		}
-		return
+		s := summarize(o.rec, 0)
+		if o.latency >= 0 {
+			ms := float64(o.latency) / float64(time.Millisecond)
+			s.LatencyMS = &ms
+		}
+		x.seen[o.id] = s
 	}
-	if x.latency == nil || len(x.latency) >= maxPendingLatency {
-		return
+	x.mu.Lock()
+	for id, s := range x.seen {
+		if seq, ok := x.byID[id]; ok {
+			if e := x.entryLocked(seq); e != nil && e.latency < 0 && s.LatencyMS != nil {
+				e.latency = float32(*s.LatencyMS)
+			}
+			delete(x.seen, id)
+		}
 	}
-	x.latency[id] = ms
+	x.mu.Unlock()
+	n, err := x.PollStep()
+	clear(x.seen) // a record not found (its write failed) is not waited for
+	return n, err
 }
 
 func (x *Index) entryLocked(seq int64) *entry {
@@ -452,7 +459,7 @@ func (x *Index) index(start, end int64, back bool) (int, error) {
 	r := x.reader
 	for {
 		off := start + r.Offset()
-		rec, err := r.Next()
+		line, _, err := r.NextLine()
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -463,6 +470,17 @@ func (x *Index) index(start, end int64, back bool) (int, error) {
 		}
 		if err != nil {
 			return 0, err
+		}
+		if id, ok := capture.LineID(line); ok && len(x.seen) > 0 {
+			if sum, seen := x.seen[string(id)]; seen {
+				recs = append(recs, indexed{&sum, false, off})
+				continue
+			}
+		}
+		rec, err := capture.ParseLine(line)
+		if err != nil {
+			skipped++
+			continue
 		}
 		sum := summarize(rec, 0)
 		recs = append(recs, indexed{&sum, rec.ID == "", off})
@@ -490,10 +508,6 @@ func (x *Index) index(start, end int64, back bool) (int, error) {
 	for _, f := range recs {
 		seq := x.first + int64(x.entries.len())
 		s := f.numbered(seq)
-		if ms, ok := x.latency[s.ID]; ok && !f.noID {
-			s.LatencyMS = &ms
-			delete(x.latency, s.ID)
-		}
 		e := x.pack(&s)
 		e.offset = f.off
 		x.entries.push(e)

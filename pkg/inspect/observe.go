@@ -10,7 +10,7 @@ import (
 // observed is one of listen's events on its way to the index.
 type observed struct {
 	id      string
-	rec     *capture.Record // nil when fileBacked
+	rec     *capture.Record
 	latency time.Duration
 }
 

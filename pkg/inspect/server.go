@@ -76,9 +76,6 @@ type Server struct {
 	page  *template.Template
 	// observed carries listen's events to Run, off the request path.
 	observed *observedQueue
-	// fileBacked: the index reads the capture file, so an observed event
-	// only says "poll now" and carries its id and latency, not its record.
-	fileBacked bool
 }
 
 // New builds a server over opts.Index.
@@ -109,12 +106,11 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		opts:       opts,
-		hub:        newHub(),
-		token:      hex.EncodeToString(raw[:]),
-		page:       page,
-		observed:   newObservedQueue(),
-		fileBacked: opts.Index.file != nil,
+		opts:     opts,
+		hub:      newHub(),
+		token:    hex.EncodeToString(raw[:]),
+		page:     page,
+		observed: newObservedQueue(),
 	}
 	opts.Index.setOnAdd(s.hub.publish)
 	return s, nil
@@ -137,16 +133,13 @@ func (s *Server) Dropped() int64 {
 // Observe hands listen's event to the inspector without ever waiting:
 // it is called on the request's goroutine.
 func (s *Server) Observe(rec *capture.Record, latency time.Duration) {
-	if s.fileBacked {
-		s.observed.add(observed{id: rec.ID, latency: latency}, 0)
-		return
-	}
 	s.observed.add(observed{id: rec.ID, rec: rec, latency: latency}, int64(rec.BodyLen()))
 }
 
 // Run follows the file and takes observed events until ctx ends, a batch
-// at most every batchGap (pollGap over a file). With a file index a batch is a reason to poll
-// now (and its latencies are kept); with a ring it is the events.
+// at most every batchGap (pollGap over a file). With a file index a batch
+// is a poll of the file, which finds its records there; with a ring it
+// is the events.
 func (s *Server) Run(ctx context.Context) {
 	x := s.opts.Index
 	var tick <-chan time.Time
@@ -181,8 +174,7 @@ func (s *Server) Run(ctx context.Context) {
 		case <-ready:
 			batch := s.observed.take()
 			if x.file != nil {
-				x.noteLatencies(batch)
-				x.PollStep()
+				x.pollObserved(batch)
 			} else {
 				x.addObserved(batch)
 			}

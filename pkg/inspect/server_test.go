@@ -477,22 +477,35 @@ func TestObserveNeverBlocks(t *testing.T) {
 	}
 }
 
-// Events waiting for Run hold bounded memory: with a ring, at most
-// maxQueuedBody bytes of bodies; over a capture file, no record at all (the
-// index reads it from the file).
+// Events waiting for Run hold bounded memory, whatever the store: at most
+// maxQueuedBody bytes of bodies, and more are dropped.
 func TestObserveBoundsWhatWaits(t *testing.T) {
 	big := strings.Repeat("x", 1<<20)
-	s, err := New(Options{Index: NewRing(10)}) // Run is not running: nothing drains
+	path := t.TempDir() + "/c.jsonl"
+	appendFile(t, path, nil)
+	file, err := NewFileIndex(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for range 2 * maxQueuedBody >> 20 {
-		s.Observe(testRecord("01A", "m", "sent", t0, big), 0)
+	defer file.Close()
+	for name, x := range map[string]*Index{"ring": NewRing(10), "file": file} {
+		s, err := New(Options{Index: x}) // Run is not running: nothing drains
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 2 * maxQueuedBody >> 20 {
+			s.Observe(testRecord("01A", "m", "sent", t0, big), 0)
+		}
+		if _, q, dropped := s.observed.counts(); q > maxQueuedBody || dropped == 0 {
+			t.Errorf("%s: %d body bytes wait, %d dropped; want at most %d waiting", name, q, dropped, maxQueuedBody)
+		}
 	}
-	if _, q, dropped := s.observed.counts(); q > maxQueuedBody || dropped == 0 {
-		t.Errorf("ring: %d body bytes wait, %d dropped; want at most %d waiting", q, dropped, maxQueuedBody)
-	}
+}
 
+// Over a capture file, a poll with listen's records in hand takes their
+// summaries and latencies instead of decoding their lines; other lines are
+// decoded, and a record whose line never came is not waited for.
+func TestPollObservedTakesListensRecords(t *testing.T) {
 	path := t.TempDir() + "/c.jsonl"
 	appendFile(t, path, nil)
 	x, err := NewFileIndex(path)
@@ -500,14 +513,32 @@ func TestObserveBoundsWhatWaits(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer x.Close()
-	s, err = New(Options{Index: x})
-	if err != nil {
-		t.Fatal(err)
+	x.Poll()
+	mine := testRecord("01MINE", "m1", "sent", t0, `{}`)
+	other := testRecord("01OTHER", "m2", "sent", t0, `{}`)
+	lost := testRecord("01LOST", "m3", "sent", t0, `{}`) // its write failed
+	appendFile(t, path, append(recordLine(t, mine), recordLine(t, other)...))
+	// What listen holds differs from the line only so that the test can
+	// tell which one the index read.
+	held := *mine
+	held.Kind = "as-listen-holds-it"
+	if n, err := x.pollObserved([]observed{{id: "01MINE", rec: &held, latency: 3 * time.Millisecond}, {id: "01LOST", rec: lost, latency: -1}}); n != 2 || err != nil {
+		t.Fatalf("polled %d, %v", n, err)
 	}
-	s.Observe(testRecord("01B", "m", "sent", t0, big), time.Millisecond)
-	_, q, _ := s.observed.counts()
-	if batch := s.observed.take(); len(batch) != 1 || batch[0].rec != nil || batch[0].id != "01B" || q != 0 {
-		t.Errorf("file-backed: waiting %+v with %d body bytes, want only the id", batch, q)
+	_, s, err := x.Get("01MINE")
+	if err != nil || s.Kind != "as-listen-holds-it" || s.LatencyMS == nil || *s.LatencyMS != 3 {
+		t.Fatalf("listen's record: %+v, %v", s, err)
+	}
+	if _, s, err := x.Get("01OTHER"); err != nil || s.Kind != "delivery" || s.LatencyMS != nil {
+		t.Fatalf("a line listen did not report: %+v, %v", s, err)
+	}
+	if len(x.seen) != 0 {
+		t.Fatalf("%d records still awaited after the poll", len(x.seen))
+	}
+	appendFile(t, path, recordLine(t, lost)) // written later, by someone else
+	x.Poll()
+	if _, s, err := x.Get("01LOST"); err != nil || s.Kind != "delivery" || s.LatencyMS != nil {
+		t.Fatalf("the line that came later: %+v, %v", s, err)
 	}
 }
 
