@@ -45,7 +45,8 @@ type Index struct {
 	// unroutedCount counts the entries that matched no route.
 	unroutedCount int
 	// seen holds, during pollObserved, the summaries of listen's records
-	// the poll is about to find in the file.
+	// the poll is about to find in the file. Like reader, it belongs to
+	// the one goroutine that polls.
 	seen map[string]Summary
 
 	// shapes are the interned shapes of entries (see pack).
@@ -162,11 +163,12 @@ func (x *Index) addObserved(batch []observed) {
 // encodeForRing is rec as a capture line, which a ring keeps instead of
 // the record: a line is one allocation without pointers, which the
 // collector need not scan, where a record's header maps and strings are
-// dozens it must follow on every cycle. That scanning of a full ring,
-// not the indexing, is what slowed listen with the inspector on. scratch,
-// if given, is reused between calls. nil: rec cannot be written as a line
-// that reads back (a time outside years 0–9999, a record Validate
-// refuses), and is kept as it is.
+// dozens it must follow on every cycle. With a full ring of listen's
+// events, a cycle's mark phase took 3 ms instead of 20, and the live heap
+// was 20–25 MB instead of 34 (GODEBUG=gctrace=1). scratch, if given, is
+// reused between calls. nil: rec cannot be written as a line that reads
+// back (a time outside years 0–9999, a record Validate refuses), and is
+// kept as it is.
 func encodeForRing(rec *capture.Record, scratch *[]byte) []byte {
 	if rec.Validate() != nil {
 		return nil // a line the reader would refuse: keep what was given
@@ -471,10 +473,12 @@ func (x *Index) index(start, end int64, back bool) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		if id, ok := capture.LineID(line); ok && len(x.seen) > 0 {
-			if sum, seen := x.seen[string(id)]; seen {
-				recs = append(recs, indexed{&sum, false, off})
-				continue
+		if len(x.seen) > 0 {
+			if id, ok := capture.LineID(line); ok {
+				if sum, seen := x.seen[string(id)]; seen {
+					recs = append(recs, indexed{&sum, false, off})
+					continue
+				}
 			}
 		}
 		rec, err := capture.ParseLine(line)

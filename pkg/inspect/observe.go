@@ -22,12 +22,12 @@ const (
 )
 
 // batchGap and pollGap are the least time between two batches Run takes
-// from the queue. A wake of Run per request cost listen more than
+// from the queue: a wake of Run per request cost listen more than
 // indexing the event did. A ring's batch is encoded while its records are
-// still in the cache: every millisecond (at 20 ms they were not, and
+// still in the cache, every millisecond (at 20 ms they were not, and
 // listen lost as much again). Over a capture file each batch is a poll of
-// the file, read back and parsed whatever the batch's size: every 20 ms
-// (at 1 ms, listen spent 12% more CPU instead of 4%). The page shows an
+// the file, with system calls whatever the batch's size: every 20 ms (at
+// 1 ms, polling cost listen about three times the CPU). The page shows an
 // event at most that much later, inside the stream's own streamGap.
 const (
 	batchGap = time.Millisecond
@@ -41,8 +41,8 @@ type observedQueue struct {
 	mu    sync.Mutex
 	items []observed
 	spare []observed // the last batch's slice, reused
-	// body is the body bytes of the records waiting (a ring's only copy
-	// until Run adds them), bounded by maxQueuedBody.
+	// body is the body bytes of the records waiting, bounded by
+	// maxQueuedBody.
 	body    int64
 	dropped int64
 	ready   chan struct{} // cap 1

@@ -124,7 +124,8 @@ func (s *Server) Token() string { return s.token }
 func (s *Server) Subscribers() int { return s.hub.count() }
 
 // Dropped is how many observed events did not reach the index because it
-// was behind by observedBuffer.
+// was behind: observedBuffer events, or maxQueuedBody bytes of bodies,
+// were waiting.
 func (s *Server) Dropped() int64 {
 	_, _, dropped := s.observed.counts()
 	return dropped
@@ -440,16 +441,19 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 		msgGap       <-chan time.Time
 	)
 	send := func() {
+		gap = nil
 		switch n, newest := sub.take(); {
+		case n == 0:
+			return // a wake whose summaries the last send took
 		case n == 1:
 			writeEvent(w, "event", newest)
-		case n > 1:
+		default:
 			writeEvent(w, "burst", struct {
 				Count  int     `json:"count"`
 				Newest Summary `json:"newest"`
 			}{n, newest})
 		}
-		gap, lastSent = nil, time.Now()
+		lastSent = time.Now()
 	}
 	for {
 		// While a gap holds what came back, new summaries need not wake

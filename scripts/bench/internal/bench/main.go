@@ -66,8 +66,8 @@ func Main(args []string) int {
 	fs.IntVar(&sr.BigMB, "big-mb", 1024, "size in MB of the capture replayed for peak RSS (0 skips it)")
 	var insp InspectConfig
 	fs.IntVar(&insp.Count, "inspect-count", 3, "go test -count for the inspector benchmarks (the median is kept)")
-	fs.IntVar(&insp.Requests, "inspect-n", 20000, "requests per listen run of the inspector benchmark")
-	fs.IntVar(&insp.ListenRuns, "inspect-listen-runs", 5, "runs of listen's inspector benchmark (the median of their ratios is kept)")
+	fs.IntVar(&insp.Requests, "inspect-n", 30000, "requests per listen run of the inspector benchmark")
+	fs.IntVar(&insp.ListenRuns, "inspect-listen-runs", 7, "runs of listen's inspector benchmark (the median of their ratios is kept)")
 	var sbx SandboxConfig
 	fs.IntVar(&sbx.N, "sandbox-n", 5000, "messages per sandbox run")
 	fs.IntVar(&sbx.Runs, "sandbox-runs", 3, "runs of the sandbox and of send")
