@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -64,7 +65,7 @@ func (e *Env) MeasureInspect(cfg InspectConfig) (Section, []Target, error) {
 	listen := []string{"test", "-run", "^$", "-bench", "^BenchmarkListenInspector$",
 		"-benchtime", strconv.Itoa(cfg.Requests) + "x", "-count", "1", "./pkg/cmd/listen"}
 	s := Section{
-		Title:   "6. The inspector",
+		Title:   "5. The inspector",
 		Command: "go " + strings.Join(core, " ") + fmt.Sprintf(" && %d × go ", cfg.ListenRuns) + strings.Join(listen, " "),
 		Intro: fmt.Sprintf("Median of %d runs. Indexing reads a capture file of 50 000 Dexatel records (about 37 MB) as `smshook inspect` does; "+
 			"*newest first* is the first step on a file of 200 000, after which the newest events are listed; the filter runs over a "+
@@ -103,27 +104,34 @@ func (e *Env) MeasureInspect(cfg InspectConfig) (Section, []Target, error) {
 		}
 		return v, nil
 	}
-	// listenMedian is the median over the runs of f, which reads one run.
+	// listenMedian is the median over the runs of f, which reads one run,
+	// and the least and greatest of them.
 	var errs []error
-	listenMedian := func(f func(map[string]map[string]float64) (float64, error)) float64 {
+	listenSpread := func(f func(map[string]map[string]float64) (float64, error)) (med, lo, hi float64) {
 		var vs []float64
 		for _, r := range listenRuns {
 			v, err := f(r)
 			if err != nil {
 				errs = append(errs, err)
-				return 0
+				return 0, 0, 0
 			}
 			vs = append(vs, v)
 		}
-		return median(vs)
+		return median(vs), slices.Min(vs), slices.Max(vs)
+	}
+	listenMedian := func(f func(map[string]map[string]float64) (float64, error)) float64 {
+		med, _, _ := listenSpread(f)
+		return med
 	}
 	value := func(name, unit string) float64 {
 		return listenMedian(func(r map[string]map[string]float64) (float64, error) {
 			return get(r, "BenchmarkListenInspector/"+name, unit)
 		})
 	}
-	against := func(name, base string) float64 {
-		return listenMedian(func(r map[string]map[string]float64) (float64, error) {
+	type spread struct{ med, lo, hi float64 }
+	against := func(name, base string) spread {
+		var sp spread
+		sp.med, sp.lo, sp.hi = listenSpread(func(r map[string]map[string]float64) (float64, error) {
 			v, err := get(r, "BenchmarkListenInspector/"+name, "req/s")
 			if err != nil {
 				return 0, err
@@ -134,6 +142,7 @@ func (e *Env) MeasureInspect(cfg InspectConfig) (Section, []Target, error) {
 			}
 			return v / b, nil
 		})
+		return sp
 	}
 	mbps, err1 := get(res, "BenchmarkIndexCapture", "MB/s")
 	newest, err2 := get(res, "BenchmarkNewestFirst", "ns/op")
@@ -156,7 +165,9 @@ func (e *Env) MeasureInspect(cfg InspectConfig) (Section, []Target, error) {
 			return s, nil, err
 		}
 	}
-	times := func(r float64) string { return fmt.Sprintf("%.2f×", r) }
+	ranged := func(sp spread) string {
+		return fmt.Sprintf("%.2f×; runs %.2f–%.2f×", sp.med, sp.lo, sp.hi)
+	}
 	s.Tables = append(s.Tables, Table{
 		Header: []string{"measure", "figure"},
 		Rows: [][]string{
@@ -165,23 +176,23 @@ func (e *Env) MeasureInspect(cfg InspectConfig) (Section, []Target, error) {
 			{"a filter over 1 000 000 events", ms(time.Duration(filter))},
 			{"the index's memory", fmt.Sprintf("%.0f B per event: %.0f MiB for 1 GB of these records", perEvent, perGB)},
 			{"listen --no-capture, inspector off", count0(off) + " req/s"},
-			{"listen --no-capture, inspector on", count0(on) + " req/s (" + times(onRatio) + ")"},
-			{"listen --no-capture, one browser subscribed", count0(sub) + " req/s (" + times(subRatio) + ")"},
+			{"listen --no-capture, inspector on", count0(on) + " req/s (" + ranged(onRatio) + ")"},
+			{"listen --no-capture, one browser subscribed", count0(sub) + " req/s (" + ranged(subRatio) + ")"},
 			{"listen with a capture file, inspector off", count0(capOff) + " req/s"},
-			{"listen with a capture file, one browser subscribed", count0(capSub) + " req/s (" + times(capRatio) + ")"},
+			{"listen with a capture file, one browser subscribed", count0(capSub) + " req/s (" + ranged(capRatio) + ")"},
 			{"events a subscriber missed (worst mode)", fmt.Sprintf("%.0f", lost)},
 		},
 	})
 	s.Notes = append(s.Notes, "Memory is measured on 200 000 records of about 720 bytes (the heap the index keeps after a GC); "+
 		"larger records make less per GB.")
-	worst := min(subRatio, capRatio)
+	worst := min(subRatio.med, capRatio.med)
 	targets := []Target{
 		{Measure: "inspect indexing", Goal: "≥ 200 MB/s", Got: fmt.Sprintf("%.0f MB/s", mbps), Met: mbps >= 200},
 		{Measure: "inspect newest events of a large capture", Goal: "< 1 s", Got: ms(time.Duration(newest)), Met: newest < 1e9},
 		{Measure: "inspect filter over 1 million events", Goal: "< 300 ms", Got: ms(time.Duration(filter)), Met: filter < 300e6},
 		{Measure: "inspect memory for a 1 GB capture", Goal: "≤ 200 MiB", Got: fmt.Sprintf("%.0f MiB", perGB), Met: perGB <= 200},
 		{Measure: "listen req/s with a browser subscribed vs inspector off", Goal: "≥ 0.95×, 0 lost",
-			Got: fmt.Sprintf("%s without capture, %s with, %.0f not streamed", times(subRatio), times(capRatio), lost),
+			Got: fmt.Sprintf("%.3f× without capture, %.3f× with, %.0f not streamed", subRatio.med, capRatio.med, lost),
 			Met: worst >= 0.95 && lost == 0},
 	}
 	return s, targets, nil
