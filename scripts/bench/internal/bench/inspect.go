@@ -72,11 +72,12 @@ func (e *Env) MeasureInspect(cfg InspectConfig) (Section, []Target, error) {
 			"million summaries in memory; the memory is the index's heap for 200 000 records, scaled to 1 GB. "+
 			"listen (8 connections, in-process) runs %d times with the inspector off, on, and on with one reader of its event stream, "+
 			"which counts what it received: without a capture file (the inspector keeps a ring in memory), then with one (the default: "+
-			"it follows the file). Ratios are taken within each run and their median kept; req/s are medians.", cfg.Count, cfg.ListenRuns),
+			"it follows the file); every other run takes the modes in reverse order (SMSHOOK_BENCH_ORDER=reverse). Ratios are taken "+
+			"within each run and their median kept; req/s are medians.", cfg.Count, cfg.ListenRuns),
 	}
 	run := func(args []string) (map[string]map[string]float64, error) {
-		e.logf("inspect: go %s", strings.Join(args, " "))
-		p, err := e.run(6*time.Minute, e.Root, "go", args...)
+		e.logf("inspect: env %s", strings.Join(args, " "))
+		p, err := e.run(6*time.Minute, e.Root, "env", args...)
 		if err != nil {
 			return nil, err
 		}
@@ -85,13 +86,17 @@ func (e *Env) MeasureInspect(cfg InspectConfig) (Section, []Target, error) {
 		}
 		return parseMetrics(p.Stdout), nil
 	}
-	res, err := run(core)
+	res, err := run(append([]string{"go"}, core...))
 	if err != nil {
 		return s, nil, err
 	}
 	var listenRuns []map[string]map[string]float64
-	for range cfg.ListenRuns {
-		r, err := run(listen)
+	for i := range cfg.ListenRuns {
+		order := "forward"
+		if i%2 == 1 {
+			order = "reverse" // see BenchmarkListenInspector
+		}
+		r, err := run(append([]string{"SMSHOOK_BENCH_ORDER=" + order, "go"}, listen...))
 		if err != nil {
 			return s, nil, err
 		}
