@@ -134,7 +134,8 @@ func parseHey(out []byte) (Load, error) {
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
 		line := sc.Text()
-		trimmed := strings.TrimSpace(line)
+		// hey v0.1.5 prints its percentiles as "50%% in 0.0009 secs".
+		trimmed := strings.ReplaceAll(strings.TrimSpace(line), "%%", "%")
 		switch {
 		case strings.HasSuffix(trimmed, ":") && !strings.HasPrefix(line, " "):
 			section = trimmed
