@@ -12,3 +12,15 @@ func Args(check cobra.PositionalArgs) cobra.PositionalArgs {
 		return nil
 	}
 }
+
+// CheckCaptureFlags refuses --capture beside --no-capture, and an empty
+// --capture, for the commands that write a capture file (listen, sandbox).
+func CheckCaptureFlags(noCapture, captureGiven bool, path string) error {
+	switch {
+	case noCapture && captureGiven:
+		return UsageErrorf("--capture and --no-capture contradict each other: drop one")
+	case path == "" && !noCapture:
+		return UsageErrorf("--capture needs a file name (or pass --no-capture)")
+	}
+	return nil
+}

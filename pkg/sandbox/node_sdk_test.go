@@ -8,15 +8,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/smshook/smshook/pkg/internal/nodesdk"
 	"github.com/smshook/smshook/pkg/provider"
 	"github.com/smshook/smshook/pkg/signing"
 )
@@ -75,54 +73,16 @@ type sdkAnswer struct {
 
 func startSDKScript(t *testing.T) *sdkScript {
 	t.Helper()
-	dir, err := filepath.Abs("../../scripts/oracle")
-	if err != nil {
-		t.Fatal(err)
-	}
-	missing := func(why string) {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("node SDKs: %s; CI must run them (.ci/run installs node and runs npm ci --prefix scripts/oracle)", why)
-		}
-		t.Skipf("node SDKs skipped: %s (install node and run make oracle-deps)", why)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		missing("node is not installed")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "node_modules")); err != nil {
-		missing("scripts/oracle/node_modules is missing")
-	}
-	cmd := exec.Command(node, filepath.Join(dir, "sandbox.js"))
-	cmd.Dir = dir
+	node, dir := nodesdk.Require(t, "../..")
 	// What the SDKs log (Sinch prints each failed request) is shown only
-	// when the test fails.
+	// when the test fails, once the script has exited.
 	var stderr syncBuffer
-	cmd.Stderr = &stderr
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
 	t.Cleanup(func() {
-		in.Close()
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
 		if t.Failed() {
 			t.Logf("sandbox.js stderr:\n%s", stderr.String())
 		}
 	})
+	in, out := nodesdk.Start(t, node, dir, "sandbox.js", &stderr)
 	return &sdkScript{in: in, out: bufio.NewReaderSize(out, 1<<20)}
 }
 

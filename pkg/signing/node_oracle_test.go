@@ -10,11 +10,11 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/smshook/smshook/pkg/internal/nodesdk"
 )
 
 // The Node oracle: the providers' official Node SDKs (scripts/oracle,
@@ -52,48 +52,8 @@ type oracleResponse struct {
 
 func startNodeOracle(t *testing.T) *nodeOracle {
 	t.Helper()
-	dir, err := filepath.Abs("../../scripts/oracle")
-	if err != nil {
-		t.Fatal(err)
-	}
-	missing := func(why string) {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("node oracle: %s; CI must run it (.ci/run installs node and runs npm ci --prefix scripts/oracle)", why)
-		}
-		t.Skipf("node oracle skipped: %s (install node and run make oracle-deps)", why)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		missing("node is not installed")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "node_modules")); err != nil {
-		missing("scripts/oracle/node_modules is missing")
-	}
-	cmd := exec.Command(node, filepath.Join(dir, "oracle.js"))
-	cmd.Dir = dir
-	cmd.Stderr = os.Stderr
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		in.Close()
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-	})
+	node, dir := nodesdk.Require(t, "../..")
+	in, out := nodesdk.Start(t, node, dir, "oracle.js", os.Stderr)
 	return &nodeOracle{in: in, out: bufio.NewReaderSize(out, 1<<20)}
 }
 

@@ -8,40 +8,16 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/smshook/smshook/pkg/internal/nodesdk"
 )
-
-// oracleDir holds the Node oracle handlers and their pinned SDKs
-// (npm ci there installs them).
-var oracleDir = filepath.Join("..", "..", "..", "scripts", "oracle")
-
-// requireOracle skips when node or the pinned twilio package is missing,
-// saying how to get them, except in CI (CI=true), where it fails: there
-// the oracle must run.
-func requireOracle(t *testing.T, module string) string {
-	t.Helper()
-	missing := func(format string, args ...any) {
-		t.Helper()
-		if os.Getenv("CI") == "true" {
-			t.Fatalf(format+" (CI=true: the oracle suite must run in CI)", args...)
-		}
-		t.Skipf(format, args...)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		missing("node is not installed: install Node.js, then run npm ci in scripts/oracle")
-	}
-	if _, err := os.Stat(filepath.Join(oracleDir, "node_modules", module, "package.json")); err != nil {
-		missing("scripts/oracle/node_modules/%s is missing: run npm ci in scripts/oracle (or npm install --no-save twilio@6.3.1)", module)
-	}
-	return node
-}
 
 // startNodeHandler runs a handler script from scripts/oracle/handlers and
 // returns the URL it prints; it is stopped when the test ends.
-func startNodeHandler(t *testing.T, node, script string, env ...string) string {
+func startNodeHandler(t *testing.T, node, dir, script string, env ...string) string {
 	t.Helper()
 	cmd := exec.Command(node, filepath.Join("handlers", script))
-	cmd.Dir = oracleDir
+	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stderr = os.Stderr
 	stdout, err := cmd.StdoutPipe()
@@ -82,9 +58,9 @@ func startNodeHandler(t *testing.T, node, script string, env ...string) string {
 // validator) passes every case of the battery; and it does verify: with
 // another auth token the genuine cases fail.
 func TestOracleTwilioNodeValidateRequest(t *testing.T) {
-	node := requireOracle(t, "twilio")
+	node, dir := nodesdk.Require(t, "../../..", "twilio")
 	const token = "oracle-twilio-auth-token"
-	url := startNodeHandler(t, node, "twilio-express-free.js", "TWILIO_AUTH_TOKEN="+token)
+	url := startNodeHandler(t, node, dir, "twilio-express-free.js", "TWILIO_AUTH_TOKEN="+token)
 
 	o := smshook(t, "check", url+"/sms?tenant=a%20b", "--provider", "twilio", "--secret", token, "-n", "5", "-o", "json")
 	rep := parseReport(t, o.stdout)

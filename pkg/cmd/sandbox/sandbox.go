@@ -293,11 +293,10 @@ func (o *Options) parse(cmd *cobra.Command, chaos string) error {
 		return err
 	}
 	o.UIPort = ports.UIPort
+	if err := cmdutil.CheckCaptureFlags(o.NoCapture, changed("capture"), o.CapturePath); err != nil {
+		return err
+	}
 	switch {
-	case o.NoCapture && changed("capture"):
-		return cmdutil.UsageErrorf("--capture and --no-capture contradict each other: drop one")
-	case o.CapturePath == "" && !o.NoCapture:
-		return cmdutil.UsageErrorf("--capture needs a file name (or pass --no-capture)")
 	case o.Latency < 0:
 		return cmdutil.UsageErrorf("--latency must be 0 or more")
 	case o.MaxMessages < 0:
