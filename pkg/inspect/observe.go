@@ -84,8 +84,9 @@ func (q *observedQueue) take() []observed {
 	return batch
 }
 
-func (q *observedQueue) counts() (waiting int, body, dropped int64) {
+// counts is the body bytes waiting, and how many events were dropped.
+func (q *observedQueue) counts() (body, dropped int64) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return len(q.items), q.body, q.dropped
+	return q.body, q.dropped
 }

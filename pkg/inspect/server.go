@@ -127,7 +127,7 @@ func (s *Server) Subscribers() int { return s.hub.count() }
 // was behind: observedBuffer events, or maxQueuedBody bytes of bodies,
 // were waiting.
 func (s *Server) Dropped() int64 {
-	_, _, dropped := s.observed.counts()
+	_, dropped := s.observed.counts()
 	return dropped
 }
 

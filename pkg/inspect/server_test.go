@@ -496,7 +496,7 @@ func TestObserveBoundsWhatWaits(t *testing.T) {
 		for range 2 * maxQueuedBody >> 20 {
 			s.Observe(testRecord("01A", "m", "sent", t0, big), 0)
 		}
-		if _, q, dropped := s.observed.counts(); q > maxQueuedBody || dropped == 0 {
+		if q, dropped := s.observed.counts(); q > maxQueuedBody || dropped == 0 {
 			t.Errorf("%s: %d body bytes wait, %d dropped; want at most %d waiting", name, q, dropped, maxQueuedBody)
 		}
 	}
