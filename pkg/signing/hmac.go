@@ -215,8 +215,14 @@ func decodeSignature(dst []byte, encoding, value string, size int) ([]byte, bool
 		} else if len(in) != enc.EncodedLen(size) {
 			return nil, false
 		}
-		n, err := enc.Decode(dst, in)
-		return dst[:n], err == nil && n == size
+		// Unpadded text of the padded length decodes to more than size
+		// bytes: Decode writes that much, so not straight into dst.
+		var out [maxEncoded]byte
+		n, err := enc.Decode(out[:], in)
+		if err != nil || n != size {
+			return nil, false
+		}
+		return dst[:copy(dst, out[:n])], true
 	}
 	return nil, false
 }
