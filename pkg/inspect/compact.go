@@ -25,14 +25,14 @@ type entry struct {
 
 const packedFields = 8
 
-// extra is what few entries have: a ring's record, as its capture line
-// (or, when it has none, itself), or a summary that does not fit the
-// compact form (a field over 64 KiB, a time Unix ns cannot hold, a shape
-// past maxShapes).
+// extra is what few entries have: a ring's record, in capture's compact
+// form (or, when it has none, itself), or a summary that does not fit the
+// entry (a field over 64 KiB, a time Unix ns cannot hold, a shape past
+// maxShapes).
 type extra struct {
-	line []byte
-	rec  *capture.Record
-	big  *Summary
+	compact []byte
+	rec     *capture.Record
+	big     *Summary
 }
 
 func (e *entry) record() *capture.Record {
@@ -86,7 +86,12 @@ func (x *Index) pack(s *Summary) entry {
 		fits = fits && time.Unix(0, e.at).Equal(s.Time)
 	}
 	sh := shapeOf(s)
-	id, known := x.shapeIDs[sh]
+	// Events come in runs of one shape: comparing with the last one is
+	// cheaper than hashing seven strings.
+	id, known := x.lastShape, len(x.shapes) > 0 && x.shapes[x.lastShape] == sh
+	if !known {
+		id, known = x.shapeIDs[sh]
+	}
 	if !known && len(x.shapes) < maxShapes {
 		id, known = uint32(len(x.shapes)), true
 		x.shapes = append(x.shapes, sh)
@@ -97,7 +102,7 @@ func (x *Index) pack(s *Summary) entry {
 		big.LatencyMS = nil
 		return entry{more: &extra{big: &big}, latency: e.latency, bodySize: uint32(min(max(s.BodySize, 0), math.MaxUint32)), at: noTime}
 	}
-	e.shape = id
+	e.shape, x.lastShape = id, id
 	e.bodySize = uint32(s.BodySize)
 	e.packed = strings.Join(fields[:], "")
 	return e

@@ -50,8 +50,14 @@ type Index struct {
 	seen map[string]Summary
 
 	// shapes are the interned shapes of entries (see pack).
-	shapes   []shape
-	shapeIDs map[shape]uint32
+	shapes    []shape
+	shapeIDs  map[shape]uint32
+	lastShape uint32 // the shape pack gave last
+
+	// A ring's records are encoded in ringBufs by listen's goroutines
+	// (see observe), and kept in ringChunk (see keepCompact).
+	ringBufs  sync.Pool // of *[]byte
+	ringChunk []byte
 
 	// reader reads the file for PollStep, which reuses it.
 	reader *capture.Reader
@@ -64,13 +70,14 @@ type Index struct {
 // NewRing is an index of records added with Add, keeping the newest max
 // (0 keeps all).
 func NewRing(max int) *Index {
-	return &Index{byID: byIDUnlessBounded(max), ringMax: max, first: 1, shapeIDs: map[shape]uint32{}}
+	return NewBoundedRing(max, 0)
 }
 
 // NewBoundedRing keeps the newest max records whose bodies hold at most
 // maxBytes together (the newest is always kept).
 func NewBoundedRing(max, maxBytes int) *Index {
-	return &Index{byID: byIDUnlessBounded(max), ringMax: max, ringMaxBytes: maxBytes, first: 1, shapeIDs: map[shape]uint32{}}
+	return &Index{byID: byIDUnlessBounded(max), ringMax: max, ringMaxBytes: maxBytes, first: 1, shapeIDs: map[shape]uint32{},
+		ringBufs: sync.Pool{New: func() any { return new([]byte) }}}
 }
 
 // byIDUnlessBounded is the id map of a ring, which a bounded one does
@@ -128,10 +135,10 @@ func (x *Index) setOnAdd(f func(int, Summary)) {
 
 // Add puts rec in a ring, with listen's latency (negative: unknown).
 func (x *Index) Add(rec *capture.Record, latency time.Duration) Summary {
-	line := encodeForRing(rec, nil)
+	o := x.observe(rec, latency)
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	s := x.addLocked(rec, line, latency)
+	s := x.addLocked(&o)
 	if x.onAdd != nil {
 		x.onAdd(1, s)
 	}
@@ -144,62 +151,53 @@ func (x *Index) addObserved(batch []observed) {
 	if len(batch) == 0 {
 		return
 	}
-	lines := make([][]byte, len(batch))
-	var scratch []byte
-	for i, o := range batch {
-		lines[i] = encodeForRing(o.rec, &scratch)
-	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	var s Summary
-	for i, o := range batch {
-		s = x.addLocked(o.rec, lines[i], o.latency)
+	for i := range batch {
+		s = x.addLocked(&batch[i])
 	}
 	if x.onAdd != nil {
 		x.onAdd(len(batch), s)
 	}
 }
 
-// encodeForRing is rec as a capture line, which a ring keeps instead of
-// the record: a line is one allocation without pointers, which the
-// collector need not scan, where a record's header maps and strings are
-// dozens it must follow on every cycle. With a full ring of listen's
-// events, a cycle's mark phase took 3 ms instead of 20, and the live heap
-// was 20–25 MB instead of 34 (GODEBUG=gctrace=1). scratch, if given, is
-// reused between calls. nil: rec cannot be written as a line that reads
-// back (a time outside years 0–9999, a record Validate refuses), and is
-// kept as it is.
-func encodeForRing(rec *capture.Record, scratch *[]byte) []byte {
-	if rec.Validate() != nil {
-		return nil // a line the reader would refuse: keep what was given
+// ringChunkSize is the size of the chunks a ring keeps its records in
+// (see keepCompact).
+const ringChunkSize = 64 << 10
+
+// keepCompact copies a record's compact form into the ring's current
+// chunk: one allocation per chunk instead of one per event. A ring drops
+// its oldest records first, so a chunk is freed soon after its last
+// record is. Chunks hold no pointers, which the collector need not scan,
+// where a record's header maps and strings are dozens it must follow on
+// every cycle: with a full ring of listen's events kept as records, a
+// cycle's mark phase took 20 ms instead of 3. x.mu is held.
+func (x *Index) keepCompact(b []byte) []byte {
+	if len(b) > ringChunkSize/4 {
+		return bytes.Clone(b)
 	}
-	var buf []byte
-	if scratch != nil {
-		buf = (*scratch)[:0]
+	if cap(x.ringChunk)-len(x.ringChunk) < len(b) {
+		x.ringChunk = make([]byte, 0, ringChunkSize)
 	}
-	buf, err := capture.AppendLine(buf, rec)
-	if scratch != nil {
-		*scratch = buf
-	}
-	if err != nil {
-		return nil
-	}
-	return bytes.Clone(buf)
+	start := len(x.ringChunk)
+	x.ringChunk = append(x.ringChunk, b...)
+	return x.ringChunk[start:len(x.ringChunk):len(x.ringChunk)]
 }
 
-func (x *Index) addLocked(rec *capture.Record, line []byte, latency time.Duration) Summary {
+func (x *Index) addLocked(o *observed) Summary {
 	seq := x.first + int64(x.entries.len())
-	s := summarize(rec, seq)
-	if latency >= 0 {
-		ms := float64(latency) / float64(time.Millisecond)
-		s.LatencyMS = &ms
-	}
+	s := numbered(o.sum, o.noID, seq)
 	e := x.pack(&s)
 	if e.more == nil {
 		e.more = &extra{}
 	}
-	if e.more.line = line; line == nil {
-		e.more.rec = rec
+	if e.more.rec = o.rec; o.compact != nil {
+		e.more.compact = x.keepCompact(*o.compact)
+		if cap(*o.compact) <= ringChunkSize { // a large one is not kept for the next
+			x.ringBufs.Put(o.compact)
+		}
+		o.compact = nil
 	}
 	x.entries.push(e)
 	if x.byID != nil {
@@ -249,15 +247,9 @@ func (x *Index) addLocked(rec *capture.Record, line []byte, latency time.Duratio
 func (x *Index) pollObserved(batch []observed) (int, error) {
 	clear(x.seen)
 	for _, o := range batch {
-		if o.id == "" || o.rec == nil {
-			continue
+		if !o.noID {
+			x.seen[o.sum.ID] = o.sum
 		}
-		s := summarize(o.rec, 0)
-		if o.latency >= 0 {
-			ms := float64(o.latency) / float64(time.Millisecond)
-			s.LatencyMS = &ms
-		}
-		x.seen[o.id] = s
 	}
 	x.mu.Lock()
 	for id, s := range x.seen {
@@ -396,7 +388,7 @@ const backSeq = 1 << 40
 func (x *Index) reset() {
 	x.mu.Lock()
 	x.entries, x.byID, x.first, x.pos, x.skipped, x.unroutedCount = entries{}, map[string]int64{}, backSeq, 0, 0, 0
-	x.shapes, x.shapeIDs = nil, map[shape]uint32{}
+	x.shapes, x.shapeIDs, x.lastShape = nil, map[shape]uint32{}, 0
 	x.back, x.opened = 0, false
 	x.mu.Unlock()
 }
@@ -438,10 +430,12 @@ type indexed struct {
 }
 
 // numbered is the summary at seq.
-func (f *indexed) numbered(seq int64) Summary {
-	s := *f.sum
+func (f *indexed) numbered(seq int64) Summary { return numbered(*f.sum, f.noID, seq) }
+
+// numbered is s, of a record with no id if noID, at seq.
+func numbered(s Summary, noID bool, seq int64) Summary {
 	s.Seq = seq
-	if f.noID {
+	if noID {
 		s.ID = syntheticID(seq)
 	}
 	return s
@@ -563,8 +557,8 @@ func (x *Index) Get(id string) (*capture.Record, Summary, error) {
 // read returns the entry's record: from the ring, or from the file at its
 // offset.
 func (x *Index) read(f *os.File, e *entry) (*capture.Record, error) {
-	if e.more != nil && e.more.line != nil {
-		return capture.ParseLine(e.more.line)
+	if e.more != nil && e.more.compact != nil {
+		return capture.ParseCompact(e.more.compact)
 	}
 	if rec := e.record(); rec != nil {
 		return rec, nil

@@ -287,28 +287,56 @@ func TestBoundedRingFindsTheNewestWithTheID(t *testing.T) {
 	}
 }
 
-// A ring keeps each record as its capture line, which the collector need
-// not scan, and gives back the bytes it was given; a record no line can
-// carry is kept as it is.
-func TestRingKeepsRecordsAsLines(t *testing.T) {
+// TestRingChunksKeepEachRecord: records share chunks, and a chunk's next
+// record, or the buffer Observe encoded into being reused, changes none.
+func TestRingChunksKeepEachRecord(t *testing.T) {
+	x := NewBoundedRing(1000, 64<<20)
+	body := func(i int) string {
+		size := 900 + i%7*50
+		if i == 150 {
+			size = ringChunkSize // larger than a chunk takes
+		}
+		return fmt.Sprintf("%04d:%s", i, strings.Repeat(string(rune('a'+i%26)), size))
+	}
+	var batch []observed
+	for i := range 300 { // about five chunks
+		batch = append(batch, x.observe(testRecord(fmt.Sprintf("01R%04d", i), "m", "sent", t0, body(i)), -1))
+		if len(batch) == 16 || i == 299 {
+			x.addObserved(batch)
+			batch = batch[:0]
+		}
+	}
+	for i := range 300 {
+		rec, _, err := x.Get(fmt.Sprintf("01R%04d", i))
+		if err != nil || string(rec.Body()) != body(i) {
+			t.Fatalf("record %d: %v, body %.20q…", i, err, rec.Body())
+		}
+	}
+}
+
+// A ring keeps each record in capture's compact form, which the collector
+// need not scan, and gives back the bytes it was given; a record with no
+// compact form is kept as it is.
+func TestRingKeepsRecordsCompact(t *testing.T) {
 	x := NewBoundedRing(10, 1<<20)
 	binary := testRecord("01A", "m", "sent", t0, "")
 	binary.SetBody([]byte{0xff, 0x00, '<', 's', '>', 0x1b, 0xc3})
 	binary.Headers.Add("X-Twice", "a")
 	binary.Headers.Add("X-Twice", "b")
+	binary.Headers.Set("X-Not-Utf8", "\xff\xfe") // a line would keep U+FFFD
 	odd := testRecord("01B", "m", "sent", t0, `{}`)
-	odd.Headers.Set("X-Bad", "a\r\nInjected: 1") // Validate refuses it: no line
-	x.addObserved([]observed{{id: "01A", rec: binary, latency: -1}, {id: "01B", rec: odd, latency: -1}})
+	odd.ReceivedAt = time.Date(2026, 1, 1, 0, 0, 0, 0, time.FixedZone("", -60)) // time has no binary form for it
+	x.addObserved([]observed{x.observe(binary, -1), x.observe(odd, -1)})
 
-	if e := x.entries.at(0); e.more == nil || e.more.line == nil || e.more.rec != nil {
-		t.Fatalf("the first record is not kept as a line alone: %+v", e.more)
+	if e := x.entries.at(0); e.more == nil || e.more.compact == nil || e.more.rec != nil {
+		t.Fatalf("the first record is not kept compact alone: %+v", e.more)
 	}
 	got, _, err := x.Get("01A")
 	if err != nil || !bytes.Equal(got.Body(), binary.Body()) || !reflect.DeepEqual(got.Headers, binary.Headers) {
-		t.Fatalf("Get(01A) = body %q headers %v, %v; want %q %v", got.Body(), got.Headers, err, binary.Body(), binary.Headers)
+		t.Fatalf("Get(01A) = body %q headers %q, %v; want %q %q", got.Body(), got.Headers, err, binary.Body(), binary.Headers)
 	}
 	if e := x.entries.at(1); e.more == nil || e.more.rec != odd {
-		t.Fatalf("a record without a line is not kept as given")
+		t.Fatalf("a record without a compact form is not kept as given")
 	}
 	if got, _, err := x.Get("01B"); err != nil || got != odd {
 		t.Fatalf("Get(01B) = %p, %v; want the record given", got, err)

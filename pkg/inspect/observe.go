@@ -7,11 +7,39 @@ import (
 	"github.com/smshook/smshook/pkg/capture"
 )
 
-// observed is one of listen's events on its way to the index.
+// observed is one of listen's events on its way to the index, made on
+// listen's goroutine while the record is still in its cache: reading the
+// record again in Run, on another core, cost twice as much (perf).
 type observed struct {
-	id      string
+	sum  Summary // with listen's latency; Seq is set when it is indexed
+	noID bool    // the record has no id: it gets one from its place
+	// For a ring: the record in its compact form, in one of the ring's
+	// buffers, or, when it has none, the record.
+	compact *[]byte
 	rec     *capture.Record
-	latency time.Duration
+}
+
+// observe makes rec's observed with listen's latency (negative: unknown).
+// For a ring it encodes rec into a buffer of the ring's, which addLocked
+// copies into the ring and gives back.
+func (x *Index) observe(rec *capture.Record, latency time.Duration) observed {
+	o := observed{sum: summarize(rec, 0), noID: rec.ID == ""}
+	if latency >= 0 {
+		ms := float64(latency) / float64(time.Millisecond)
+		o.sum.LatencyMS = &ms
+	}
+	if x.file != nil {
+		return o
+	}
+	buf := x.ringBufs.Get().(*[]byte)
+	var err error
+	if *buf, err = capture.AppendCompact((*buf)[:0], rec); err != nil {
+		x.ringBufs.Put(buf)
+		o.rec = rec // no compact form: the ring keeps the record
+		return o
+	}
+	o.compact = buf
+	return o
 }
 
 // observedBuffer bounds the events waiting for Run, and maxQueuedBody the

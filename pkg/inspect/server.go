@@ -134,7 +134,8 @@ func (s *Server) Dropped() int64 {
 // Observe hands listen's event to the inspector without ever waiting:
 // it is called on the request's goroutine.
 func (s *Server) Observe(rec *capture.Record, latency time.Duration) {
-	s.observed.add(observed{id: rec.ID, rec: rec, latency: latency}, int64(rec.BodyLen()))
+	o := s.opts.Index.observe(rec, latency)
+	s.observed.add(o, int64(o.sum.BodySize))
 }
 
 // Run follows the file and takes observed events until ctx ends, a batch

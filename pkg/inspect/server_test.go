@@ -522,7 +522,7 @@ func TestPollObservedTakesListensRecords(t *testing.T) {
 	// tell which one the index read.
 	held := *mine
 	held.Kind = "as-listen-holds-it"
-	if n, err := x.pollObserved([]observed{{id: "01MINE", rec: &held, latency: 3 * time.Millisecond}, {id: "01LOST", rec: lost, latency: -1}}); n != 2 || err != nil {
+	if n, err := x.pollObserved([]observed{x.observe(&held, 3*time.Millisecond), x.observe(lost, -1)}); n != 2 || err != nil {
 		t.Fatalf("polled %d, %v", n, err)
 	}
 	_, s, err := x.Get("01MINE")
