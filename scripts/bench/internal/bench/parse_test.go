@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -113,5 +114,18 @@ BenchmarkListenInspector/ui+subscriber-2 	   20000	     25000 ns/op	         1 n
 	if m["BenchmarkIndexCapture"]["MB/s"] != 267.96 || m["BenchmarkListenInspector/ui+subscriber"]["req/s"] != 34578 ||
 		m["BenchmarkListenInspector/ui+subscriber"]["not-streamed"] != 1 {
 		t.Fatalf("parsed %v", m)
+	}
+}
+
+// TestCountStreamed reads the inspector's event stream as the server
+// writes it: an event counts one, a burst its count, the rest nothing.
+func TestCountStreamed(t *testing.T) {
+	stream := "retry: 2000\nevent: hello\ndata: {\"total\":3}\n\n" +
+		"event: event\ndata: {\"seq\":4,\"id\":\"01A\"}\n\n" +
+		"event: burst\ndata: {\"count\":250,\"newest\":{\"seq\":254}}\n\n" +
+		"event: messages\ndata: {}\n\n" +
+		"event: event\ndata: {\"seq\":255}\n\n"
+	if got := countStreamed(io.NopCloser(strings.NewReader(stream))); got != 252 {
+		t.Fatalf("counted %d events, want 252", got)
 	}
 }
