@@ -66,10 +66,10 @@ func Main(args []string) int {
 	fs.IntVar(&sr.BigMB, "big-mb", 1024, "size in MB of the capture replayed for peak RSS (0 skips it)")
 	var insp InspectConfig
 	fs.IntVar(&insp.Count, "inspect-count", 3, "go test -count for the inspector benchmarks (the median is kept)")
-	fs.IntVar(&insp.Requests, "inspect-n", 30000, "requests per listen run of the inspector benchmark")
+	fs.IntVar(&insp.Requests, "inspect-n", 30000, "requests per listen run of the inspector benchmark, and per round of listen as a process without a capture file")
 	fs.IntVar(&insp.ListenRuns, "inspect-listen-runs", 7, "runs of listen's inspector benchmark (the median of their ratios is kept)")
-	fs.IntVar(&insp.ProcessRuns, "inspect-process-runs", 9, "rounds of `smshook listen` under hey with the inspector off and with a browser subscribed")
-	fs.IntVar(&insp.CaptureRequests, "inspect-capture-n", 10000, "requests per round of `smshook listen` with a capture file")
+	fs.IntVar(&insp.ProcessRuns, "inspect-process-runs", 9, "rounds of smshook listen, as a process under hey, with the inspector off and with a browser subscribed")
+	fs.IntVar(&insp.CaptureRequests, "inspect-capture-n", 10000, "requests per round of smshook listen as a process with a capture file")
 	var sbx SandboxConfig
 	fs.IntVar(&sbx.N, "sandbox-n", 5000, "messages per sandbox run")
 	fs.IntVar(&sbx.Runs, "sandbox-runs", 3, "runs of the sandbox and of send")
