@@ -52,7 +52,7 @@ func AppendCompact(dst []byte, r *Record) ([]byte, error) {
 	v := &r.Verification
 	b = appendBool(b, v.Valid)
 	b = appendStrings(b, v.Reason, v.Message)
-	b = appendPresence(b, v.Diagnosis != nil)
+	b = appendBool(b, v.Diagnosis != nil)
 	if d := v.Diagnosis; d != nil {
 		b = appendStrings(b, d.Cause, d.URL)
 		b = appendLen(b, d.Checks == nil, len(d.Checks))
@@ -61,7 +61,7 @@ func AppendCompact(dst []byte, r *Record) ([]byte, error) {
 			b = appendBool(b, c.Match)
 		}
 	}
-	b = appendPresence(b, r.Event != nil)
+	b = appendBool(b, r.Event != nil)
 	if e := r.Event; e != nil {
 		b = appendStrings(b, e.Provider, string(e.Kind), e.EventName, e.MessageID, e.From, e.To, e.Text,
 			e.Channel, string(e.Status), e.RawStatus, e.Timestamp, e.Price)
@@ -71,7 +71,7 @@ func AppendCompact(dst []byte, r *Record) ([]byte, error) {
 	b = appendHeaderCompact(b, r.Reply.Headers)
 	b = appendOptional(b, r.Reply.BodyText)
 	b = appendStrings(b, r.Reply.BodyBase64)
-	b = appendPresence(b, r.Forward != nil)
+	b = appendBool(b, r.Forward != nil)
 	if f := r.Forward; f != nil {
 		b = appendStrings(b, f.URL)
 		b = binary.AppendVarint(b, int64(f.Status))
@@ -96,8 +96,6 @@ func appendBool(b []byte, v bool) []byte {
 	return append(b, 0)
 }
 
-func appendPresence(b []byte, present bool) []byte { return appendBool(b, present) }
-
 // appendLen writes 0 for nil, else 1 + n.
 func appendLen(b []byte, isNil bool, n int) []byte {
 	if isNil {
@@ -107,7 +105,7 @@ func appendLen(b []byte, isNil bool, n int) []byte {
 }
 
 func appendOptional(b []byte, s *string) []byte {
-	b = appendPresence(b, s != nil)
+	b = appendBool(b, s != nil)
 	if s != nil {
 		b = appendStrings(b, *s)
 	}
@@ -138,7 +136,7 @@ func ParseCompact(b []byte) (*Record, error) {
 	if b[0] != compactTag {
 		return nil, errCompact
 	}
-	d := compactReader{s: string(b[1:])}
+	d := compactReader{b: b[1:], s: string(b[1:])}
 	r := &Record{ID: d.str()}
 	if err := r.ReceivedAt.UnmarshalBinary([]byte(d.str())); err != nil && d.err == nil {
 		d.err = err
@@ -184,33 +182,43 @@ func ParseCompact(b []byte) (*Record, error) {
 	return r, nil
 }
 
-// compactReader takes values off the front of s; after the first error it
-// returns zero values.
+// compactReader takes values off the front of b, whose bytes s holds as
+// a string (strings are cut from it, not copied); after the first error
+// it returns zero values.
 type compactReader struct {
+	b   []byte
 	s   string
 	err error
 }
 
+func (d *compactReader) skip(n int) {
+	d.b, d.s = d.b[n:], d.s[n:]
+}
+
 func (d *compactReader) uvarint() uint64 {
-	var v uint64
-	for shift := 0; d.err == nil; shift += 7 {
-		if d.s == "" || shift > 63 {
-			d.err = errCompact
-			break
-		}
-		c := d.s[0]
-		d.s = d.s[1:]
-		v |= uint64(c&0x7f) << shift
-		if c < 0x80 {
-			return v
-		}
+	if d.err != nil {
+		return 0
 	}
-	return 0
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.err = errCompact
+		return 0
+	}
+	d.skip(n)
+	return v
 }
 
 func (d *compactReader) varint() int64 {
-	u := d.uvarint()
-	return int64(u>>1) ^ -int64(u&1) // zig-zag, as binary.AppendVarint writes
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.err = errCompact
+		return 0
+	}
+	d.skip(n)
+	return v
 }
 
 func (d *compactReader) str() string {
@@ -220,7 +228,7 @@ func (d *compactReader) str() string {
 		return ""
 	}
 	s := d.s[:n]
-	d.s = d.s[n:]
+	d.skip(int(n))
 	return s
 }
 
@@ -230,7 +238,7 @@ func (d *compactReader) bool() bool {
 		return false
 	}
 	v := d.s[0] == 1
-	d.s = d.s[1:]
+	d.skip(1)
 	return v
 }
 
@@ -261,8 +269,8 @@ func (d *compactReader) uint64() uint64 {
 		d.err = errCompact
 		return 0
 	}
-	v := binary.LittleEndian.Uint64([]byte(d.s[:8]))
-	d.s = d.s[8:]
+	v := binary.LittleEndian.Uint64(d.b)
+	d.skip(8)
 	return v
 }
 
