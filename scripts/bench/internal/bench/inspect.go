@@ -119,34 +119,31 @@ func (e *Env) MeasureInspect(cfg InspectConfig) (Section, []Target, error) {
 		}
 		return v, nil
 	}
-	// listenMedian is the median over the runs of f, which reads one run,
-	// and the least and greatest of them.
+	// A spread is the median of some runs' figures, and the least and
+	// greatest of them.
+	type spread struct{ med, lo, hi float64 }
+	spreadOf := func(vs []float64) spread { return spread{median(vs), slices.Min(vs), slices.Max(vs)} }
+	// listenSpread is the spread over the runs of f, which reads one run.
 	var errs []error
-	listenSpread := func(f func(map[string]map[string]float64) (float64, error)) (med, lo, hi float64) {
+	listenSpread := func(f func(map[string]map[string]float64) (float64, error)) spread {
 		var vs []float64
 		for _, r := range listenRuns {
 			v, err := f(r)
 			if err != nil {
 				errs = append(errs, err)
-				return 0, 0, 0
+				return spread{}
 			}
 			vs = append(vs, v)
 		}
-		return median(vs), slices.Min(vs), slices.Max(vs)
-	}
-	listenMedian := func(f func(map[string]map[string]float64) (float64, error)) float64 {
-		med, _, _ := listenSpread(f)
-		return med
+		return spreadOf(vs)
 	}
 	value := func(name, unit string) float64 {
-		return listenMedian(func(r map[string]map[string]float64) (float64, error) {
+		return listenSpread(func(r map[string]map[string]float64) (float64, error) {
 			return get(r, "BenchmarkListenInspector/"+name, unit)
-		})
+		}).med
 	}
-	type spread struct{ med, lo, hi float64 }
 	against := func(name, base string) spread {
-		var sp spread
-		sp.med, sp.lo, sp.hi = listenSpread(func(r map[string]map[string]float64) (float64, error) {
+		return listenSpread(func(r map[string]map[string]float64) (float64, error) {
 			v, err := get(r, "BenchmarkListenInspector/"+name, "req/s")
 			if err != nil {
 				return 0, err
@@ -157,7 +154,6 @@ func (e *Env) MeasureInspect(cfg InspectConfig) (Section, []Target, error) {
 			}
 			return v / b, nil
 		})
-		return sp
 	}
 	mbps, err1 := get(res, "BenchmarkIndexCapture", "MB/s")
 	newest, err2 := get(res, "BenchmarkNewestFirst", "ns/op")
@@ -167,14 +163,14 @@ func (e *Env) MeasureInspect(cfg InspectConfig) (Section, []Target, error) {
 	off, on, sub := value("no-ui", "req/s"), value("ui", "req/s"), value("ui+subscriber", "req/s")
 	capOff, capSub := value("capture-no-ui", "req/s"), value("capture-ui+subscriber", "req/s")
 	onRatio, subRatio, capRatio := against("ui", "no-ui"), against("ui+subscriber", "no-ui"), against("capture-ui+subscriber", "capture-no-ui")
-	lost := listenMedian(func(r map[string]map[string]float64) (float64, error) {
+	lost := listenSpread(func(r map[string]map[string]float64) (float64, error) {
 		a, err := get(r, "BenchmarkListenInspector/ui+subscriber", "not-streamed")
 		if err != nil {
 			return 0, err
 		}
 		b, err := get(r, "BenchmarkListenInspector/capture-ui+subscriber", "not-streamed")
 		return max(a, b), err
-	})
+	}).med
 	for _, err := range append([]error{err1, err2, err3, err4, err5}, errs...) {
 		if err != nil {
 			return s, nil, err
@@ -188,7 +184,6 @@ func (e *Env) MeasureInspect(cfg InspectConfig) (Section, []Target, error) {
 	if err != nil {
 		return s, nil, err
 	}
-	spreadOf := func(vs []float64) spread { return spread{median(vs), slices.Min(vs), slices.Max(vs)} }
 	proc, procCap := spreadOf(procRatios), spreadOf(capRatios)
 	ranged := func(sp spread) string {
 		return fmt.Sprintf("%.2f×; runs %.2f–%.2f×", sp.med, sp.lo, sp.hi)

@@ -13,8 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/smshook/smshook/pkg/provider"
 )
 
 // inspectorRun is one `smshook listen` process under hey, with the
@@ -32,16 +30,10 @@ type inspectorRun struct {
 // It returns the per-round ratios, the req/s of each side, and the most
 // events a subscriber missed in a round.
 func (e *Env) listenInspectorProcess(runs, n int, capture bool) (ratios, off, on []float64, missed int, err error) {
-	dexatel, err := provider.Builtin().Lookup("dexatel")
+	req, err := signedDelivery()
 	if err != nil {
 		return nil, nil, nil, 0, err
 	}
-	kind, err := dexatel.Kind("delivery")
-	if err != nil {
-		return nil, nil, nil, 0, err
-	}
-	req := Request{Body: kind.Fixture, Headers: [][2]string{{"Content-Type", "application/json"},
-		{"X-Dexatel-Signature", signDexatel(dexatel.Demo.Secrets[0], kind.Fixture)}}}
 	for i := range runs {
 		order := []bool{false, true}
 		if i%2 == 1 {

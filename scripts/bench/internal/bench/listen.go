@@ -24,6 +24,22 @@ type ListenConfig struct {
 	Tool     string        // wrk or hey; empty: wrk when installed
 }
 
+// signedDelivery is what the listen measures send: Dexatel's example
+// delivery report, signed with its demo secret, for listen's /dexatel
+// route (the URL is left to the caller).
+func signedDelivery() (Request, error) {
+	dexatel, err := provider.Builtin().Lookup("dexatel")
+	if err != nil {
+		return Request{}, err
+	}
+	kind, err := dexatel.Kind("delivery")
+	if err != nil {
+		return Request{}, err
+	}
+	return Request{Body: kind.Fixture, Headers: [][2]string{{"Content-Type", "application/json"},
+		{"X-Dexatel-Signature", signDexatel(dexatel.Demo.Secrets[0], kind.Fixture)}}}, nil
+}
+
 // listenRun is one server under load.
 type listenRun struct {
 	load   Load
@@ -50,16 +66,10 @@ func (e *Env) MeasureListen(cfg ListenConfig) (Section, []Target, error) {
 	if tool == "wrk" && wrk == "" {
 		return Section{}, nil, errors.New("wrk is not installed: apt-get install -y wrk, or pass -listen-tool hey")
 	}
-	dexatel, err := provider.Builtin().Lookup("dexatel")
+	req, err := signedDelivery()
 	if err != nil {
 		return Section{}, nil, err
 	}
-	kind, err := dexatel.Kind("delivery")
-	if err != nil {
-		return Section{}, nil, err
-	}
-	req := Request{Body: kind.Fixture, Headers: [][2]string{{"Content-Type", "application/json"},
-		{"X-Dexatel-Signature", signDexatel(dexatel.Demo.Secrets[0], kind.Fixture)}}}
 	load := func(url string) (Load, error) {
 		r := req
 		r.URL = url + "/dexatel"
