@@ -124,19 +124,19 @@ func appendHeaderCompact(b []byte, h http.Header) []byte {
 
 var errCompact = errors.New("capture: not a compact record")
 
-// ParseCompact reads back what AppendCompact wrote. The record's strings
-// share one copy of b.
-func ParseCompact(b []byte) (*Record, error) {
-	if len(b) == 0 {
+// ParseCompact reads back what AppendCompact wrote, kept as a string: the
+// record's strings share its bytes.
+func ParseCompact(s string) (*Record, error) {
+	if len(s) == 0 {
 		return nil, errCompact
 	}
-	if b[0] == fallbackTag {
-		return ParseLine(b[1:])
+	if s[0] == fallbackTag {
+		return ParseLine([]byte(s[1:]))
 	}
-	if b[0] != compactTag {
+	if s[0] != compactTag {
 		return nil, errCompact
 	}
-	d := compactReader{b: b[1:], s: string(b[1:])}
+	d := compactReader{b: []byte(s[1:]), s: s[1:]}
 	r := &Record{ID: d.str()}
 	if err := r.ReceivedAt.UnmarshalBinary([]byte(d.str())); err != nil && d.err == nil {
 		d.err = err
@@ -182,9 +182,9 @@ func ParseCompact(b []byte) (*Record, error) {
 	return r, nil
 }
 
-// compactReader takes values off the front of b, whose bytes s holds as
-// a string (strings are cut from it, not copied); after the first error
-// it returns zero values.
+// compactReader takes values off the front of s, whose bytes b holds for
+// encoding/binary (strings are cut from s, not copied); after the first
+// error it returns zero values.
 type compactReader struct {
 	b   []byte
 	s   string

@@ -95,7 +95,7 @@ func TestCompactRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := ParseCompact(b[len("prefix"):])
+			got, err := ParseCompact(string(b[len("prefix"):]))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -119,15 +119,15 @@ func TestParseCompactRefusesWhatIsNotOne(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range len(b) { // every cut short, at every byte
-		if _, err := ParseCompact(b[:i]); err == nil {
+		if _, err := ParseCompact(string(b[:i])); err == nil {
 			t.Fatalf("the first %d of %d bytes were read as a record", i, len(b))
 		}
 	}
-	if _, err := ParseCompact(append(b, 0)); err == nil {
+	if _, err := ParseCompact(string(append(b, 0))); err == nil {
 		t.Fatal("a byte after the record was ignored")
 	}
 	line, _ := AppendLine(nil, &every)
-	if _, err := ParseCompact(line); err == nil {
+	if _, err := ParseCompact(string(line)); err == nil {
 		t.Fatal("a JSON line was read as the compact form")
 	}
 }
@@ -142,7 +142,7 @@ func FuzzParseCompact(f *testing.F) {
 	f.Add(b)
 	f.Add([]byte{compactTag})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		rec, err := ParseCompact(b)
+		rec, err := ParseCompact(string(b))
 		if err != nil {
 			return
 		}
@@ -150,7 +150,7 @@ func FuzzParseCompact(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		back, err := ParseCompact(again)
+		back, err := ParseCompact(string(again))
 		if err != nil {
 			t.Fatal(err)
 		}

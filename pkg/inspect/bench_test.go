@@ -80,7 +80,7 @@ func BenchmarkFilterMillion(b *testing.B) {
 		if i == 8 {
 			s.Verdict = "invalid" // one match, so the whole index is scanned
 		}
-		x.entries.push(x.pack(&s))
+		x.entries.push(x.pack(&s, -1, ""))
 	}
 	q, err := ParseQuery("provider:dexatel status:accepted -verified", time.Now(), time.UTC)
 	if err != nil {

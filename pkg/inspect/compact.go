@@ -11,13 +11,14 @@ import (
 // An entry keeps a summary in about a quarter of a Summary's memory, so
 // that a large capture's index stays small: the fields most records share
 // (profile, provider, kinds, status, verdict, reason, reply status) are
-// one shape, interned; the others are packed into one string.
+// one shape, interned; the others are packed into one string. A ring's
+// entry packs its record's compact form after them.
 type entry struct {
 	offset   int64
-	more     *extra // nil for most entries of a file
+	more     *extra // nil for most entries
 	at       int64  // ReceivedAt in Unix ns; noTime when zero
-	packed   string // id, message id, from, to, raw status, event time, method, path
-	lens     [packedFields - 1]uint16
+	packed   string // id, message id, from, to, raw status, event time, method, path; a ring's record
+	lens     [packedFields]uint16
 	shape    uint32
 	bodySize uint32
 	latency  float32 // ms; negative: unknown
@@ -25,12 +26,12 @@ type entry struct {
 
 const packedFields = 8
 
-// extra is what few entries have: a ring's record, in capture's compact
-// form (or, when it has none, itself), or a summary that does not fit the
-// entry (a field over 64 KiB, a time Unix ns cannot hold, a shape past
-// maxShapes).
+// extra is what few entries have: a summary that does not fit the entry
+// (a field over 64 KiB, a time Unix ns cannot hold, a shape past
+// maxShapes), with a ring's record in capture's compact form, or a ring's
+// record that has no compact form.
 type extra struct {
-	compact []byte
+	compact string
 	rec     *capture.Record
 	big     *Summary
 }
@@ -65,22 +66,26 @@ func shapeOf(s *Summary) shape {
 	return shape{s.Profile, s.Provider, s.Kind, s.EventKind, s.Status, s.Verdict, s.Reason, s.ReplyStatus, s.Unrouted}
 }
 
-// pack makes the entry for s; x.mu is held.
-func (x *Index) pack(s *Summary) entry {
-	e := entry{latency: -1}
-	if s.LatencyMS != nil {
-		e.latency = float32(*s.LatencyMS)
-	}
-	fields := [packedFields]string{s.ID, s.MessageID, s.From, s.To, s.RawStatus, s.EventTime, s.Method, s.Path}
+// packedFieldsOf are the fields of s an entry packs, in their order.
+func packedFieldsOf(s *Summary) [packedFields]string {
+	return [packedFields]string{s.ID, s.MessageID, s.From, s.To, s.RawStatus, s.EventTime, s.Method, s.Path}
+}
+
+// pack makes the entry for s, with listen's latency in ms (negative:
+// unknown); x.mu is held. A ring's entry has kept: s's packed fields and
+// its record's compact form, from keep.
+func (x *Index) pack(s *Summary, latency float32, kept string) entry {
+	fields := packedFieldsOf(s)
+	e := entry{latency: latency, at: noTime}
 	fits := s.BodySize >= 0 && s.BodySize <= math.MaxUint32
-	for i, f := range fields[:packedFields-1] {
+	n := 0
+	for i, f := range fields {
+		n += len(f)
 		if len(f) > math.MaxUint16 {
 			fits = false
-			break
 		}
 		e.lens[i] = uint16(len(f))
 	}
-	e.at = noTime
 	if !s.Time.IsZero() {
 		e.at = s.Time.UnixNano()
 		fits = fits && time.Unix(0, e.at).Equal(s.Time)
@@ -100,11 +105,18 @@ func (x *Index) pack(s *Summary) entry {
 	if !fits || !known {
 		big := *s
 		big.LatencyMS = nil
-		return entry{more: &extra{big: &big}, latency: e.latency, bodySize: uint32(min(max(s.BodySize, 0), math.MaxUint32)), at: noTime}
+		more := &extra{big: &big}
+		if kept != "" {
+			more.compact = kept[n:]
+		}
+		return entry{more: more, latency: latency, bodySize: uint32(min(max(s.BodySize, 0), math.MaxUint32)), at: noTime}
 	}
 	e.shape, x.lastShape = id, id
 	e.bodySize = uint32(s.BodySize)
-	e.packed = strings.Join(fields[:], "")
+	e.packed = kept
+	if kept == "" {
+		e.packed = strings.Join(fields[:], "")
+	}
 	return e
 }
 
@@ -114,10 +126,19 @@ func (e *entry) field(i int) string {
 	for j := 0; j < i; j++ {
 		start += int(e.lens[j])
 	}
-	if i == packedFields-1 {
-		return e.packed[start:]
-	}
 	return e.packed[start : start+int(e.lens[i])]
+}
+
+// compact is a ring's record in its compact form ("" if it has none).
+func (e *entry) compact() string {
+	if e.more != nil {
+		return e.more.compact
+	}
+	n := 0
+	for _, l := range e.lens {
+		n += int(l)
+	}
+	return e.packed[n:]
 }
 
 func (e *entry) id() string {
@@ -153,10 +174,6 @@ func (x *Index) unpack(e *entry, seq int64) Summary {
 	}
 	start := 0
 	for i, dst := range [packedFields]*string{&s.ID, &s.MessageID, &s.From, &s.To, &s.RawStatus, &s.EventTime, &s.Method, &s.Path} {
-		if i == packedFields-1 {
-			*dst = e.packed[start:]
-			break
-		}
 		*dst = e.packed[start : start+int(e.lens[i])]
 		start += int(e.lens[i])
 	}

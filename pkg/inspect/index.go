@@ -47,17 +47,15 @@ type Index struct {
 	// seen holds, during pollObserved, the summaries of listen's records
 	// the poll is about to find in the file. Like reader, it belongs to
 	// the one goroutine that polls.
-	seen map[string]Summary
+	seen map[string]*observed
 
 	// shapes are the interned shapes of entries (see pack).
 	shapes    []shape
 	shapeIDs  map[shape]uint32
 	lastShape uint32 // the shape pack gave last
 
-	// A ring's records are encoded in ringBufs by listen's goroutines
-	// (see observe), and kept in ringChunk (see keepCompact).
-	ringBufs  sync.Pool // of *[]byte
-	ringChunk []byte
+	// ringWriters encode and keep a ring's records (see observe).
+	ringWriters sync.Pool // of *ringWriter
 
 	// reader reads the file for PollStep, which reuses it.
 	reader *capture.Reader
@@ -77,7 +75,7 @@ func NewRing(max int) *Index {
 // maxBytes together (the newest is always kept).
 func NewBoundedRing(max, maxBytes int) *Index {
 	return &Index{byID: byIDUnlessBounded(max), ringMax: max, ringMaxBytes: maxBytes, first: 1, shapeIDs: map[shape]uint32{},
-		ringBufs: sync.Pool{New: func() any { return new([]byte) }}}
+		ringWriters: sync.Pool{New: func() any { return new(ringWriter) }}}
 }
 
 // byIDUnlessBounded is the id map of a ring, which a bounded one does
@@ -112,7 +110,7 @@ func NewFileIndex(path string) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Index{byID: map[string]int64{}, path: path, file: f, first: backSeq, seen: map[string]Summary{}, shapeIDs: map[shape]uint32{}}, nil
+	return &Index{byID: map[string]int64{}, path: path, file: f, first: backSeq, seen: map[string]*observed{}, shapeIDs: map[shape]uint32{}}, nil
 }
 
 // Close releases the file.
@@ -138,7 +136,8 @@ func (x *Index) Add(rec *capture.Record, latency time.Duration) Summary {
 	o := x.observe(rec, latency)
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	s := x.addLocked(&o)
+	x.addLocked(&o)
+	s := o.summary()
 	if x.onAdd != nil {
 		x.onAdd(1, s)
 	}
@@ -153,51 +152,33 @@ func (x *Index) addObserved(batch []observed) {
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	var s Summary
 	for i := range batch {
-		s = x.addLocked(&batch[i])
+		x.addLocked(&batch[i])
 	}
 	if x.onAdd != nil {
-		x.onAdd(len(batch), s)
+		x.onAdd(len(batch), batch[len(batch)-1].summary())
 	}
 }
 
-// ringChunkSize is the size of the chunks a ring keeps its records in
-// (see keepCompact).
-const ringChunkSize = 64 << 10
-
-// keepCompact copies a record's compact form into the ring's current
-// chunk: one allocation per chunk instead of one per event. A ring drops
-// its oldest records first, so a chunk is freed soon after its last
-// record is. Chunks hold no pointers, which the collector need not scan,
-// where a record's header maps and strings are dozens it must follow on
-// every cycle: with a full ring of listen's events kept as records, a
-// cycle's mark phase took 20 ms instead of 3. x.mu is held.
-func (x *Index) keepCompact(b []byte) []byte {
-	if len(b) > ringChunkSize/4 {
-		return bytes.Clone(b)
-	}
-	if cap(x.ringChunk)-len(x.ringChunk) < len(b) {
-		x.ringChunk = make([]byte, 0, ringChunkSize)
-	}
-	start := len(x.ringChunk)
-	x.ringChunk = append(x.ringChunk, b...)
-	return x.ringChunk[start:len(x.ringChunk):len(x.ringChunk)]
-}
-
-func (x *Index) addLocked(o *observed) Summary {
+// addLocked puts o at the end of a ring, dropping the oldest entries past
+// its bounds; x.mu is held.
+func (x *Index) addLocked(o *observed) {
 	seq := x.first + int64(x.entries.len())
-	s := numbered(o.sum, o.noID, seq)
-	e := x.pack(&s)
-	if e.more == nil {
-		e.more = &extra{}
+	s := &o.sum
+	s.number(seq, o.noID)
+	kept := o.kept
+	if o.noID && kept != "" { // a HAR entry's: its id is its place's
+		w := x.ringWriters.Get().(*ringWriter)
+		fields := packedFieldsOf(s)
+		kept = w.keep(fields[:], []byte(kept))
+		x.ringWriters.Put(w)
 	}
-	if e.more.rec = o.rec; o.compact != nil {
-		e.more.compact = x.keepCompact(*o.compact)
-		if cap(*o.compact) <= ringChunkSize { // a large one is not kept for the next
-			x.ringBufs.Put(o.compact)
+	e := x.pack(s, o.latency, kept)
+	if o.rec != nil {
+		if e.more == nil {
+			e.more = &extra{}
 		}
-		o.compact = nil
+		e.more.rec = o.rec
 	}
 	x.entries.push(e)
 	if x.byID != nil {
@@ -235,7 +216,6 @@ func (x *Index) addLocked(o *observed) Summary {
 		x.entries.dropFront(drop)
 		x.first += int64(drop)
 	}
-	return s
 }
 
 // pollObserved polls the file with a batch of listen's records in hand.
@@ -246,16 +226,16 @@ func (x *Index) addLocked(o *observed) Summary {
 // indexed gets its latency.
 func (x *Index) pollObserved(batch []observed) (int, error) {
 	clear(x.seen)
-	for _, o := range batch {
-		if !o.noID {
-			x.seen[o.sum.ID] = o.sum
+	for i := range batch {
+		if o := &batch[i]; !o.noID {
+			x.seen[o.sum.ID] = o
 		}
 	}
 	x.mu.Lock()
-	for id, s := range x.seen {
+	for id, o := range x.seen {
 		if seq, ok := x.byID[id]; ok {
-			if e := x.entryLocked(seq); e != nil && e.latency < 0 && s.LatencyMS != nil {
-				e.latency = float32(*s.LatencyMS)
+			if e := x.entryLocked(seq); e != nil && e.latency < 0 {
+				e.latency = o.latency
 			}
 			delete(x.seen, id)
 		}
@@ -424,21 +404,25 @@ func (x *Index) lineStart(at int64) (int64, error) {
 // summary, not the record, is kept: a range may hold many records with
 // large bodies, and only their summaries are indexed.
 type indexed struct {
-	sum  *Summary // a pointer: the slice of a large range stays small
-	noID bool     // the record has no id: it gets one from its place
-	off  int64
+	sum     *Summary // a pointer: the slice of a large range stays small
+	noID    bool     // the record has no id: it gets one from its place
+	latency float32  // listen's, in ms, for a record it reported; else -1
+	off     int64
 }
 
 // numbered is the summary at seq.
-func (f *indexed) numbered(seq int64) Summary { return numbered(*f.sum, f.noID, seq) }
+func (f *indexed) numbered(seq int64) Summary {
+	s := *f.sum
+	s.number(seq, f.noID)
+	return s
+}
 
-// numbered is s, of a record with no id if noID, at seq.
-func numbered(s Summary, noID bool, seq int64) Summary {
+// number gives s its place seq, and an id from it if its record has none.
+func (s *Summary) number(seq int64, noID bool) {
 	s.Seq = seq
 	if noID {
 		s.ID = syntheticID(seq)
 	}
-	return s
 }
 
 // index reads the whole lines in [start, end) and adds their records: at
@@ -469,8 +453,8 @@ func (x *Index) index(start, end int64, back bool) (int, error) {
 		}
 		if len(x.seen) > 0 {
 			if id, ok := capture.LineID(line); ok {
-				if sum, seen := x.seen[string(id)]; seen {
-					recs = append(recs, indexed{&sum, false, off})
+				if o, seen := x.seen[string(id)]; seen {
+					recs = append(recs, indexed{&o.sum, false, o.latency, off})
 					continue
 				}
 			}
@@ -481,7 +465,7 @@ func (x *Index) index(start, end int64, back bool) (int, error) {
 			continue
 		}
 		sum := summarize(rec, 0)
-		recs = append(recs, indexed{&sum, rec.ID == "", off})
+		recs = append(recs, indexed{&sum, rec.ID == "", -1, off})
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -490,7 +474,7 @@ func (x *Index) index(start, end int64, back bool) (int, error) {
 		for i := len(recs) - 1; i >= 0; i-- {
 			x.first--
 			s := recs[i].numbered(x.first)
-			e := x.pack(&s)
+			e := x.pack(&s, recs[i].latency, "")
 			e.offset = recs[i].off
 			x.entries.pushFront(e)
 			if _, newer := x.byID[s.ID]; !newer {
@@ -506,7 +490,7 @@ func (x *Index) index(start, end int64, back bool) (int, error) {
 	for _, f := range recs {
 		seq := x.first + int64(x.entries.len())
 		s := f.numbered(seq)
-		e := x.pack(&s)
+		e := x.pack(&s, f.latency, "")
 		e.offset = f.off
 		x.entries.push(e)
 		x.byID[e.id()] = seq
@@ -557,8 +541,8 @@ func (x *Index) Get(id string) (*capture.Record, Summary, error) {
 // read returns the entry's record: from the ring, or from the file at its
 // offset.
 func (x *Index) read(f *os.File, e *entry) (*capture.Record, error) {
-	if e.more != nil && e.more.compact != nil {
-		return capture.ParseCompact(e.more.compact)
+	if c := e.compact(); c != "" {
+		return capture.ParseCompact(c)
 	}
 	if rec := e.record(); rec != nil {
 		return rec, nil

@@ -315,8 +315,8 @@ func TestRingChunksKeepEachRecord(t *testing.T) {
 }
 
 // A ring keeps each record in capture's compact form, which the collector
-// need not scan, and gives back the bytes it was given; a record with no
-// compact form is kept as it is.
+// need not scan, after its entry's packed fields, and gives back the bytes
+// it was given; a record with no compact form is kept as it is.
 func TestRingKeepsRecordsCompact(t *testing.T) {
 	x := NewBoundedRing(10, 1<<20)
 	binary := testRecord("01A", "m", "sent", t0, "")
@@ -325,20 +325,27 @@ func TestRingKeepsRecordsCompact(t *testing.T) {
 	binary.Headers.Add("X-Twice", "b")
 	binary.Headers.Set("X-Not-Utf8", "\xff\xfe") // a line would keep U+FFFD
 	odd := testRecord("01B", "m", "sent", t0, `{}`)
-	odd.ReceivedAt = time.Date(2026, 1, 1, 0, 0, 0, 0, time.FixedZone("", -60)) // time has no binary form for it
-	x.addObserved([]observed{x.observe(binary, -1), x.observe(odd, -1)})
+	odd.ReceivedAt = time.Date(2026, 1, 1, 0, 0, 0, 0, time.FixedZone("", -60))     // time has no binary form for it
+	long := testRecord("01C", strings.Repeat("m", 70000), "sent", t0, `{"long":1}`) // its summary does not fit an entry
+	x.addObserved([]observed{x.observe(binary, -1), x.observe(odd, -1), x.observe(long, -1)})
 
-	if e := x.entries.at(0); e.more == nil || e.more.compact == nil || e.more.rec != nil {
-		t.Fatalf("the first record is not kept compact alone: %+v", e.more)
+	if e := x.entries.at(0); e.more != nil || e.compact() == "" {
+		t.Fatalf("the first record is not kept compact in its entry: %+v", e.more)
 	}
 	got, _, err := x.Get("01A")
 	if err != nil || !bytes.Equal(got.Body(), binary.Body()) || !reflect.DeepEqual(got.Headers, binary.Headers) {
 		t.Fatalf("Get(01A) = body %q headers %q, %v; want %q %q", got.Body(), got.Headers, err, binary.Body(), binary.Headers)
 	}
-	if e := x.entries.at(1); e.more == nil || e.more.rec != odd {
+	if e := x.entries.at(1); e.record() != odd || e.compact() != "" {
 		t.Fatalf("a record without a compact form is not kept as given")
 	}
 	if got, _, err := x.Get("01B"); err != nil || got != odd {
 		t.Fatalf("Get(01B) = %p, %v; want the record given", got, err)
+	}
+	if e := x.entries.at(2); e.big() == nil || e.compact() == "" || e.record() != nil {
+		t.Fatalf("a record with a large summary is not kept compact beside it: %+v", e.more)
+	}
+	if got, _, err := x.Get("01C"); err != nil || got.Event.MessageID != long.Event.MessageID || string(got.Body()) != `{"long":1}` {
+		t.Fatalf("Get(01C) = %v; want the record given", err)
 	}
 }

@@ -135,7 +135,7 @@ func (s *Server) Dropped() int64 {
 // it is called on the request's goroutine.
 func (s *Server) Observe(rec *capture.Record, latency time.Duration) {
 	o := s.opts.Index.observe(rec, latency)
-	s.observed.add(o, int64(o.sum.BodySize))
+	s.observed.add(&o, int64(o.sum.BodySize))
 }
 
 // Run follows the file and takes observed events until ctx ends, a batch

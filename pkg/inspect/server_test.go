@@ -672,3 +672,46 @@ func TestRunTakesObservedEventsInBatches(t *testing.T) {
 		t.Fatalf("%d publishes for %d events: not batched", p, n)
 	}
 }
+
+// listen's goroutines observe at once, each keeping records in its own
+// chunk: every record reads back as it was given.
+func TestObserveFromManyGoroutinesKeepsEachRecord(t *testing.T) {
+	x := NewBoundedRing(20000, 64<<20)
+	s, err := New(Options{Index: x})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan struct{})
+	go func() { defer close(ran); s.Run(ctx) }()
+	const goroutines, each = 8, 500
+	body := func(g, i int) string {
+		return fmt.Sprintf(`{"g":%d,"i":%d,"pad":%q}`, g, i, strings.Repeat("x", (g*each+i)%700))
+	}
+	done := make(chan struct{})
+	for g := range goroutines {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i := range each {
+				s.Observe(testRecord(fmt.Sprintf("01G%d-%03d", g, i), "m", "sent", t0, body(g, i)), 0)
+			}
+		}()
+	}
+	for range goroutines {
+		<-done
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for x.Len() < goroutines*each && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	<-ran
+	for g := range goroutines {
+		for i := range each {
+			rec, _, err := x.Get(fmt.Sprintf("01G%d-%03d", g, i))
+			if err != nil || string(rec.Body()) != body(g, i) {
+				t.Fatalf("record %d-%d: %v, body %.40q", g, i, err, rec.Body())
+			}
+		}
+	}
+}
