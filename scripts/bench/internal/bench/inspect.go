@@ -25,6 +25,10 @@ type InspectConfig struct {
 	// CaptureRequests with one.
 	ProcessRuns     int
 	CaptureRequests int
+	// WarmUp is how many requests each listen process answers before it
+	// is measured: the same for both sides, so that both are measured as
+	// a listener that has been up a while (the ring full, the heap grown).
+	WarmUp int
 }
 
 var metricsLine = regexp.MustCompile(`^(Benchmark\S+?)(?:-\d+)?\s+\d+\s+(.*)$`)
@@ -79,11 +83,13 @@ func (e *Env) MeasureInspect(cfg InspectConfig) (Section, []Target, error) {
 			"million summaries in memory; the memory is the index's heap for 200 000 records, scaled to 1 GB. "+
 			"listen (8 connections, in-process) runs %d times with the inspector off, on, and on with one reader of its event stream, "+
 			"which counts what it received: without a capture file (the inspector keeps a ring in memory), then with one (the default: "+
-			"it follows the file); every other run takes the modes in reverse order (SMSHOOK_BENCH_ORDER=reverse). Ratios are taken "+
+			"it follows the file); every other run takes the modes in reverse order (SMSHOOK_BENCH_ORDER=reverse). Each mode's listener "+
+			"first answers as many requests again, unmeasured, as one that has been up a while (the ring full, the heap grown). Ratios are taken "+
 			"within each run and their median kept; req/s are medians. Then `smshook listen` runs as a process of its own under hey "+
-			"(8 connections, like the in-process runs), %d requests without a capture file and %d with one, `--no-ui` against the inspector on with "+
-			"one reader of its stream, in %d rounds that alternate which goes first; the ratios are per round, their median kept.",
-			cfg.Count, cfg.ListenRuns, cfg.Requests, cfg.CaptureRequests, cfg.ProcessRuns),
+			"(8 connections, like the in-process runs), %d requests without a capture file and %d with one, each after %d unmeasured ones, "+
+			"`--no-ui` against the inspector on with one reader of its stream (which counts every event, the unmeasured ones too), "+
+			"in %d rounds that alternate which goes first; the ratios are per round, their median kept.",
+			cfg.Count, cfg.ListenRuns, cfg.Requests, cfg.CaptureRequests, cfg.WarmUp, cfg.ProcessRuns),
 	}
 	run := func(args []string) (map[string]map[string]float64, error) {
 		e.logf("inspect: env %s", strings.Join(args, " "))
@@ -176,11 +182,11 @@ func (e *Env) MeasureInspect(cfg InspectConfig) (Section, []Target, error) {
 			return s, nil, err
 		}
 	}
-	procRatios, procOff, procOn, procMissed, err := e.listenInspectorProcess(cfg.ProcessRuns, cfg.Requests, false)
+	procRatios, procOff, procOn, procMissed, err := e.listenInspectorProcess(cfg.ProcessRuns, cfg.WarmUp, cfg.Requests, false)
 	if err != nil {
 		return s, nil, err
 	}
-	capRatios, capProcOff, capProcOn, capMissed, err := e.listenInspectorProcess(cfg.ProcessRuns, cfg.CaptureRequests, true)
+	capRatios, capProcOff, capProcOn, capMissed, err := e.listenInspectorProcess(cfg.ProcessRuns, cfg.WarmUp, cfg.CaptureRequests, true)
 	if err != nil {
 		return s, nil, err
 	}

@@ -25,11 +25,12 @@ type inspectorRun struct {
 // listenInspectorProcess drives `smshook listen` as a process of its own
 // with hey, as section 2 does: --no-ui against the inspector on with one
 // reader of its event stream, alternating which goes first, for runs
-// rounds of n requests over 8 connections. With capture, listen appends
-// to a file in the bench directory (its default); without, --no-capture.
-// It returns the per-round ratios, the req/s of each side, and the most
-// events a subscriber missed in a round.
-func (e *Env) listenInspectorProcess(runs, n int, capture bool) (ratios, off, on []float64, missed int, err error) {
+// rounds of n requests over 8 connections, each after warm requests that
+// are not measured. With capture, listen appends to a file in the bench
+// directory (its default); without, --no-capture. It returns the
+// per-round ratios, the req/s of each side, and the most events a
+// subscriber missed in a round.
+func (e *Env) listenInspectorProcess(runs, warm, n int, capture bool) (ratios, off, on []float64, missed int, err error) {
 	req, err := signedDelivery()
 	if err != nil {
 		return nil, nil, nil, 0, err
@@ -41,7 +42,7 @@ func (e *Env) listenInspectorProcess(runs, n int, capture bool) (ratios, off, on
 		}
 		var r [2]inspectorRun
 		for _, subscribed := range order {
-			run, err := e.runListenInspector(req, n, capture, subscribed, i)
+			run, err := e.runListenInspector(req, warm, n, capture, subscribed, i)
 			if err != nil {
 				return nil, nil, nil, 0, err
 			}
@@ -60,7 +61,7 @@ func (e *Env) listenInspectorProcess(runs, n int, capture bool) (ratios, off, on
 	return ratios, off, on, missed, nil
 }
 
-func (e *Env) runListenInspector(req Request, n int, capture, subscribed bool, i int) (inspectorRun, error) {
+func (e *Env) runListenInspector(req Request, warm, n int, capture, subscribed bool, i int) (inspectorRun, error) {
 	addrFile := e.Path("inspect-listen.addr")
 	os.Remove(addrFile)
 	args := []string{"listen", "--port", "0", "--addr-file", addrFile}
@@ -99,15 +100,23 @@ func (e *Env) runListenInspector(req Request, n int, capture, subscribed bool, i
 	}
 	r := req
 	r.URL = srv.URL + "/dexatel"
-	load, err := e.heyLoad(r, 0, n, 8)
-	if err == nil && load.Errors+load.Non2xx > 0 {
-		err = fmt.Errorf("listen answered %d errors and %d non-2xx of %d", load.Errors, load.Non2xx, load.Answers)
+	answered := 0
+	var load Load
+	for _, requests := range []int{warm, n} { // the warm-up, then the measure
+		if requests == 0 || err != nil {
+			continue
+		}
+		load, err = e.heyLoad(r, 0, requests, 8)
+		if err == nil && load.Errors+load.Non2xx > 0 {
+			err = fmt.Errorf("listen answered %d errors and %d non-2xx of %d", load.Errors, load.Non2xx, load.Answers)
+		}
+		answered += load.OK2xx()
 	}
 	run := inspectorRun{rps: load.RPS}
 	if subscribed {
 		time.Sleep(300 * time.Millisecond) // the stream sends at most every 100 ms
 		cancel()
-		run.missed = load.OK2xx() - <-streamed
+		run.missed = answered - <-streamed
 	}
 	if p := srv.Stop(); p.ExitCode != 130 && err == nil {
 		err = fmt.Errorf("smshook listen exited %d after SIGINT, want 130:\n%s", p.ExitCode, p.Stderr)

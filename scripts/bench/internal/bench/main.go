@@ -70,6 +70,7 @@ func Main(args []string) int {
 	fs.IntVar(&insp.ListenRuns, "inspect-listen-runs", 7, "runs of listen's inspector benchmark (the median of their ratios is kept)")
 	fs.IntVar(&insp.ProcessRuns, "inspect-process-runs", 9, "rounds of smshook listen, as a process under hey, with the inspector off and with a browser subscribed")
 	fs.IntVar(&insp.CaptureRequests, "inspect-capture-n", 10000, "requests per round of smshook listen as a process with a capture file")
+	fs.IntVar(&insp.WarmUp, "inspect-warm-up", 20000, "requests each smshook listen process answers before the inspector's rounds measure it")
 	var sbx SandboxConfig
 	fs.IntVar(&sbx.N, "sandbox-n", 5000, "messages per sandbox run")
 	fs.IntVar(&sbx.Runs, "sandbox-runs", 3, "runs of the sandbox and of send")
