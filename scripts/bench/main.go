@@ -1,7 +1,7 @@
 // Command bench measures smshook against baselines on loopback and writes
 // scripts/bench/BENCHMARKS.md:
 //
-//	go run ./scripts/bench                 # every measure, about 5 minutes
+//	go run ./scripts/bench                 # every measure, about 6 minutes
 //	go run ./scripts/bench listen send     # some of them, Markdown on stdout
 //	go run ./scripts/bench -quick          # a smoke run
 //	go run ./scripts/bench -h              # the measures and their knobs
