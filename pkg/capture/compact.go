@@ -195,24 +195,16 @@ func (d *compactReader) skip(n int) {
 	d.b, d.s = d.b[n:], d.s[n:]
 }
 
-func (d *compactReader) uvarint() uint64 {
-	if d.err != nil {
-		return 0
-	}
-	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.err = errCompact
-		return 0
-	}
-	d.skip(n)
-	return v
-}
+func (d *compactReader) uvarint() uint64 { return readNumber(d, binary.Uvarint) }
 
-func (d *compactReader) varint() int64 {
+func (d *compactReader) varint() int64 { return readNumber(d, binary.Varint) }
+
+// readNumber takes one number off d with read, binary.Uvarint or Varint.
+func readNumber[T uint64 | int64](d *compactReader, read func([]byte) (T, int)) T {
 	if d.err != nil {
 		return 0
 	}
-	v, n := binary.Varint(d.b)
+	v, n := read(d.b)
 	if n <= 0 {
 		d.err = errCompact
 		return 0
