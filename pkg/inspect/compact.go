@@ -181,9 +181,12 @@ func (x *Index) unpack(e *entry, seq int64) Summary {
 }
 
 // withLatency adds e's latency to s.
-func withLatency(e *entry, s Summary) Summary {
-	if e.latency >= 0 {
-		ms := float64(e.latency)
+func withLatency(e *entry, s Summary) Summary { return latencyAdded(s, e.latency) }
+
+// latencyAdded is s with a latency in ms (negative: unknown, left out).
+func latencyAdded(s Summary, latency float32) Summary {
+	if latency >= 0 {
+		ms := float64(latency)
 		s.LatencyMS = &ms
 	}
 	return s

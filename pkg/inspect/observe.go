@@ -95,14 +95,7 @@ func (w *ringWriter) keep(fields []string, compact []byte) string {
 }
 
 // summary is o's summary with its latency.
-func (o *observed) summary() Summary {
-	s := o.sum
-	if o.latency >= 0 {
-		ms := float64(o.latency)
-		s.LatencyMS = &ms
-	}
-	return s
-}
+func (o *observed) summary() Summary { return latencyAdded(o.sum, o.latency) }
 
 // observedBuffer bounds the events waiting for Run, and maxQueuedBody the
 // body bytes they hold; more are dropped and counted, never waited for.
