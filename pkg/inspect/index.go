@@ -222,8 +222,8 @@ func (x *Index) addLocked(o *observed) {
 // listen reports a record once it is on disk, so the poll finds each in
 // the file: it takes the record's summary, made here from the record,
 // instead of decoding its line again (most of what following the file
-// cost listen), and listen's latency with it. A record a tick already
-// indexed gets its latency.
+// cost listen), and listen's latency with it. A record a tick indexed
+// before its batch came gets its latency then.
 func (x *Index) pollObserved(batch []observed) (int, error) {
 	clear(x.seen)
 	for i := range batch {
@@ -231,18 +231,19 @@ func (x *Index) pollObserved(batch []observed) (int, error) {
 			x.seen[o.sum.ID] = o
 		}
 	}
-	x.mu.Lock()
-	for id, o := range x.seen {
-		if seq, ok := x.byID[id]; ok {
-			if e := x.entryLocked(seq); e != nil && e.latency < 0 {
-				e.latency = o.latency
-			}
-			delete(x.seen, id)
-		}
-	}
-	x.mu.Unlock()
 	n, err := x.PollStep()
 	clear(x.seen) // a record not found (its write failed) is not waited for
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for i := range batch {
+		if o := &batch[i]; !o.noID && !o.indexed {
+			if seq, ok := x.byID[o.sum.ID]; ok {
+				if e := x.entryLocked(seq); e != nil && e.latency < 0 {
+					e.latency = o.latency
+				}
+			}
+		}
+	}
 	return n, err
 }
 
@@ -454,6 +455,7 @@ func (x *Index) index(start, end int64, back bool) (int, error) {
 		if len(x.seen) > 0 {
 			if id, ok := capture.LineID(line); ok {
 				if o, seen := x.seen[string(id)]; seen {
+					o.indexed = true
 					recs = append(recs, indexed{&o.sum, false, o.latency, off})
 					continue
 				}

@@ -16,6 +16,7 @@ type observed struct {
 	sum     Summary // without the latency; Seq is set when it is indexed
 	latency float32 // listen's, in ms; negative: unknown
 	noID    bool    // the record has no id: it gets one from its place
+	indexed bool    // over a file: its line was found by pollObserved
 	// For a ring: the entry's packed fields and the record's compact form,
 	// kept in one of the ring's chunks (see keep), or, when the record has
 	// no compact form, the record. An id-less record's kept has no fields.

@@ -159,6 +159,7 @@ func (s *Server) Run(ctx context.Context) {
 	gapTimer.Stop()
 	defer gapTimer.Stop()
 	var gap <-chan time.Time // set while the next batch waits
+	var lastBatch time.Time
 	for {
 		// While a file's past is being indexed, a step at a time, nothing
 		// waits for the ticker: observed events still go first.
@@ -181,11 +182,16 @@ func (s *Server) Run(ctx context.Context) {
 				x.addObserved(batch)
 			}
 			gapTimer.Reset(between)
-			gap = gapTimer.C
+			gap, lastBatch = gapTimer.C, time.Now()
 		case <-gap:
 			gap = nil
 		case <-tick:
-			x.PollStep()
+			// While listen's batches come, each polls the file: a tick
+			// would find there only the records of a batch on its way, and
+			// decode each line again.
+			if time.Since(lastBatch) >= s.opts.PollInterval {
+				x.PollStep()
+			}
 		case <-backfill:
 			x.PollStep()
 		}

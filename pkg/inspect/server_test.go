@@ -535,6 +535,17 @@ func TestPollObservedTakesListensRecords(t *testing.T) {
 	if len(x.seen) != 0 {
 		t.Fatalf("%d records still awaited after the poll", len(x.seen))
 	}
+	// A record a tick indexed before listen's batch came gets its latency
+	// from the batch.
+	early := testRecord("01EARLY", "m4", "sent", t0, `{}`)
+	appendFile(t, path, recordLine(t, early))
+	x.Poll()
+	if _, err := x.pollObserved([]observed{x.observe(early, 5*time.Millisecond)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, s, err := x.Get("01EARLY"); err != nil || s.LatencyMS == nil || *s.LatencyMS != 5 {
+		t.Fatalf("a record indexed before its batch came: %+v, %v", s, err)
+	}
 	appendFile(t, path, recordLine(t, lost)) // written later, by someone else
 	x.Poll()
 	if _, s, err := x.Get("01LOST"); err != nil || s.Kind != "delivery" || s.LatencyMS != nil {
