@@ -19,12 +19,15 @@ type InspectConfig struct {
 	// every mode in turn: ratios are taken within a run, where the modes
 	// ran seconds apart, and the median of those is kept.
 	ListenRuns int
-	// ProcessRuns is how many rounds `smshook listen` runs as a process
-	// under hey, inspector off then on with a subscriber (or the other way
-	// round), with Requests requests without a capture file and
-	// CaptureRequests with one.
-	ProcessRuns     int
-	CaptureRequests int
+	// ProcessRuns is how many pairs of `smshook listen` processes run
+	// under hey, one with the inspector off and one with a browser
+	// subscribed, up at once; each pair takes Bursts bursts of
+	// BurstRequests requests each in turn without a capture file, and of
+	// CaptureBurstRequests with one.
+	ProcessRuns          int
+	Bursts               int
+	BurstRequests        int
+	CaptureBurstRequests int
 	// WarmUp is how many requests each listen process answers before it
 	// is measured: the same for both sides, so that both are measured as
 	// a listener that has been up a while (the ring full, the heap grown).
@@ -77,7 +80,7 @@ func (e *Env) MeasureInspect(cfg InspectConfig) (Section, []Target, error) {
 	s := Section{
 		Title: "5. The inspector",
 		Command: "go " + strings.Join(core, " ") + fmt.Sprintf(" && %d × go ", cfg.ListenRuns) + strings.Join(listen, " ") +
-			fmt.Sprintf(" && %d rounds of `smshook listen` under hey", cfg.ProcessRuns),
+			fmt.Sprintf(" && %d pairs of `smshook listen` under hey, twice", cfg.ProcessRuns),
 		Intro: fmt.Sprintf("Median of %d runs. Indexing reads a capture file of 50 000 Dexatel records (about 37 MB) as `smshook inspect` does; "+
 			"*newest first* is the first step on a file of 200 000, after which the newest events are listed; the filter runs over a "+
 			"million summaries in memory; the memory is the index's heap for 200 000 records, scaled to 1 GB. "+
@@ -86,10 +89,12 @@ func (e *Env) MeasureInspect(cfg InspectConfig) (Section, []Target, error) {
 			"it follows the file); every other run takes the modes in reverse order (SMSHOOK_BENCH_ORDER=reverse). Each mode's listener "+
 			"first answers as many requests again, unmeasured, as one that has been up a while (the ring full, the heap grown). Ratios are taken "+
 			"within each run and their median kept; req/s are medians. Then `smshook listen` runs as a process of its own under hey "+
-			"(8 connections, like the in-process runs), %d requests without a capture file and %d with one, each after %d unmeasured ones, "+
-			"`--no-ui` against the inspector on with one reader of its stream (which counts every event, the unmeasured ones too), "+
-			"in %d rounds that alternate which goes first; the ratios are per round, their median kept.",
-			cfg.Count, cfg.ListenRuns, cfg.Requests, cfg.CaptureRequests, cfg.WarmUp, cfg.ProcessRuns),
+			"(8 connections, like the in-process runs), in %d pairs of processes up at once: one with `--no-ui`, one with the inspector "+
+			"on and one reader of its stream (which counts every event, the unmeasured ones too). Each process first answers %d "+
+			"unmeasured requests; then the two take %d bursts each in turn (ABBA, %v of quiet before each), of %d requests without a "+
+			"capture file and %d with one. Each pair of bursts gives a ratio, and the median of all of them is kept: bursts seconds "+
+			"apart see the same machine, where fresh processes a minute apart did not.",
+			cfg.Count, cfg.ListenRuns, cfg.ProcessRuns, cfg.WarmUp, cfg.Bursts, burstPause, cfg.BurstRequests, cfg.CaptureBurstRequests),
 	}
 	run := func(args []string) (map[string]map[string]float64, error) {
 		e.logf("inspect: env %s", strings.Join(args, " "))
@@ -182,17 +187,23 @@ func (e *Env) MeasureInspect(cfg InspectConfig) (Section, []Target, error) {
 			return s, nil, err
 		}
 	}
-	procRatios, procOff, procOn, procMissed, err := e.listenInspectorProcess(cfg.ProcessRuns, cfg.WarmUp, cfg.Requests, false)
+	procRatios, procPairs, procOff, procOn, procMissed, err := e.listenInspectorProcess(cfg, cfg.BurstRequests, false)
 	if err != nil {
 		return s, nil, err
 	}
-	capRatios, capProcOff, capProcOn, capMissed, err := e.listenInspectorProcess(cfg.ProcessRuns, cfg.WarmUp, cfg.CaptureRequests, true)
+	capRatios, capPairs, capProcOff, capProcOn, capMissed, err := e.listenInspectorProcess(cfg, cfg.CaptureBurstRequests, true)
 	if err != nil {
 		return s, nil, err
 	}
-	proc, procCap := spreadOf(procRatios), spreadOf(capRatios)
+	// A process measure's figure is the median of every pair of bursts;
+	// its spread, that of the process pairs' own medians.
+	proc := spread{median(procRatios), slices.Min(procPairs), slices.Max(procPairs)}
+	procCap := spread{median(capRatios), slices.Min(capPairs), slices.Max(capPairs)}
 	ranged := func(sp spread) string {
 		return fmt.Sprintf("%.2f×; runs %.2f–%.2f×", sp.med, sp.lo, sp.hi)
+	}
+	rangedPairs := func(sp spread) string {
+		return fmt.Sprintf("%.3f×; process pairs %.3f–%.3f×", sp.med, sp.lo, sp.hi)
 	}
 	s.Tables = append(s.Tables, Table{
 		Header: []string{"measure", "figure"},
@@ -212,9 +223,9 @@ func (e *Env) MeasureInspect(cfg InspectConfig) (Section, []Target, error) {
 	s.Tables = append(s.Tables, Table{
 		Header: []string{"`smshook listen` as a process, under hey", "inspector off", "one browser subscribed", "ratio"},
 		Rows: [][]string{
-			{"--no-capture", count0(median(procOff)) + " req/s", count0(median(procOn)) + " req/s", ranged(proc)},
-			{"with a capture file", count0(median(capProcOff)) + " req/s", count0(median(capProcOn)) + " req/s", ranged(procCap)},
-			{"events a subscriber missed (worst round)", "", strconv.Itoa(max(procMissed, capMissed)), ""},
+			{"--no-capture", count0(median(procOff)) + " req/s", count0(median(procOn)) + " req/s", rangedPairs(proc)},
+			{"with a capture file", count0(median(capProcOff)) + " req/s", count0(median(capProcOn)) + " req/s", rangedPairs(procCap)},
+			{"events a subscriber missed (worst process)", "", strconv.Itoa(max(procMissed, capMissed)), ""},
 		},
 	})
 	s.Notes = append(s.Notes, "Memory is measured on 200 000 records of about 720 bytes (the heap the index keeps after a GC); "+

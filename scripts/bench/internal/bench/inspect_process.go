@@ -10,65 +10,130 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// inspectorRun is one `smshook listen` process under hey, with the
-// inspector off or with a browser subscribed.
-type inspectorRun struct {
-	rps    float64
-	missed int // requests answered 2xx that the subscriber was not told of
+// listenSide is one `smshook listen` process of a pair: the inspector
+// off, or on with one reader of its event stream.
+type listenSide struct {
+	srv        *Server
+	req        Request
+	subscribed bool
+	answered   int      // 2xx answers, the warm-up's too
+	streamed   chan int // what the reader counted, once it stopped
+	stopStream context.CancelFunc
 }
+
+// burstPause is the quiet before each burst, so that what one process
+// left running after its burst (a collection, the inspector's last batch)
+// is not charged to the other's.
+const burstPause = 30 * time.Millisecond
 
 // listenInspectorProcess drives `smshook listen` as a process of its own
-// with hey, as section 2 does: --no-ui against the inspector on with one
-// reader of its event stream, alternating which goes first, for runs
-// rounds of n requests over 8 connections, each after warm requests that
-// are not measured. With capture, listen appends to a file in the bench
-// directory (its default); without, --no-capture. It returns the
-// per-round ratios, the req/s of each side, and the most events a
-// subscriber missed in a round.
-func (e *Env) listenInspectorProcess(runs, warm, n int, capture bool) (ratios, off, on []float64, missed int, err error) {
+// with hey, as section 2 does, in pairs: one with --no-ui and one with the
+// inspector on and a reader of its event stream, up at once. Each answers
+// warm requests first, unmeasured; then they take bursts of burstN
+// requests over 8 connections in turn, ABBA, and each pair of bursts
+// gives a ratio. A pair of bursts runs within a second, where a round of
+// fresh processes took several: on this 2-core VM single rounds ranged
+// 0.77–1.16×, and nine of them were all the time allowed. With capture,
+// each appends to a file of its own in the bench directory (listen's
+// default); without, --no-capture. It returns every burst pair's ratio,
+// each process pair's median ratio, the req/s of each side's bursts, and
+// the most events a subscriber missed.
+func (e *Env) listenInspectorProcess(cfg InspectConfig, burstN int, capture bool) (ratios, pairMedians, off, on []float64, missed int, err error) {
 	req, err := signedDelivery()
 	if err != nil {
-		return nil, nil, nil, 0, err
+		return nil, nil, nil, nil, 0, err
 	}
-	for i := range runs {
-		order := []bool{false, true}
-		if i%2 == 1 {
-			order = []bool{true, false}
+	for pair := range cfg.ProcessRuns {
+		// Every other pair starts the subscribed one first: with both
+		// --no-ui, the one started second answered 0.987–0.995× of the
+		// other (four runs of 100 pairs of bursts).
+		starts := []bool{false, true}
+		if pair%2 == 1 {
+			starts = []bool{true, false}
 		}
-		var r [2]inspectorRun
-		for _, subscribed := range order {
-			run, err := e.runListenInspector(req, warm, n, capture, subscribed, i)
-			if err != nil {
-				return nil, nil, nil, 0, err
-			}
-			if subscribed {
-				r[1] = run
-			} else {
-				r[0] = run
+		var sides [2]*listenSide
+		for i, subscribed := range starts {
+			if sides[i], err = e.startListenSide(req, capture, subscribed, pair); err != nil {
+				break
 			}
 		}
-		e.logf("inspect: process run %d (capture %v): inspector off %.0f/s, browser subscribed %.0f/s (%.3f×), missed %d",
-			i+1, capture, r[0].rps, r[1].rps, r[1].rps/r[0].rps, r[1].missed)
-		ratios = append(ratios, r[1].rps/r[0].rps)
-		off, on = append(off, r[0].rps), append(on, r[1].rps)
-		missed = max(missed, r[1].missed)
+		var pairRatios []float64
+		if err == nil {
+			pairRatios, off, on, err = e.loadInTurn(sides, cfg, burstN, off, on)
+		}
+		m := 0
+		for _, side := range sides {
+			if side == nil {
+				continue
+			}
+			sideMissed, stopErr := side.stop()
+			m = max(m, sideMissed)
+			if err == nil {
+				err = stopErr
+			}
+		}
+		if err != nil {
+			return nil, nil, nil, nil, 0, err
+		}
+		e.logf("inspect: process pair %d (capture %v): %d bursts of %d each, ratio median %.3f× (%.3f–%.3f), missed %d",
+			pair+1, capture, len(pairRatios), burstN, median(pairRatios), slices.Min(pairRatios), slices.Max(pairRatios), m)
+		ratios = append(ratios, pairRatios...)
+		pairMedians = append(pairMedians, median(pairRatios))
+		missed = max(missed, m)
 	}
-	return ratios, off, on, missed, nil
+	return ratios, pairMedians, off, on, missed, nil
 }
 
-func (e *Env) runListenInspector(req Request, warm, n int, capture, subscribed bool, i int) (inspectorRun, error) {
-	addrFile := e.Path("inspect-listen.addr")
+// loadInTurn warms both sides up, then gives them cfg.Bursts bursts each,
+// in turn, and returns each pair of bursts' ratio, subscribed to off, with
+// the bursts' req/s appended to off and on.
+func (e *Env) loadInTurn(sides [2]*listenSide, cfg InspectConfig, burstN int, off, on []float64) (ratios, offOut, onOut []float64, err error) {
+	for _, side := range sides {
+		if cfg.WarmUp > 0 {
+			if _, err := side.load(e, cfg.WarmUp); err != nil {
+				return nil, nil, nil, err
+			}
+		}
+	}
+	for b := range cfg.Bursts {
+		order := sides
+		if b%2 == 1 {
+			order = [2]*listenSide{sides[1], sides[0]}
+		}
+		var rps [2]float64
+		for _, side := range order {
+			time.Sleep(burstPause)
+			r, err := side.load(e, burstN)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			if side.subscribed {
+				rps[1] = r
+			} else {
+				rps[0] = r
+			}
+		}
+		ratios = append(ratios, rps[1]/rps[0])
+		off, on = append(off, rps[0]), append(on, rps[1])
+	}
+	return ratios, off, on, nil
+}
+
+func (e *Env) startListenSide(req Request, capture, subscribed bool, pair int) (*listenSide, error) {
+	name := fmt.Sprintf("inspect-listen-%d-%v", pair, subscribed)
+	addrFile := e.Path(name + ".addr")
 	os.Remove(addrFile)
 	args := []string{"listen", "--port", "0", "--addr-file", addrFile}
-	capturePath := filepath.Join(e.Dir, fmt.Sprintf("inspect-listen-%d.jsonl", i))
 	if capture {
+		capturePath := filepath.Join(e.Dir, name+".jsonl")
+		os.Remove(capturePath)
 		args = append(args, "--capture", capturePath)
-		defer os.Remove(capturePath)
 	} else {
 		args = append(args, "--no-capture")
 	}
@@ -76,7 +141,7 @@ func (e *Env) runListenInspector(req Request, warm, n int, capture, subscribed b
 	if subscribed {
 		p, err := freePort()
 		if err != nil {
-			return inspectorRun{}, err
+			return nil, err
 		}
 		uiPort = p
 		args = append(args, "--ui-port", strconv.Itoa(p))
@@ -85,43 +150,49 @@ func (e *Env) runListenInspector(req Request, warm, n int, capture, subscribed b
 	}
 	srv, err := startServer(nil, addrFile, false, e.Smshook, args...)
 	if err != nil {
-		return inspectorRun{}, err
+		return nil, err
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	streamed := make(chan int, 1)
+	side := &listenSide{srv: srv, req: req, subscribed: subscribed}
+	side.req.URL = srv.URL + "/dexatel"
 	if subscribed {
+		ctx, cancel := context.WithCancel(context.Background())
 		body, err := subscribe(ctx, fmt.Sprintf("http://127.0.0.1:%d/api/stream", uiPort))
 		if err != nil {
+			cancel()
 			srv.Stop()
-			return inspectorRun{}, err
+			return nil, err
 		}
-		go func() { streamed <- countStreamed(body) }()
+		side.streamed, side.stopStream = make(chan int, 1), cancel
+		go func() { side.streamed <- countStreamed(body) }()
 	}
-	r := req
-	r.URL = srv.URL + "/dexatel"
-	answered := 0
-	var load Load
-	for _, requests := range []int{warm, n} { // the warm-up, then the measure
-		if requests == 0 || err != nil {
-			continue
-		}
-		load, err = e.heyLoad(r, 0, requests, 8)
-		if err == nil && load.Errors+load.Non2xx > 0 {
-			err = fmt.Errorf("listen answered %d errors and %d non-2xx of %d", load.Errors, load.Non2xx, load.Answers)
-		}
-		answered += load.OK2xx()
+	return side, nil
+}
+
+// load sends n requests to the side with hey and returns its req/s.
+func (side *listenSide) load(e *Env, n int) (float64, error) {
+	l, err := e.heyLoad(side.req, 0, n, 8)
+	if err != nil {
+		return 0, err
 	}
-	run := inspectorRun{rps: load.RPS}
-	if subscribed {
+	side.answered += l.OK2xx()
+	if l.Errors+l.Non2xx > 0 {
+		return 0, fmt.Errorf("listen answered %d errors and %d non-2xx of %d", l.Errors, l.Non2xx, l.Answers)
+	}
+	return l.RPS, nil
+}
+
+// stop ends the side's reader, then the process, and returns how many of
+// its 2xx answers the reader was not told of.
+func (side *listenSide) stop() (missed int, err error) {
+	if side.subscribed {
 		time.Sleep(300 * time.Millisecond) // the stream sends at most every 100 ms
-		cancel()
-		run.missed = answered - <-streamed
+		side.stopStream()
+		missed = side.answered - <-side.streamed
 	}
-	if p := srv.Stop(); p.ExitCode != 130 && err == nil {
+	if p := side.srv.Stop(); p.ExitCode != 130 {
 		err = fmt.Errorf("smshook listen exited %d after SIGINT, want 130:\n%s", p.ExitCode, p.Stderr)
 	}
-	return run, err
+	return missed, err
 }
 
 // freePort is a loopback port nothing listens on now.
