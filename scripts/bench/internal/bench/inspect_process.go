@@ -25,6 +25,9 @@ type listenSide struct {
 	answered   int      // 2xx answers, the warm-up's too
 	streamed   chan int // what the reader counted, once it stopped
 	stopStream context.CancelFunc
+	// capturePath is its capture file, removed when it stops: a side's
+	// file grows to about 140 MB (100 000 records of 1.4 KB).
+	capturePath string
 }
 
 // burstPause is the quiet before each burst, so that what one process
@@ -130,8 +133,9 @@ func (e *Env) startListenSide(req Request, capture, subscribed bool, pair int) (
 	addrFile := e.Path(name + ".addr")
 	os.Remove(addrFile)
 	args := []string{"listen", "--port", "0", "--addr-file", addrFile}
+	var capturePath string
 	if capture {
-		capturePath := filepath.Join(e.Dir, name+".jsonl")
+		capturePath = filepath.Join(e.Dir, name+".jsonl")
 		os.Remove(capturePath)
 		args = append(args, "--capture", capturePath)
 	} else {
@@ -152,7 +156,7 @@ func (e *Env) startListenSide(req Request, capture, subscribed bool, pair int) (
 	if err != nil {
 		return nil, err
 	}
-	side := &listenSide{srv: srv, req: req, subscribed: subscribed}
+	side := &listenSide{srv: srv, req: req, subscribed: subscribed, capturePath: capturePath}
 	side.req.URL = srv.URL + "/dexatel"
 	if subscribed {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -191,6 +195,9 @@ func (side *listenSide) stop() (missed int, err error) {
 	}
 	if p := side.srv.Stop(); p.ExitCode != 130 {
 		err = fmt.Errorf("smshook listen exited %d after SIGINT, want 130:\n%s", p.ExitCode, p.Stderr)
+	}
+	if side.capturePath != "" {
+		os.Remove(side.capturePath)
 	}
 	return missed, err
 }
