@@ -92,8 +92,8 @@ func (e *Env) MeasureInspect(cfg InspectConfig) (Section, []Target, error) {
 			"(8 connections, like the in-process runs), in %d pairs of processes up at once: one with `--no-ui`, one with the inspector "+
 			"on and one reader of its stream (which counts every event, the unmeasured ones too). Each process first answers %d "+
 			"unmeasured requests; then the two take %d bursts each in turn (ABBA, %v of quiet before each), of %d requests without a "+
-			"capture file and %d with one. Each pair of bursts gives a ratio, and the median of all of them is kept: bursts seconds "+
-			"apart see the same machine, where fresh processes a minute apart did not.",
+			"capture file and %d with one; every other pair starts the subscribed process first. Each pair of bursts gives a ratio: "+
+			"the median of all of them is kept, and the range of the process pairs' own medians is shown.",
 			cfg.Count, cfg.ListenRuns, cfg.ProcessRuns, cfg.WarmUp, cfg.Bursts, burstPause, cfg.BurstRequests, cfg.CaptureBurstRequests),
 	}
 	run := func(args []string) (map[string]map[string]float64, error) {

@@ -66,9 +66,9 @@ func (e *Env) listenInspectorProcess(cfg InspectConfig, burstN int, capture bool
 				break
 			}
 		}
-		var pairRatios []float64
+		var pairRatios, pairOff, pairOn []float64
 		if err == nil {
-			pairRatios, off, on, err = e.loadInTurn(sides, cfg, burstN, off, on)
+			pairRatios, pairOff, pairOn, err = e.loadInTurn(sides, cfg, burstN)
 		}
 		m := 0
 		for _, side := range sides {
@@ -87,6 +87,7 @@ func (e *Env) listenInspectorProcess(cfg InspectConfig, burstN int, capture bool
 		e.logf("inspect: process pair %d (capture %v): %d bursts of %d each, ratio median %.3f× (%.3f–%.3f), missed %d",
 			pair+1, capture, len(pairRatios), burstN, median(pairRatios), slices.Min(pairRatios), slices.Max(pairRatios), m)
 		ratios = append(ratios, pairRatios...)
+		off, on = append(off, pairOff...), append(on, pairOn...)
 		pairMedians = append(pairMedians, median(pairRatios))
 		missed = max(missed, m)
 	}
@@ -94,9 +95,9 @@ func (e *Env) listenInspectorProcess(cfg InspectConfig, burstN int, capture bool
 }
 
 // loadInTurn warms both sides up, then gives them cfg.Bursts bursts each,
-// in turn, and returns each pair of bursts' ratio, subscribed to off, with
-// the bursts' req/s appended to off and on.
-func (e *Env) loadInTurn(sides [2]*listenSide, cfg InspectConfig, burstN int, off, on []float64) (ratios, offOut, onOut []float64, err error) {
+// in turn, and returns each pair of bursts' ratio, subscribed to off, and
+// the req/s of each side's bursts.
+func (e *Env) loadInTurn(sides [2]*listenSide, cfg InspectConfig, burstN int) (ratios, off, on []float64, err error) {
 	for _, side := range sides {
 		if cfg.WarmUp > 0 {
 			if _, err := side.load(e, cfg.WarmUp); err != nil {
