@@ -54,8 +54,10 @@ type Index struct {
 	shapeIDs  map[shape]uint32
 	lastShape uint32 // the shape pack gave last
 
-	// ringWriters encode and keep a ring's records (see observe).
-	ringWriters sync.Pool // of *ringWriter
+	// writer encodes and keeps a ring's records (see observe), under
+	// writerMu: Run encodes its batches before it takes mu.
+	writerMu sync.Mutex
+	writer   ringWriter
 
 	// reader reads the file for PollStep, which reuses it.
 	reader *capture.Reader
@@ -74,8 +76,7 @@ func NewRing(max int) *Index {
 // NewBoundedRing keeps the newest max records whose bodies hold at most
 // maxBytes together (the newest is always kept).
 func NewBoundedRing(max, maxBytes int) *Index {
-	return &Index{byID: byIDUnlessBounded(max), ringMax: max, ringMaxBytes: maxBytes, first: 1, shapeIDs: map[shape]uint32{},
-		ringWriters: sync.Pool{New: func() any { return new(ringWriter) }}}
+	return &Index{byID: byIDUnlessBounded(max), ringMax: max, ringMaxBytes: maxBytes, first: 1, shapeIDs: map[shape]uint32{}}
 }
 
 // byIDUnlessBounded is the id map of a ring, which a bounded one does
@@ -168,10 +169,10 @@ func (x *Index) addLocked(o *observed) {
 	s.number(seq, o.noID)
 	kept := o.kept
 	if o.noID && kept != "" { // a HAR entry's: its id is its place's
-		w := x.ringWriters.Get().(*ringWriter)
 		fields := packedFieldsOf(s)
-		kept = w.keep(fields[:], []byte(kept))
-		x.ringWriters.Put(w)
+		x.writerMu.Lock()
+		kept = x.writer.keep(fields[:], []byte(kept))
+		x.writerMu.Unlock()
 	}
 	e := x.pack(s, o.latency, kept)
 	if o.rec != nil {

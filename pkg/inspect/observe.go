@@ -8,10 +8,8 @@ import (
 	"github.com/smshook/smshook/pkg/capture"
 )
 
-// observed is one of listen's events on its way to the index, made on
-// listen's goroutine while the record is still in its cache: reading the
-// record again in Run, on another core, cost twice as much (perf), and
-// so did copying its encoding there.
+// observed is an event on its way into the index: made by Run from a
+// record listen queued (see Server.Observe), or by Add.
 type observed struct {
 	sum     Summary // without the latency; Seq is set when it is indexed
 	latency float32 // listen's, in ms; negative: unknown
@@ -25,7 +23,8 @@ type observed struct {
 }
 
 // observe makes rec's observed with listen's latency (negative: unknown).
-// For a ring it encodes rec and keeps it with the entry's packed fields.
+// For a ring it encodes rec and keeps it with the entry's packed fields,
+// in x's writer.
 func (x *Index) observe(rec *capture.Record, latency time.Duration) observed {
 	o := observed{sum: summarize(rec, 0), latency: -1, noID: rec.ID == ""}
 	if latency >= 0 {
@@ -34,8 +33,9 @@ func (x *Index) observe(rec *capture.Record, latency time.Duration) observed {
 	if x.file != nil {
 		return o
 	}
-	w := x.ringWriters.Get().(*ringWriter)
-	defer x.ringWriters.Put(w)
+	x.writerMu.Lock()
+	defer x.writerMu.Unlock()
+	w := &x.writer
 	var err error
 	if w.buf, err = capture.AppendCompact(w.buf[:0], rec); err != nil {
 		o.rec = rec // no compact form: the ring keeps the record
@@ -55,10 +55,7 @@ func (x *Index) observe(rec *capture.Record, latency time.Duration) observed {
 // strings in (see ringWriter.keep).
 const ringChunkSize = 64 << 10
 
-// A ringWriter encodes records and keeps them in its chunk. A ring's
-// writers are pooled (sync.Pool keeps one per core), so that listen's
-// cores share no lock and no chunk: with one chunk behind a mutex, the
-// lock and the chunk moved between cores on every event.
+// A ringWriter encodes records and keeps them in its chunk.
 type ringWriter struct {
 	buf   []byte // a record's compact form
 	chunk strings.Builder
@@ -98,7 +95,7 @@ func (w *ringWriter) keep(fields []string, compact []byte) string {
 // summary is o's summary with its latency.
 func (o *observed) summary() Summary { return latencyAdded(o.sum, o.latency) }
 
-// observedBuffer bounds the events waiting for Run, and maxQueuedBody the
+// observedBuffer bounds the records waiting for Run, and maxQueuedBody the
 // body bytes they hold; more are dropped and counted, never waited for.
 const (
 	observedBuffer = 16384
@@ -107,25 +104,30 @@ const (
 
 // batchGap and pollGap are the least time between two batches Run takes
 // from the queue: a wake of Run per request cost listen more than
-// indexing the event did. A ring's events come encoded (see observe), so
-// Run only files them: every 10 ms (at 1 ms, perf saw Run take a third
-// more CPU, in its wakes and selects). Over a capture file each batch is
-// a poll of the file, with system calls whatever the batch's size: every
-// 20 ms (at 1 ms, polling cost listen about three times the CPU). The
-// page shows an event at most that much later, inside the stream's own
-// streamGap.
+// indexing the event did. A ring's batch is encoded and filed every 10 ms
+// (at 1 ms, perf saw Run take a third more CPU, in its wakes and selects).
+// Over a capture file each batch is a poll of the file, with system calls
+// whatever the batch's size: every 20 ms (at 1 ms, polling cost listen
+// about three times the CPU). The page shows an event at most that much
+// later, inside the stream's own streamGap.
 const (
 	batchGap = 10 * time.Millisecond
 	pollGap  = 20 * time.Millisecond
 )
 
-// observedQueue holds listen's events for Run. Adding takes a mutex and,
+// queued is a record listen handed over, with its latency.
+type queued struct {
+	rec     *capture.Record
+	latency time.Duration
+}
+
+// observedQueue holds listen's records for Run. Adding takes a mutex and,
 // only when the queue was empty, signals ready: under load one signal
 // stands for a whole batch.
 type observedQueue struct {
 	mu    sync.Mutex
-	items []observed
-	spare []observed // the last batch's slice, reused
+	items []queued
+	spare []queued // the last batch's slice, reused
 	// body is the body bytes of the records waiting, bounded by
 	// maxQueuedBody.
 	body    int64
@@ -137,16 +139,17 @@ func newObservedQueue() *observedQueue {
 	return &observedQueue{ready: make(chan struct{}, 1)}
 }
 
-// add queues o, whose record holds size body bytes, or drops it when the
-// queue is full; it never waits for Run.
-func (q *observedQueue) add(o *observed, size int64) {
+// add queues rec, or drops it when the queue is full; it never waits for
+// Run.
+func (q *observedQueue) add(rec *capture.Record, latency time.Duration) {
+	size := int64(rec.BodyLen())
 	q.mu.Lock()
 	if len(q.items) >= observedBuffer || q.body+size > maxQueuedBody {
 		q.dropped++
 		q.mu.Unlock()
 		return
 	}
-	q.items = append(q.items, *o)
+	q.items = append(q.items, queued{rec, latency})
 	q.body += size
 	first := len(q.items) == 1
 	q.mu.Unlock()
@@ -159,7 +162,7 @@ func (q *observedQueue) add(o *observed, size int64) {
 }
 
 // take empties the queue. The batch is valid until the next take.
-func (q *observedQueue) take() []observed {
+func (q *observedQueue) take() []queued {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	batch := q.items
@@ -169,7 +172,7 @@ func (q *observedQueue) take() []observed {
 	return batch
 }
 
-// counts is the body bytes waiting, and how many events were dropped.
+// counts is the body bytes waiting, and how many records were dropped.
 func (q *observedQueue) counts() (body, dropped int64) {
 	q.mu.Lock()
 	defer q.mu.Unlock()

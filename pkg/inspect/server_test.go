@@ -684,8 +684,8 @@ func TestRunTakesObservedEventsInBatches(t *testing.T) {
 	}
 }
 
-// listen's goroutines observe at once, each keeping records in its own
-// chunk: every record reads back as it was given.
+// listen's goroutines observe at once, and Run encodes their records in
+// batches: every record reads back as it was given.
 func TestObserveFromManyGoroutinesKeepsEachRecord(t *testing.T) {
 	x := NewBoundedRing(20000, 64<<20)
 	s, err := New(Options{Index: x})
