@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -13,12 +14,11 @@ import (
 
 // InspectConfig sets the inspector's benchmark runs.
 type InspectConfig struct {
-	Count    int // -count: runs of each, the median is kept
-	Requests int // requests per listen run
-	// ListenRuns is how many times listen's benchmark runs, each with
-	// every mode in turn: ratios are taken within a run, where the modes
-	// ran seconds apart, and the median of those is kept.
-	ListenRuns int
+	Count int // -count: runs of each, the median is kept
+	// ListenBursts is how many bursts each of BenchmarkListenInspector's
+	// two listeners, in one process, takes in turn: of BurstRequests
+	// requests without a capture file, CaptureBurstRequests with one.
+	ListenBursts int
 	// ProcessRuns is how many pairs of `smshook listen` processes run
 	// under hey, one with the inspector off and one with a browser
 	// subscribed, up at once; each pair takes Bursts bursts of
@@ -75,26 +75,31 @@ func (e *Env) MeasureInspect(cfg InspectConfig) (Section, []Target, error) {
 	count := strconv.Itoa(cfg.Count)
 	core := []string{"test", "-run", "^$", "-bench", "^(BenchmarkIndexCapture|BenchmarkNewestFirst|BenchmarkFilterMillion|BenchmarkIndexMemory)$",
 		"-benchtime", "3x", "-count", count, "./pkg/inspect"}
-	listen := []string{"test", "-run", "^$", "-bench", "^BenchmarkListenInspector$",
-		"-benchtime", strconv.Itoa(cfg.Requests) + "x", "-count", "1", "./pkg/cmd/listen"}
+	// listen is BenchmarkListenInspector's command for a mode.
+	listen := func(mode string, burstN int) []string {
+		return []string{"test", "-run", "^$", "-bench", "^BenchmarkListenInspector$/^" + mode + "$",
+			"-benchtime", strconv.Itoa(burstN) + "x", "-count", "1", "./pkg/cmd/listen"}
+	}
+	burstsEnv := "SMSHOOK_BENCH_BURSTS=" + strconv.Itoa(cfg.ListenBursts)
+	noCapture, withCapture := listen("no-capture", cfg.BurstRequests), listen("capture", cfg.CaptureBurstRequests)
 	s := Section{
 		Title: "5. The inspector",
-		Command: "go " + strings.Join(core, " ") + fmt.Sprintf(" && %d × go ", cfg.ListenRuns) + strings.Join(listen, " ") +
-			fmt.Sprintf(" && %d pairs of `smshook listen` under hey, twice", cfg.ProcessRuns),
+		Command: "go " + strings.Join(core, " ") + " && " + burstsEnv + " go " + strings.Join(noCapture, " ") + " && " + burstsEnv +
+			" go " + strings.Join(withCapture, " ") + fmt.Sprintf(" && %d pairs of `smshook listen` under hey, twice", cfg.ProcessRuns),
 		Intro: fmt.Sprintf("Median of %d runs. Indexing reads a capture file of 50 000 Dexatel records (about 37 MB) as `smshook inspect` does; "+
 			"*newest first* is the first step on a file of 200 000, after which the newest events are listed; the filter runs over a "+
 			"million summaries in memory; the memory is the index's heap for 200 000 records, scaled to 1 GB. "+
-			"listen (8 connections, in-process) runs %d times with the inspector off, on, and on with one reader of its event stream, "+
-			"which counts what it received: without a capture file (the inspector keeps a ring in memory), then with one (the default: "+
-			"it follows the file); every other run takes the modes in reverse order (SMSHOOK_BENCH_ORDER=reverse). Each mode's listener "+
-			"first answers as many requests again, unmeasured, as one that has been up a while (the ring full, the heap grown). Ratios are taken "+
-			"within each run and their median kept; req/s are medians. Then `smshook listen` runs as a process of its own under hey "+
-			"(8 connections, like the in-process runs), in %d pairs of processes up at once: one with `--no-ui`, one with the inspector "+
-			"on and one reader of its stream (which counts every event, the unmeasured ones too). Each process first answers %d "+
-			"unmeasured requests; then the two take %d bursts each in turn (ABBA, %v of quiet before each), of %d requests without a "+
-			"capture file and %d with one; every other pair starts the subscribed process first. Each pair of bursts gives a ratio: "+
-			"the median of all of them is kept, and the range of the process pairs' own medians is shown.",
-			cfg.Count, cfg.ListenRuns, cfg.ProcessRuns, cfg.WarmUp, cfg.Bursts, burstPause, cfg.BurstRequests, cfg.CaptureBurstRequests),
+			"listen's requests/s with the inspector off and with one reader of its event stream (which counts every event it is told of) "+
+			"are measured twice, in pairs of listeners up at once that take bursts of requests in turn (ABBA, %v of quiet before each) "+
+			"over 8 connections: each pair of bursts gives a ratio and the median of them is kept; req/s are medians. "+
+			"Without a capture file the inspector keeps a ring in memory; with one (the default) it follows the file. "+
+			"First in-process (BenchmarkListenInspector, Go's client): one pair of listeners, each answering 4 bursts' worth of "+
+			"requests unmeasured (a listener up a while: the ring full, the heap grown), then taking %d bursts of %d requests without a "+
+			"capture file and of %d with one; the two share a collector. Then `smshook listen` as a process of its own under hey, in %d "+
+			"pairs of processes: one with `--no-ui`, one with the inspector on; each first answers %d unmeasured requests, then the two "+
+			"take %d bursts each, of the same sizes; every other pair starts the subscribed process first, and the range of the process "+
+			"pairs' own medians is shown.",
+			cfg.Count, burstPause, cfg.ListenBursts, cfg.BurstRequests, cfg.CaptureBurstRequests, cfg.ProcessRuns, cfg.WarmUp, cfg.Bursts),
 	}
 	run := func(args []string) (map[string]map[string]float64, error) {
 		e.logf("inspect: env %s", strings.Join(args, " "))
@@ -111,17 +116,13 @@ func (e *Env) MeasureInspect(cfg InspectConfig) (Section, []Target, error) {
 	if err != nil {
 		return s, nil, err
 	}
-	var listenRuns []map[string]map[string]float64
-	for i := range cfg.ListenRuns {
-		order := "forward"
-		if i%2 == 1 {
-			order = "reverse" // see BenchmarkListenInspector
-		}
-		r, err := run(append([]string{"SMSHOOK_BENCH_ORDER=" + order, "go"}, listen...))
+	inProcess := map[string]map[string]float64{} // by benchmark, then unit
+	for _, args := range [][]string{noCapture, withCapture} {
+		r, err := run(append([]string{burstsEnv, "go"}, args...))
 		if err != nil {
 			return s, nil, err
 		}
-		listenRuns = append(listenRuns, r)
+		maps.Copy(inProcess, r)
 	}
 	get := func(res map[string]map[string]float64, name, unit string) (float64, error) {
 		v, ok := res[name][unit]
@@ -130,58 +131,21 @@ func (e *Env) MeasureInspect(cfg InspectConfig) (Section, []Target, error) {
 		}
 		return v, nil
 	}
-	// A spread is the median of some runs' figures, and the least and
-	// greatest of them.
-	type spread struct{ med, lo, hi float64 }
-	spreadOf := func(vs []float64) spread { return spread{median(vs), slices.Min(vs), slices.Max(vs)} }
-	// listenSpread is the spread over the runs of f, which reads one run.
 	var errs []error
-	listenSpread := func(f func(map[string]map[string]float64) (float64, error)) spread {
-		var vs []float64
-		for _, r := range listenRuns {
-			v, err := f(r)
-			if err != nil {
-				errs = append(errs, err)
-				return spread{}
-			}
-			vs = append(vs, v)
-		}
-		return spreadOf(vs)
-	}
-	value := func(name, unit string) float64 {
-		return listenSpread(func(r map[string]map[string]float64) (float64, error) {
-			return get(r, "BenchmarkListenInspector/"+name, unit)
-		}).med
-	}
-	against := func(name, base string) spread {
-		return listenSpread(func(r map[string]map[string]float64) (float64, error) {
-			v, err := get(r, "BenchmarkListenInspector/"+name, "req/s")
-			if err != nil {
-				return 0, err
-			}
-			b, err := get(r, "BenchmarkListenInspector/"+base, "req/s")
-			if err != nil || b == 0 {
-				return 0, fmt.Errorf("BenchmarkListenInspector/%s: no req/s", base)
-			}
-			return v / b, nil
-		})
+	// listenFigure is a figure BenchmarkListenInspector reported for a mode.
+	listenFigure := func(mode, unit string) float64 {
+		v, err := get(inProcess, "BenchmarkListenInspector/"+mode, unit)
+		errs = append(errs, err)
+		return v
 	}
 	mbps, err1 := get(res, "BenchmarkIndexCapture", "MB/s")
 	newest, err2 := get(res, "BenchmarkNewestFirst", "ns/op")
 	filter, err3 := get(res, "BenchmarkFilterMillion", "ns/op")
 	perEvent, err4 := get(res, "BenchmarkIndexMemory", "B/event")
 	perGB, err5 := get(res, "BenchmarkIndexMemory", "MiB/GB")
-	off, on, sub := value("no-ui", "req/s"), value("ui", "req/s"), value("ui+subscriber", "req/s")
-	capOff, capSub := value("capture-no-ui", "req/s"), value("capture-ui+subscriber", "req/s")
-	onRatio, subRatio, capRatio := against("ui", "no-ui"), against("ui+subscriber", "no-ui"), against("capture-ui+subscriber", "capture-no-ui")
-	lost := listenSpread(func(r map[string]map[string]float64) (float64, error) {
-		a, err := get(r, "BenchmarkListenInspector/ui+subscriber", "not-streamed")
-		if err != nil {
-			return 0, err
-		}
-		b, err := get(r, "BenchmarkListenInspector/capture-ui+subscriber", "not-streamed")
-		return max(a, b), err
-	}).med
+	off, sub, subRatio := listenFigure("no-capture", "off-req/s"), listenFigure("no-capture", "on-req/s"), listenFigure("no-capture", "ratio")
+	capOff, capSub, capRatio := listenFigure("capture", "off-req/s"), listenFigure("capture", "on-req/s"), listenFigure("capture", "ratio")
+	lost := max(listenFigure("no-capture", "not-streamed"), listenFigure("capture", "not-streamed"))
 	for _, err := range append([]error{err1, err2, err3, err4, err5}, errs...) {
 		if err != nil {
 			return s, nil, err
@@ -197,11 +161,9 @@ func (e *Env) MeasureInspect(cfg InspectConfig) (Section, []Target, error) {
 	}
 	// A process measure's figure is the median of every pair of bursts;
 	// its spread, that of the process pairs' own medians.
+	type spread struct{ med, lo, hi float64 }
 	proc := spread{median(procRatios), slices.Min(procPairs), slices.Max(procPairs)}
 	procCap := spread{median(capRatios), slices.Min(capPairs), slices.Max(capPairs)}
-	ranged := func(sp spread) string {
-		return fmt.Sprintf("%.2f×; runs %.2f–%.2f×", sp.med, sp.lo, sp.hi)
-	}
 	rangedPairs := func(sp spread) string {
 		return fmt.Sprintf("%.3f×; process pairs %.3f–%.3f×", sp.med, sp.lo, sp.hi)
 	}
@@ -212,12 +174,14 @@ func (e *Env) MeasureInspect(cfg InspectConfig) (Section, []Target, error) {
 			{"newest events listed after", ms(time.Duration(newest))},
 			{"a filter over 1 000 000 events", ms(time.Duration(filter))},
 			{"the index's memory", fmt.Sprintf("%.0f B per event: %.0f MiB for 1 GB of these records", perEvent, perGB)},
-			{"listen --no-capture, inspector off", count0(off) + " req/s"},
-			{"listen --no-capture, inspector on", count0(on) + " req/s (" + ranged(onRatio) + ")"},
-			{"listen --no-capture, one browser subscribed", count0(sub) + " req/s (" + ranged(subRatio) + ")"},
-			{"listen with a capture file, inspector off", count0(capOff) + " req/s"},
-			{"listen with a capture file, one browser subscribed", count0(capSub) + " req/s (" + ranged(capRatio) + ")"},
-			{"events a subscriber missed (worst mode)", fmt.Sprintf("%.0f", lost)},
+		},
+	})
+	s.Tables = append(s.Tables, Table{
+		Header: []string{"listen in-process, Go's client", "inspector off", "one browser subscribed", "ratio"},
+		Rows: [][]string{
+			{"--no-capture", count0(off) + " req/s", count0(sub) + " req/s", fmt.Sprintf("%.3f×", subRatio)},
+			{"with a capture file", count0(capOff) + " req/s", count0(capSub) + " req/s", fmt.Sprintf("%.3f×", capRatio)},
+			{"events a subscriber missed (worst mode)", "", fmt.Sprintf("%.0f", lost), ""},
 		},
 	})
 	s.Tables = append(s.Tables, Table{
@@ -230,7 +194,7 @@ func (e *Env) MeasureInspect(cfg InspectConfig) (Section, []Target, error) {
 	})
 	s.Notes = append(s.Notes, "Memory is measured on 200 000 records of about 720 bytes (the heap the index keeps after a GC); "+
 		"larger records make less per GB.")
-	worst := min(subRatio.med, capRatio.med, proc.med, procCap.med)
+	worst := min(subRatio, capRatio, proc.med, procCap.med)
 	targets := []Target{
 		{Measure: "inspect indexing", Goal: "≥ 200 MB/s", Got: fmt.Sprintf("%.0f MB/s", mbps), Met: mbps >= 200},
 		{Measure: "inspect newest events of a large capture", Goal: "< 1 s", Got: ms(time.Duration(newest)), Met: newest < 1e9},
@@ -238,7 +202,7 @@ func (e *Env) MeasureInspect(cfg InspectConfig) (Section, []Target, error) {
 		{Measure: "inspect memory for a 1 GB capture", Goal: "≤ 200 MiB", Got: fmt.Sprintf("%.0f MiB", perGB), Met: perGB <= 200},
 		{Measure: "listen req/s with a browser subscribed vs inspector off", Goal: "≥ 0.95×, 0 lost",
 			Got: fmt.Sprintf("in-process %.3f× without capture, %.3f× with; as a process under hey %.3f× and %.3f×; %d not streamed",
-				subRatio.med, capRatio.med, proc.med, procCap.med, int(lost)+max(procMissed, capMissed)),
+				subRatio, capRatio, proc.med, procCap.med, int(lost)+max(procMissed, capMissed)),
 			Met: worst >= 0.95 && lost == 0 && procMissed == 0 && capMissed == 0},
 	}
 	return s, targets, nil

@@ -66,12 +66,11 @@ func Main(args []string) int {
 	fs.IntVar(&sr.BigMB, "big-mb", 1024, "size in MB of the capture replayed for peak RSS (0 skips it)")
 	var insp InspectConfig
 	fs.IntVar(&insp.Count, "inspect-count", 3, "go test -count for the inspector benchmarks (the median is kept)")
-	fs.IntVar(&insp.Requests, "inspect-n", 30000, "requests per listen run of the inspector benchmark")
-	fs.IntVar(&insp.ListenRuns, "inspect-listen-runs", 7, "runs of listen's inspector benchmark (the median of their ratios is kept)")
+	fs.IntVar(&insp.ListenBursts, "inspect-listen-bursts", 80, "bursts each in-process listener of the inspector's benchmark takes (a ratio per pair of bursts)")
 	fs.IntVar(&insp.ProcessRuns, "inspect-process-runs", 4, "pairs of smshook listen processes under hey, one with the inspector off and one with a browser subscribed, loaded in turn")
 	fs.IntVar(&insp.Bursts, "inspect-bursts", 40, "bursts each smshook listen process of a pair takes (a ratio per pair of bursts)")
-	fs.IntVar(&insp.BurstRequests, "inspect-burst-n", 5000, "requests per burst of smshook listen as a process without a capture file")
-	fs.IntVar(&insp.CaptureBurstRequests, "inspect-capture-burst-n", 2000, "requests per burst of smshook listen as a process with a capture file")
+	fs.IntVar(&insp.BurstRequests, "inspect-burst-n", 5000, "requests per burst of listen without a capture file, in-process and as a process")
+	fs.IntVar(&insp.CaptureBurstRequests, "inspect-capture-burst-n", 2000, "requests per burst of listen with a capture file, in-process and as a process")
 	fs.IntVar(&insp.WarmUp, "inspect-warm-up", 20000, "requests each smshook listen process answers before the inspector's bursts measure it")
 	var sbx SandboxConfig
 	fs.IntVar(&sbx.N, "sandbox-n", 5000, "messages per sandbox run")
@@ -86,7 +85,7 @@ func Main(args []string) int {
 		lis.Duration, lis.Runs = time.Second, 1
 		sr.N, sr.Runs, sr.BigMB = 2000, 1, 0
 		proc.Runs = 10
-		insp = InspectConfig{Count: 1, Requests: 2000, ListenRuns: 1, ProcessRuns: 1, Bursts: 2, BurstRequests: 500, CaptureBurstRequests: 200}
+		insp = InspectConfig{Count: 1, ListenBursts: 2, ProcessRuns: 1, Bursts: 2, BurstRequests: 500, CaptureBurstRequests: 200}
 		sbx.N, sbx.Runs = 500, 1
 	}
 	selected, err := selectMeasures(fs.Args())
@@ -99,7 +98,7 @@ func Main(args []string) int {
 		fmt.Fprintln(os.Stderr, "bench: -listen-tool is wrk or hey")
 		return 2
 	}
-	if sr.C < 1 || sr.N < 1 || sr.Runs < 1 || lis.Runs < 1 || lis.Conns < 1 || proc.Runs < 1 || sig.Count < 1 || insp.Count < 1 || insp.Requests < 1 || insp.ListenRuns < 1 || insp.ProcessRuns < 1 || insp.Bursts < 1 || insp.BurstRequests < 1 || insp.CaptureBurstRequests < 1 {
+	if sr.C < 1 || sr.N < 1 || sr.Runs < 1 || lis.Runs < 1 || lis.Conns < 1 || proc.Runs < 1 || sig.Count < 1 || insp.Count < 1 || insp.ListenBursts < 1 || insp.ProcessRuns < 1 || insp.Bursts < 1 || insp.BurstRequests < 1 || insp.CaptureBurstRequests < 1 {
 		fmt.Fprintln(os.Stderr, "bench: counts, runs and concurrency must be 1 or more")
 		return 2
 	}
