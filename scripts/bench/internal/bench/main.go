@@ -31,7 +31,7 @@ prints the Markdown (a subset; -out FILE to write it):
   sandbox  smshook sandbox: Twilio messages accepted/s (hey) and signed callbacks
            delivered/s, vs smshook send twilio --count to the same sink
 
-All of them take about 8 minutes on 2 cores and are bounded by -timeout.
+All of them take about 6 minutes on 2 cores and are bounded by -timeout.
 
 Flags:
 `
