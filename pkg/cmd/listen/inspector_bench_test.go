@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -73,7 +74,7 @@ func BenchmarkListenInspector(b *testing.B) {
 			b.ReportMetric(median(offRates), "off-req/s")
 			b.ReportMetric(median(onRates), "on-req/s")
 			b.ReportMetric(median(ratios), "ratio")
-			b.ReportMetric(float64(on.sent-streamed), "not-streamed")
+			b.ReportMetric(float64(on.sent.Load()-int64(streamed)), "not-streamed")
 		})
 	}
 }
@@ -90,8 +91,8 @@ type benchListener struct {
 	base   string
 	client *http.Client
 	sig    string
-	sent   int      // requests answered 2xx
-	events chan int // what the reader counted, once the stream ended
+	sent   atomic.Int64 // requests answered 2xx
+	events chan int     // what the reader counted, once the stream ended
 	cancel context.CancelFunc
 	done   <-chan error
 }
@@ -140,7 +141,6 @@ func startBenchListener(b *testing.B, parent context.Context, noCapture, subscri
 func (l *benchListener) load(n int) float64 {
 	const workers = 8
 	var wg sync.WaitGroup
-	var mu sync.Mutex
 	jobs := make(chan struct{}, workers)
 	start := time.Now()
 	for range workers {
@@ -158,9 +158,7 @@ func (l *benchListener) load(n int) float64 {
 				io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
 				if resp.StatusCode/100 == 2 {
-					mu.Lock()
-					l.sent++
-					mu.Unlock()
+					l.sent.Add(1)
 				}
 			}
 		}()
